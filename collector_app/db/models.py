@@ -1,0 +1,302 @@
+"""The ledger's tables as typed SQLAlchemy models; changed only together with an Alembic migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from collector_app.db.base import Base, Currency, MoneyAmount
+
+DOCUMENT_KINDS = ("invoice", "credit_note")
+CHANNELS = ("email", "sms", "letter", "phone")
+CALL_OUTCOMES = ("reached", "no-answer", "promised", "disputed", "plan-requested")
+PAYMENT_SOURCES = ("manual", "bank")
+
+
+class Firm(Base):
+    """The ledger's owner: one row, used on letters, QR codes and as the seller of imports."""
+
+    __tablename__ = "firm"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(32))
+    registration_no: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2), default="PL")
+    currency: Mapped[Currency] = mapped_column(default="PLN")
+    iban: Mapped[str | None] = mapped_column(String(34))
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(100))
+    contact_person: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    payment_terms_days: Mapped[int] = mapped_column(default=14)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class User(Base):
+    """A person who works the ledger (collector, bookkeeper); events and tasks point here."""
+
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Segment(Base):
+    """A group of contractors that share a reminder policy and a tone."""
+
+    __tablename__ = "segment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Contractor(Base):
+    __tablename__ = "contractor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    tax_id: Mapped[str | None] = mapped_column(String(32))
+    tax_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    registration_no: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2), default="PL")
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2), default="pl")
+    preferred_channel: Mapped[str] = mapped_column(String(10), default="email")
+    payment_terms_days: Mapped[int | None]
+    credit_limit: Mapped[MoneyAmount | None]
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id"), index=True)
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    pause_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime]
+
+    segment: Mapped[Segment | None] = relationship()
+    collector: Mapped[User | None] = relationship()
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="contractor", cascade="all, delete-orphan", order_by="ContactPerson.id"
+    )
+
+    __table_args__ = (Index("ix_contractor_name", "name"),)
+
+
+class ContactPerson(Base):
+    __tablename__ = "contact_person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    contractor: Mapped[Contractor] = relationship(back_populates="contacts")
+
+
+class Invoice(Base):
+    """A sales document; credit notes are negative documents of kind credit_note.
+
+    `paid` is Σ allocations to the document, kept by the ledger service in the same transaction as
+    the allocations, so every register filter is an index range scan instead of a per-row sum.
+    """
+
+    __tablename__ = "invoice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")
+    number: Mapped[str] = mapped_column(String(64))
+    number_key: Mapped[str] = mapped_column(String(64), index=True)  # for finding numbers in titles
+    variable_symbol: Mapped[str | None] = mapped_column(String(20), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    net: Mapped[MoneyAmount | None]
+    vat: Mapped[MoneyAmount | None]
+    gross: Mapped[MoneyAmount]
+    paid: Mapped[MoneyAmount] = mapped_column(default=Decimal(0))
+    currency: Mapped[Currency]
+    corrects_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    disputed: Mapped[bool] = mapped_column(default=False)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    pause_reason: Mapped[str | None] = mapped_column(String(300))
+    handed_over: Mapped[bool] = mapped_column(default=False)
+    next_action_date: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    import_batch_id: Mapped[int | None]
+    created_at: Mapped[dt.datetime]
+
+    contractor: Mapped[Contractor] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_invoice_kind_number"),
+        CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+        Index("ix_invoice_number", "number"),
+        Index("ix_invoice_contractor_due", "contractor_id", "due_date"),
+        Index("ix_invoice_due_date", "due_date"),
+        Index("ix_invoice_issue_date", "issue_date"),
+        Index("ix_invoice_gross", "gross"),
+        # Partial indexes: one per status family, ordered by due date, so the register's
+        # filters (and "days overdue" sorting) read a page straight off an index.
+        Index(
+            "ix_invoice_open_due",
+            "due_date",
+            "id",
+            sqlite_where=sql_text("gross > paid"),
+            postgresql_where=sql_text("gross > paid"),
+        ),
+        Index(
+            "ix_invoice_settled_due",
+            "due_date",
+            "id",
+            sqlite_where=sql_text("gross = paid"),
+            postgresql_where=sql_text("gross = paid"),
+        ),
+        Index(
+            "ix_invoice_overpaid_due",
+            "due_date",
+            "id",
+            sqlite_where=sql_text("gross < paid"),
+            postgresql_where=sql_text("gross < paid"),
+        ),
+    )
+
+
+class Payment(Base):
+    """Money received; `allocated` is Σ of its allocations, kept with them like Invoice.paid."""
+
+    __tablename__ = "payment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractor.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    amount: Mapped[MoneyAmount]
+    currency: Mapped[Currency]
+    allocated: Mapped[MoneyAmount] = mapped_column(default=Decimal(0))
+    payer_name: Mapped[str | None] = mapped_column(String(300))
+    payer_account: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    bank_txn_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    import_batch_id: Mapped[int | None]
+    reversed_at: Mapped[dt.datetime | None]
+    reversal_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime]
+
+    contractor: Mapped[Contractor | None] = relationship()
+
+
+class Allocation(Base):
+    """Money applied to a document: from a payment, or a credit note offset against an invoice."""
+
+    __tablename__ = "allocation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount: Mapped[MoneyAmount]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            "(payment_id IS NULL) <> (credit_note_id IS NULL)", name="one_source"
+        ),
+    )
+
+
+class Note(Base):
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime | None]
+
+
+class Call(Base):
+    __tablename__ = "call"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    started_at: Mapped[dt.datetime]
+    duration_s: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    promise_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    promise_amount: Mapped[MoneyAmount | None]
+    promise_currency: Mapped[str | None] = mapped_column(String(3))
+    promise_checked: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('reached', 'no-answer', 'promised', 'disputed', 'plan-requested')",
+            name="outcome",
+        ),
+    )
+
+
+class Task(Base):
+    __tablename__ = "task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractor.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[dt.datetime]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    done_at: Mapped[dt.datetime | None]
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    created_at: Mapped[dt.datetime]
+
+    assignee: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index(
+            "ix_task_open_due",
+            "due_at",
+            sqlite_where=sql_text("done_at IS NULL"),
+            postgresql_where=sql_text("done_at IS NULL"),
+        ),
+    )
+
+
+class Event(Base):
+    """One row per change: the audit trail and the timelines of invoices and contractors."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    user: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int | None]
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id", ondelete="SET NULL"), index=True)
+    contractor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contractor.id", ondelete="SET NULL"), index=True
+    )
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Pure business rules: no Qt, no SQL, so every rule is testable on its own."""

@@ -1,0 +1,55 @@
+"""Finding document numbers in free text (transfer titles), tolerant of spaces, slashes and case."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+MAX_TOKENS_PER_NUMBER = 6
+
+
+def number_key(number: str) -> str:
+    """The comparable form of a document number: letters and digits only, upper case."""
+    return "".join(_TOKEN.findall(number)).upper()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    start: int  # position in the text, for "paid in the order they appear"
+    end: int
+
+
+def candidate_keys(text: str) -> list[Candidate]:
+    """Every run of 1–6 adjacent tokens that contains a digit, as a key to look numbers up by.
+
+    "FV 12/2026" yields FV122026, 122026, 12, 2026 …; the caller keeps the longest match.
+    Tokens separated by more than a few separators (or by words of text) still combine, which is
+    harmless: a key only counts when a document with that number exists.
+    """
+    tokens = [(m.group().upper(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    out: dict[str, Candidate] = {}
+    for i in range(len(tokens)):
+        key = ""
+        for j in range(i, min(i + MAX_TOKENS_PER_NUMBER, len(tokens))):
+            if j > i and not _adjacent(text, tokens[j - 1][2], tokens[j][1]):
+                break
+            key += tokens[j][0]
+            if any(ch.isdigit() for ch in key) and key not in out:
+                out[key] = Candidate(key, tokens[i][1], tokens[j][2])
+    return sorted(out.values(), key=lambda c: (c.start, -(c.end - c.start)))
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    gap = text[end:start]
+    return len(gap) <= 2 and all(ch in " /-_.\\#" for ch in gap)
+
+
+def longest_non_overlapping(found: list[Candidate]) -> list[Candidate]:
+    """Drop matches lying inside a longer match (invoice "2026" inside "FV 12/2026")."""
+    kept: list[Candidate] = []
+    for cand in sorted(found, key=lambda c: -(c.end - c.start)):
+        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+            kept.append(cand)
+    return sorted(kept, key=lambda c: c.start)

@@ -1,0 +1,137 @@
+"""Sales documents: invoices and credit notes, typed in by a person and checked on the way in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from collector_app.db.models import Allocation, Invoice
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import check_currency, check_places, format_amount
+from collector_app.domain.references import number_key
+from collector_app.domain.status import balance
+from collector_app.services import audit
+from collector_app.services.context import Changes, Ctx
+from collector_app.services.contractors import get_contractor
+from collector_app.services.firm import get_firm
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    contractor_id: int
+    number: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    gross: Decimal
+    currency: str | None = None
+    net: Decimal | None = None
+    vat: Decimal | None = None
+    variable_symbol: str | None = None
+    credit_note_for: str | None = None  # number of the corrected invoice
+
+
+def find_invoice(ctx: Ctx, number: str, *, kind: str | None = None, field: str = "invoice") -> Invoice:
+    """An invoice by number; a credit note only when no invoice carries that number."""
+    clean = number.strip()
+    query = select(Invoice).where(Invoice.number == clean)
+    if kind is not None:
+        query = query.where(Invoice.kind == kind)
+    found = {inv.kind: inv for inv in ctx.session.scalars(query)}
+    doc = found.get("invoice") or found.get("credit_note")
+    if doc is None:
+        raise UserError(field, f'no {"credit note" if kind == "credit_note" else "invoice"} numbered "{number}"')
+    return doc
+
+
+def _default_currency(ctx: Ctx) -> str:
+    firm = get_firm(ctx)
+    return firm.currency if firm else "PLN"
+
+
+def _due_date(ctx: Ctx, data: InvoiceData, terms: int | None) -> dt.date:
+    if data.due_date is not None:
+        return data.due_date
+    if terms is None:
+        firm = get_firm(ctx)
+        terms = firm.payment_terms_days if firm else 14
+    return data.issue_date + dt.timedelta(days=terms)
+
+
+def add_invoice(ctx: Ctx, data: InvoiceData) -> Invoice:
+    """Add an invoice, or a credit note when `credit_note_for` names the corrected invoice."""
+    contractor = get_contractor(ctx, data.contractor_id)
+    number = data.number.strip()
+    if not number or len(number) > 64:
+        raise UserError("number", "is required (1–64 characters)")
+    kind = "credit_note" if data.credit_note_for else "invoice"
+    currency = check_currency(data.currency) if data.currency else _default_currency(ctx)
+    check_places(data.gross, currency, "gross")
+    due = _due_date(ctx, data, contractor.payment_terms_days)
+    if due < data.issue_date:
+        raise UserError("due", f"{due.isoformat()} is before the issue date {data.issue_date.isoformat()}")
+    exists = ctx.session.scalar(select(Invoice.id).where(Invoice.kind == kind, Invoice.number == number))
+    if exists is not None:
+        what = "a credit note" if kind == "credit_note" else "an invoice"
+        raise UserError("number", f'"{number}" is already {what} in the ledger')
+    corrected: Invoice | None = None
+    if kind == "credit_note":
+        assert data.credit_note_for is not None
+        corrected = find_invoice(ctx, data.credit_note_for, kind="invoice", field="credit-note-for")
+        if corrected.contractor_id != contractor.id:
+            raise UserError("credit-note-for", f'"{corrected.number}" belongs to another contractor')
+        if corrected.currency != currency:
+            raise UserError("currency", f"{currency} differs from the corrected invoice's {corrected.currency}")
+        if data.gross == 0:
+            raise UserError("gross", "a credit note must have a non-zero amount")
+        gross = -abs(data.gross)  # typed as the amount credited; kept as a negative document
+    else:
+        if data.gross <= 0:
+            raise UserError(
+                "gross", f"{format_amount(data.gross)} is not above zero (a credit note names the invoice it corrects)"
+            )
+        gross = data.gross
+    for name, value in (("net", data.net), ("vat", data.vat)):
+        if value is not None:
+            check_places(value, currency, name)
+    doc = Invoice(
+        kind=kind, number=number, number_key=number_key(number), contractor_id=contractor.id,
+        issue_date=data.issue_date,
+        due_date=due, gross=gross, paid=Decimal(0), currency=currency, net=data.net, vat=data.vat,
+        variable_symbol=(data.variable_symbol or "").strip() or None,
+        corrects_invoice_id=corrected.id if corrected else None,
+        source="manual", created_at=ctx.clock.now(),
+    )
+    ctx.session.add(doc)
+    ctx.session.flush()
+    label = "Credit note" if kind == "credit_note" else "Invoice"
+    audit.record(
+        ctx, f"{kind}.added", "invoice", doc.id,
+        f"{label} {doc.number} added: {format_amount(doc.gross)} {doc.currency}, due {doc.due_date}",
+        invoice_id=doc.id, contractor_id=contractor.id,
+    )
+    if corrected is not None:
+        offset_credit_note(ctx, doc, corrected)
+    return doc
+
+
+def offset_credit_note(ctx: Ctx, credit_note: Invoice, invoice: Invoice) -> Changes:
+    """Apply a credit note to the invoice it corrects, up to the invoice's balance; the rest stays credit."""
+    available = -balance(credit_note.gross, credit_note.paid)
+    amount = min(available, balance(invoice.gross, invoice.paid))
+    if amount <= 0:
+        return Changes()
+    ctx.session.add(Allocation(
+        credit_note_id=credit_note.id, invoice_id=invoice.id, amount=amount, created_at=ctx.clock.now()
+    ))
+    invoice.paid += amount
+    credit_note.paid -= amount
+    ctx.session.flush()
+    text = (f"Credit note {credit_note.number} offset against {invoice.number}: "
+            f"{format_amount(amount)} {invoice.currency}")
+    for doc in (invoice, credit_note):
+        audit.record(ctx, "credit_note.offset", "invoice", doc.id, text,
+                     invoice_id=doc.id, contractor_id=doc.contractor_id)
+    return Changes(invoices=frozenset({invoice.id, credit_note.id}))

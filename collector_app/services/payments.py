@@ -1,0 +1,327 @@
+"""Payments and their allocation to invoices: explicit, automatic, by hand later, and reversal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from collector_app.db.models import Allocation, Contractor, Invoice, Payment
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import check_currency, check_places, format_amount
+from collector_app.domain.references import Candidate, candidate_keys, longest_non_overlapping
+from collector_app.domain.status import balance
+from collector_app.services import audit
+from collector_app.services.context import Changes, Ctx
+from collector_app.services.contractors import get_contractor
+from collector_app.services.firm import get_firm
+from collector_app.services.invoices import find_invoice
+
+MAX_TITLE_CANDIDATES = 400
+
+
+@dataclass(frozen=True)
+class PaymentData:
+    date: dt.date
+    amount: Decimal
+    currency: str | None = None
+    contractor_id: int | None = None
+    invoice_numbers: tuple[str, ...] = ()
+    title: str | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+    reference: str | None = None
+    source: str = "manual"
+    bank_txn_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Applied:
+    invoice_id: int
+    number: str
+    amount: Decimal
+    reason: str  # named | title | exact-amount | oldest-overdue | by-hand
+
+
+@dataclass
+class PaymentResult:
+    payment: Payment
+    applied: list[Applied] = field(default_factory=list)
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.payment.amount - self.payment.allocated
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(
+            invoices=frozenset(a.invoice_id for a in self.applied),
+            payments=frozenset({self.payment.id}),
+            contractors=frozenset({self.payment.contractor_id} if self.payment.contractor_id else set()),
+        )
+
+
+def _apply(ctx: Ctx, result: PaymentResult, invoice: Invoice, amount: Decimal, reason: str) -> None:
+    payment = result.payment
+    ctx.session.add(Allocation(
+        payment_id=payment.id, invoice_id=invoice.id, amount=amount, created_at=ctx.clock.now()
+    ))
+    invoice.paid += amount
+    payment.allocated += amount
+    result.applied.append(Applied(invoice.id, invoice.number, amount, reason))
+    after = balance(invoice.gross, invoice.paid)
+    state = "settled" if after == 0 else ("overpaid" if after < 0 else f"{format_amount(after)} left")
+    audit.record(
+        ctx, "payment.allocated", "payment", payment.id,
+        f"Payment of {payment.date} allocated to {invoice.number}: {format_amount(amount)} "
+        f"{invoice.currency} ({state})",
+        invoice_id=invoice.id, contractor_id=invoice.contractor_id, details={"reason": reason},
+    )
+
+
+def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:
+    """Record money received and allocate it: to the named invoices in full, else automatically."""
+    firm = get_firm(ctx)
+    currency = check_currency(data.currency) if data.currency else (firm.currency if firm else "PLN")
+    check_places(data.amount, currency, "amount")
+    if data.amount <= 0:
+        raise UserError("amount", f"{format_amount(data.amount)} is not above zero")
+    contractor = get_contractor(ctx, data.contractor_id) if data.contractor_id is not None else None
+    named = [find_invoice(ctx, n, kind="invoice") for n in data.invoice_numbers]
+    _check_named(named, currency, contractor)
+    if contractor is None and named:
+        contractor = named[0].contractor
+    payment = Payment(
+        contractor_id=contractor.id if contractor else None, date=data.date, amount=data.amount,
+        currency=currency, allocated=Decimal(0), payer_name=data.payer_name,
+        payer_account=data.payer_account, title=data.title, reference=data.reference,
+        source=data.source, bank_txn_id=data.bank_txn_id, created_at=ctx.clock.now(),
+    )
+    ctx.session.add(payment)
+    ctx.session.flush()
+    audit.record(
+        ctx, "payment.added", "payment", payment.id,
+        f"Payment received {payment.date}: {format_amount(payment.amount)} {currency}"
+        + (f" — {data.title}" if data.title else ""),
+        contractor_id=payment.contractor_id,
+    )
+    result = PaymentResult(payment)
+    if named:
+        _allocate_named(ctx, result, named)
+    else:
+        _allocate_automatically(ctx, result)
+    ctx.session.flush()
+    return result
+
+
+def _check_named(named: list[Invoice], currency: str, contractor: Contractor | None) -> None:
+    seen: set[int] = set()
+    for inv in named:
+        if inv.id in seen:
+            raise UserError("invoice", f'"{inv.number}" is named twice')
+        seen.add(inv.id)
+        if inv.currency != currency:
+            raise UserError("currency", f"the payment is in {currency} but {inv.number} is in {inv.currency}")
+        if contractor is not None and inv.contractor_id != contractor.id:
+            raise UserError("invoice", f'"{inv.number}" belongs to another contractor than {contractor.name}')
+    if len({inv.contractor_id for inv in named}) > 1:
+        raise UserError("invoice", "the named invoices belong to different contractors")
+
+
+def _allocate_named(ctx: Ctx, result: PaymentResult, named: list[Invoice]) -> None:
+    """Each named invoice up to its balance, in the order given; the last takes all that is left."""
+    left = result.payment.amount
+    for i, inv in enumerate(named):
+        last = i == len(named) - 1
+        amount = left if last else min(left, max(balance(inv.gross, inv.paid), Decimal(0)))
+        if amount > 0:
+            _apply(ctx, result, inv, amount, "named")
+            left -= amount
+
+
+def _open_invoices(ctx: Ctx, currency: str, contractor_id: int | None) -> list[Invoice]:
+    query = select(Invoice).where(
+        Invoice.kind == "invoice", Invoice.currency == currency, Invoice.gross > Invoice.paid
+    )
+    if contractor_id is not None:
+        query = query.where(Invoice.contractor_id == contractor_id)
+    return list(ctx.session.scalars(query.order_by(Invoice.due_date, Invoice.id)))
+
+
+def invoices_named_in(ctx: Ctx, text: str, currency: str, contractor_id: int | None) -> list[Invoice]:
+    """Open invoices whose number or variable symbol appears in the text, in order of appearance."""
+    candidates = candidate_keys(text)[:MAX_TITLE_CANDIDATES]
+    if not candidates:
+        return []
+    by_key = {c.key: c for c in candidates}
+    query = select(Invoice).where(
+        Invoice.kind == "invoice", Invoice.currency == currency, Invoice.gross > Invoice.paid,
+        (Invoice.number_key.in_(by_key)) | (Invoice.variable_symbol.in_(by_key)),
+    )
+    if contractor_id is not None:
+        query = query.where(Invoice.contractor_id == contractor_id)
+    hits: dict[str, list[Invoice]] = {}
+    for inv in ctx.session.scalars(query):
+        for key in {inv.number_key, inv.variable_symbol or ""} & by_key.keys():
+            hits.setdefault(key, []).append(inv)
+    spans: list[Candidate] = longest_non_overlapping([by_key[k] for k in hits])
+    ordered: list[Invoice] = []
+    for span in spans:
+        for inv in hits[span.key]:
+            if inv not in ordered:
+                ordered.append(inv)
+    return ordered
+
+
+def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
+    """Numbers in the title first; else the contractor's invoice of exactly that amount; else oldest overdue."""
+    payment = result.payment
+    left = payment.amount
+    if payment.title:
+        for inv in invoices_named_in(ctx, payment.title, payment.currency, payment.contractor_id):
+            if left <= 0:
+                break
+            amount = min(left, balance(inv.gross, inv.paid))
+            _apply(ctx, result, inv, amount, "title")
+            left -= amount
+            if payment.contractor_id is None:
+                payment.contractor_id = inv.contractor_id
+        if result.applied:
+            return
+    if payment.contractor_id is None:
+        return
+    open_invoices = _open_invoices(ctx, payment.currency, payment.contractor_id)
+    exact = [inv for inv in open_invoices if balance(inv.gross, inv.paid) == left]
+    if exact:
+        _apply(ctx, result, exact[0], left, "exact-amount")
+        return
+    today = ctx.clock.today()
+    for inv in open_invoices:
+        if left <= 0 or inv.due_date >= today:
+            break
+        amount = min(left, balance(inv.gross, inv.paid))
+        _apply(ctx, result, inv, amount, "oldest-overdue")
+        left -= amount
+
+
+def get_payment(ctx: Ctx, payment_id: int) -> Payment:
+    payment = ctx.session.get(Payment, payment_id)
+    if payment is None:
+        raise UserError("payment", f"no payment with id {payment_id}")
+    return payment
+
+
+def allocate(ctx: Ctx, payment_id: int, invoice_number: str, amount: Decimal | None = None) -> PaymentResult:
+    """Allocate (part of) a payment's unallocated money by hand, e.g. from the review list."""
+    payment = get_payment(ctx, payment_id)
+    if payment.reversed_at is not None:
+        raise UserError("payment", f"payment {payment_id} was reversed")
+    inv = find_invoice(ctx, invoice_number, kind="invoice")
+    if inv.currency != payment.currency:
+        raise UserError("currency", f"the payment is in {payment.currency} but {inv.number} is in {inv.currency}")
+    free = payment.amount - payment.allocated
+    if free <= 0:
+        raise UserError("payment", f"payment {payment_id} has nothing left to allocate")
+    if amount is None:
+        amount = min(free, balance(inv.gross, inv.paid))
+        if amount <= 0:
+            raise UserError("invoice", f'"{inv.number}" is already settled; give an amount to overpay it')
+    else:
+        check_places(amount, payment.currency, "amount")
+        if amount <= 0 or amount > free:
+            raise UserError("amount", f"{format_amount(amount)} is not between 0.01 and the {format_amount(free)} left")
+    if payment.contractor_id is None:
+        payment.contractor_id = inv.contractor_id
+    result = PaymentResult(payment)
+    _apply(ctx, result, inv, amount, "by-hand")
+    ctx.session.flush()
+    return result
+
+
+def reverse_payment(ctx: Ctx, payment_id: int, reason: str | None = None) -> Changes:
+    """Undo a payment (a bounced transfer, a typing mistake): its allocations go, the record stays."""
+    payment = get_payment(ctx, payment_id)
+    if payment.reversed_at is not None:
+        raise UserError("payment", f"payment {payment_id} is already reversed")
+    touched: set[int] = set()
+    for alloc in ctx.session.scalars(select(Allocation).where(Allocation.payment_id == payment.id)):
+        inv = ctx.session.get(Invoice, alloc.invoice_id)
+        assert inv is not None
+        inv.paid -= alloc.amount
+        touched.add(inv.id)
+        audit.record(
+            ctx, "payment.unallocated", "payment", payment.id,
+            f"Payment of {payment.date} reversed: {format_amount(alloc.amount)} {inv.currency} "
+            f"taken back from {inv.number}",
+            invoice_id=inv.id, contractor_id=inv.contractor_id,
+        )
+        ctx.session.delete(alloc)
+    payment.allocated = Decimal(0)
+    payment.reversed_at = ctx.clock.now()
+    payment.reversal_reason = (reason or "").strip() or None
+    ctx.session.flush()
+    audit.record(
+        ctx, "payment.reversed", "payment", payment.id,
+        f"Payment of {payment.date} ({format_amount(payment.amount)} {payment.currency}) reversed"
+        + (f": {reason}" if reason else ""),
+        contractor_id=payment.contractor_id,
+    )
+    return Changes(invoices=frozenset(touched), payments=frozenset({payment.id}))
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    date: dt.date
+    amount: Decimal
+    currency: str
+    contractor_id: int | None
+    contractor: str | None
+    payer: str | None
+    payer_account: str | None
+    title: str | None
+    source: str
+    allocated: Decimal
+    reversed: bool
+
+    @property
+    def unallocated(self) -> Decimal:
+        return Decimal(0) if self.reversed else self.amount - self.allocated
+
+
+def list_payments(
+    ctx: Ctx, *, unallocated_only: bool = False, contractor_id: int | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[PaymentRow]:
+    query = select(Payment, Contractor.name).outerjoin(Contractor, Contractor.id == Payment.contractor_id)
+    if unallocated_only:
+        query = query.where(Payment.amount > Payment.allocated, Payment.reversed_at.is_(None))
+    if contractor_id is not None:
+        query = query.where(Payment.contractor_id == contractor_id)
+    query = query.order_by(Payment.date.desc(), Payment.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        PaymentRow(
+            p.id, p.date, p.amount, p.currency, p.contractor_id, name, p.payer_name, p.payer_account,
+            p.title, p.source, p.allocated, p.reversed_at is not None,
+        )
+        for p, name in ctx.session.execute(query)
+    ]
+
+
+def contractor_credit(ctx: Ctx, contractor_id: int) -> dict[str, Decimal]:
+    """Money the contractor has with the firm, per currency: unallocated payments and open credit notes."""
+    credit: dict[str, Decimal] = {}
+    for p in ctx.session.scalars(select(Payment).where(
+        Payment.contractor_id == contractor_id, Payment.reversed_at.is_(None),
+        Payment.amount > Payment.allocated,
+    )):
+        credit[p.currency] = credit.get(p.currency, Decimal(0)) + p.amount - p.allocated
+    for inv in ctx.session.scalars(select(Invoice).where(
+        Invoice.contractor_id == contractor_id, Invoice.gross < Invoice.paid,
+    )):
+        credit[inv.currency] = credit.get(inv.currency, Decimal(0)) - balance(inv.gross, inv.paid)
+    return credit

@@ -1,0 +1,53 @@
+"""Shared fixtures: a fresh migrated ledger per test, a fixed clock, a service context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["COLLECTOR_USER"] = "tester"
+
+from collector_app.db.engine import Ledger, open_ledger
+from collector_app.domain.clock import FixedClock
+from collector_app.services.context import Ctx
+
+TODAY = dt.date(2026, 3, 16)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return TODAY
+
+
+@pytest.fixture
+def clock(today: dt.date) -> FixedClock:
+    return FixedClock(today, dt.time(10, 0))
+
+
+@pytest.fixture
+def ledger_path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def ledger(ledger_path: Path) -> Iterator[Ledger]:
+    led = open_ledger(ledger_path)
+    yield led
+    led.close()
+
+
+@pytest.fixture
+def session(ledger: Ledger) -> Iterator[Session]:
+    with ledger.transaction() as s:
+        yield s
+
+
+@pytest.fixture
+def ctx(session: Session, clock: FixedClock) -> Ctx:
+    return Ctx(session, clock, "tester")
