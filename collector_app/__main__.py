@@ -1,7 +1,7 @@
-"""`python -m collector_app` runs the command line."""
+"""`python -m collector_app` opens the window; with arguments it is the command line."""
 
 import sys
 
 from collector_app.cli import main
 
-sys.exit(main())
+sys.exit(main(sys.argv[1:] or ["gui"]))

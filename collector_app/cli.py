@@ -327,6 +327,16 @@ def cmd_firm_show(run: Run) -> None:
         run.emit(_firm_obj(f))
 
 
+def run_gui_command(args: argparse.Namespace, clock: Clock) -> int:
+    """The window picks its own ledger (recent, default or first-start dialog), so none is opened here."""
+    from collector_app.ui.app import GuiOptions, run_gui
+
+    return run_gui(GuiOptions(
+        db=args.db, clock=clock, user=args.user or default_user(), view=args.view, filter=args.filter,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+    ))
+
+
 def cmd_backup(run: Run) -> None:
     target = backup.backup(run.ledger, Path(run.args.file))
     run.emit({"backup": str(target)})
@@ -489,6 +499,11 @@ def build_parser() -> ArgParser:
     p.add_argument("--payment-terms", type=int, help="default payment terms in days")
     add("show", cmd_firm_show, "show the firm's data", fsub)
 
+    p = add("gui", _need_sub, "open the desktop window")
+    p.add_argument("--view", help="page to show: invoices, contractors, payments, tasks, calls, invoice:NO")
+    p.add_argument("--filter", choices=[f.value for f in Filter])
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the window at 1280x800, save it and exit")
+
     p = add("backup", cmd_backup, "copy the ledger into a file (safe while in use)")
     p.add_argument("file")
     p = add("restore", cmd_restore, "replace the ledger with a backup (the current one is kept aside)")
@@ -511,6 +526,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         clock: Clock = FixedClock(parse_date(args.today, "today")) if args.today else SystemClock()
+        if args.command == "gui":
+            return run_gui_command(args, clock)
         ledger = _open(args)
     except UserError as exc:
         sys.stderr.write(f"collector: error: {exc}\n")

@@ -1,0 +1,104 @@
+"""The main window: navigation between pages, the File menu, filter shortcuts, the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+
+from collector_app.domain.status import Filter
+from collector_app.ui.context import AppContext
+from collector_app.ui.forms import child, load_form
+from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.views.invoices import FILTER_BUTTONS, InvoiceRegisterView
+
+
+class MainWindow(QMainWindow):
+    """Pages are added by name; each gets the AppContext injected, nothing reaches for this window."""
+
+    ledger_requested = Signal(str)  # a path or URL the user wants to open instead
+
+    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.runner = TaskRunner(self)
+        self.setWindowTitle(f"Collector — {self.ledger_label()}")
+        self.resize(1280, 800)
+        host = QWidget(self)
+        self.content = load_form("main_window", host)
+        self.setCentralWidget(host)
+        self.nav = child(self.content, QListWidget, "nav")
+        self.pages = child(self.content, QStackedWidget, "pages")
+        self.page_names: list[str] = []
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        self.invoices = InvoiceRegisterView(app, self.runner)
+        self.add_page("invoices", self.tr("Invoices"), self.invoices)
+        self._setup_status_bar()
+        self._setup_menus()
+        self.show_page("invoices")
+
+    def ledger_label(self) -> str:
+        path = self.app.ledger.path
+        return str(path) if path is not None else self.app.ledger.engine.url.render_as_string(hide_password=True)
+
+    # --- pages -------------------------------------------------------------------------------
+    def add_page(self, name: str, title: str, widget: QWidget) -> None:
+        self.page_names.append(name)
+        self.pages.addWidget(widget)
+        QListWidgetItem(title, self.nav)
+
+    def show_page(self, name: str) -> QWidget:
+        index = self.page_names.index(name)
+        self.nav.setCurrentRow(index)
+        page = self.pages.widget(index)
+        assert page is not None
+        return page
+
+    def current_page(self) -> str:
+        return self.page_names[self.pages.currentIndex()]
+
+    # --- chrome ------------------------------------------------------------------------------
+    def _setup_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.totals_label = QLabel("")
+        self.ledger_path_label = QLabel(self.ledger_label())
+        self.ledger_path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.totals_label, 1)
+        bar.addPermanentWidget(self.ledger_path_label)
+        self.invoices.totals_changed.connect(self.totals_label.setText)
+        self.invoices.update_totals()
+
+    def _setup_menus(self) -> None:
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for i, (flt, _name) in enumerate(FILTER_BUTTONS):
+            button_text = self.invoices.filter_buttons[flt].text()
+            action = QAction(button_text, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, f=flt: self.show_filter(f))
+            view.addAction(action)
+        view.addSeparator()
+        find = QAction(self.tr("Search"), self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self._focus_search)
+        view.addAction(find)
+        refresh = QAction(self.tr("Refresh"), self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh)
+        view.addAction(refresh)
+
+    def show_filter(self, flt: Filter) -> None:
+        self.show_page("invoices")
+        self.invoices.set_filter(flt)
+
+    def _focus_search(self) -> None:
+        self.show_page("invoices")
+        self.invoices.search.setFocus()
+        self.invoices.search.selectAll()
+
+    def refresh(self) -> None:
+        self.invoices.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.wait(5000)
+        super().closeEvent(event)

@@ -1,0 +1,250 @@
+"""The invoice register page: six filters, search as you type, red overdue rows, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+from sqlalchemy import select
+
+from collector_app.db.models import Contractor
+from collector_app.db.queries import CurrencyTotals, RegisterQuery, register_totals
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import format_amount
+from collector_app.domain.status import Filter
+from collector_app.services.exports import export_register
+from collector_app.ui.context import AppContext
+from collector_app.ui.forms import child, load_form
+from collector_app.ui.models.invoice_table import (
+    COL_BALANCE,
+    COL_CONTRACTOR,
+    COL_CURRENCY,
+    COL_DUE,
+    COL_GROSS,
+    COL_ISSUED,
+    COL_NUMBER,
+    COL_PAID,
+    COL_STATUS,
+    InvoiceTableModel,
+)
+from collector_app.ui.taskrunner import TaskRunner
+
+SEARCH_DEBOUNCE_MS = 250
+COLUMN_WIDTHS = {
+    COL_NUMBER: 170, COL_CONTRACTOR: 320, COL_ISSUED: 95, COL_DUE: 95, COL_GROSS: 105, COL_PAID: 105,
+    COL_BALANCE: 105, COL_CURRENCY: 50, COL_STATUS: 100,
+}
+FILTER_BUTTONS = (
+    (Filter.ALL, "filterAll"),
+    (Filter.UNSETTLED, "filterUnsettled"),
+    (Filter.UNSETTLED_CURRENT, "filterCurrent"),
+    (Filter.OVERDUE, "filterOverdue"),
+    (Filter.SETTLED, "filterSettled"),
+    (Filter.OVERPAID, "filterOverpaid"),
+)
+
+
+def totals_text(count: int, totals: list[CurrencyTotals]) -> str:
+    parts = [f"{count:,} documents".replace(",", " ")]
+    parts += [f"{t.currency}: gross {format_amount(t.gross)}, balance {format_amount(t.balance)}" for t in totals]
+    return " · ".join(parts)
+
+
+class InvoiceRegisterView(QWidget):
+    """Shows one filter of the register at a time; the model pages the rows in from SQL."""
+
+    open_invoice = Signal(int)
+    totals_changed = Signal(str)
+
+    def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.runner = runner
+        self._totals_generation = 0
+        self.form = load_form("invoice_register", self)
+        self.table = child(self.form, QTableView, "table")
+        self.search = child(self.form, QLineEdit, "search")
+        self.contractor = child(self.form, QComboBox, "contractor")
+        self.due_range = child(self.form, QCheckBox, "dueRange")
+        self.due_from = child(self.form, QDateEdit, "dueFrom")
+        self.due_to = child(self.form, QDateEdit, "dueTo")
+        self.export_button = child(self.form, QPushButton, "exportButton")
+        self.model = InvoiceTableModel(app)
+        self.model.on_reset = self.update_totals
+        self._setup_table()
+        self._setup_filters()
+        self._setup_search()
+        self.reload_contractors()
+        self.model.set_query(RegisterQuery(sort="due_date"))
+
+    # --- set-up ------------------------------------------------------------------------------
+    def _setup_table(self) -> None:
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)
+        for column, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+
+    def _setup_filters(self) -> None:
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        self.filter_buttons: dict[Filter, QToolButton] = {}
+        for i, (flt, name) in enumerate(FILTER_BUTTONS):
+            button = child(self.form, QToolButton, name)
+            self.filter_group.addButton(button, i)
+            self.filter_buttons[flt] = button
+        self.filter_buttons[Filter.ALL].setChecked(True)
+        self.filter_group.idClicked.connect(lambda i: self.set_filter(FILTER_BUTTONS[i][0]))
+
+    def _setup_search(self) -> None:
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self.debounce.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self.debounce.start())
+        self.search.returnPressed.connect(self.apply_search)
+        self.contractor.currentIndexChanged.connect(lambda _i: self._apply_ranges())
+        today = self.app.clock.today()
+        self.due_from.setDate(QDate(today.year, today.month, 1))
+        self.due_to.setDate(QDate(today.year, today.month, today.day))
+        self.due_range.toggled.connect(self._range_toggled)
+        self.due_from.dateChanged.connect(lambda _d: self._apply_ranges())
+        self.due_to.dateChanged.connect(lambda _d: self._apply_ranges())
+        self.export_button.clicked.connect(self.export_dialog)
+
+    def reload_contractors(self) -> None:
+        with self.app.transaction() as ctx:
+            rows = ctx.session.execute(select(Contractor.id, Contractor.name).order_by(Contractor.name)).all()
+        self.contractor.blockSignals(True)
+        self.contractor.clear()
+        self.contractor.addItem("All contractors", None)
+        for cid, name in rows:
+            self.contractor.addItem(name, cid)
+        self.contractor.blockSignals(False)
+
+    # --- actions -----------------------------------------------------------------------------
+    @property
+    def current_filter(self) -> Filter:
+        return self.model.query.filter
+
+    def set_filter(self, flt: Filter) -> None:
+        self.filter_buttons[flt].setChecked(True)
+        self.model.set_query(self.model.query.with_filter(flt))
+
+    def apply_search(self) -> None:
+        self.debounce.stop()
+        text = self.search.text().strip() or None
+        if text != self.model.query.search:
+            self.model.set_query(replace(self.model.query, search=text))
+
+    def _range_toggled(self, on: bool) -> None:
+        self.due_from.setEnabled(on)
+        self.due_to.setEnabled(on)
+        self._apply_ranges()
+
+    def _apply_ranges(self) -> None:
+        cid = self.contractor.currentData()
+        on = self.due_range.isChecked()
+        query = replace(
+            self.model.query,
+            contractor_id=int(cid) if cid is not None else None,
+            due_from=pydate(self.due_from.date()) if on else None,
+            due_to=pydate(self.due_to.date()) if on else None,
+        )
+        if query != self.model.query:
+            self.model.set_query(query)
+
+    def show_contractor(self, contractor_id: int) -> None:
+        index = self.contractor.findData(contractor_id)
+        if index < 0:
+            self.reload_contractors()
+            index = self.contractor.findData(contractor_id)
+        self.contractor.setCurrentIndex(max(index, 0))
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def _activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.open_invoice.emit(row.id)
+
+    def selected_invoice_id(self) -> int | None:
+        row = self.model.row_at(self.table.currentIndex().row())
+        return row.id if row else None
+
+    # --- totals off the GUI thread -----------------------------------------------------------
+    def update_totals(self) -> None:
+        self._totals_generation += 1
+        generation = self._totals_generation
+        query, today = self.model.query, self.app.clock.today()
+        self.totals_changed.emit("counting…")
+
+        def work() -> str:
+            with self.app.ledger.transaction() as session:
+                totals = register_totals(session, query, today)
+            return totals_text(sum(t.count for t in totals), totals)
+
+        def done(text: object) -> None:
+            if generation == self._totals_generation:  # a newer query replaced this one
+                self.totals_changed.emit(str(text))
+
+        self.runner.run(work, done, lambda exc: done(f"totals failed: {exc}"))
+
+    # --- export -------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export invoices", str(Path.home() / "invoices.xlsx"), "Excel (*.xlsx);;CSV (*.csv)"
+        )
+        if name:
+            self.export_to(Path(name))
+
+    def export_to(self, target: Path) -> None:
+        query, today = self.model.query, self.app.clock.today()
+        self.export_button.setEnabled(False)
+        self.totals_changed.emit(f"exporting to {target.name}…")
+
+        def work() -> int:
+            with self.app.ledger.transaction() as session:
+                return export_register(session, query, today, target)
+
+        def done(count: object) -> None:
+            self.export_button.setEnabled(True)
+            self.totals_changed.emit(f"{count} rows exported to {target}")
+
+        def failed(exc: Exception) -> None:
+            self.export_button.setEnabled(True)
+            text = exc.message if isinstance(exc, UserError) else str(exc)
+            QMessageBox.warning(self, "Export failed", text)
+
+        self.runner.run(work, done, failed)
+
+
+def qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())
