@@ -116,7 +116,15 @@ def cmd_contractor_edit(run: Run) -> None:
         run.emit(render.contractor_obj(c))
 
 
+def _check_paging(a: argparse.Namespace) -> None:
+    if a.limit is not None and a.limit < 0:
+        raise UserError("limit", "must not be negative")
+    if a.offset < 0:
+        raise UserError("offset", "must not be negative")
+
+
 def cmd_contractor_list(run: Run) -> None:
+    _check_paging(run.args)
     with run.ledger.transaction() as s:
         rows = contractors.list_contractors(run.ctx(s), run.args.search, run.args.limit, run.args.offset)
         run.emit([render.contractor_obj(c) for c in rows],
@@ -172,10 +180,7 @@ def cmd_invoices(run: Run) -> None:
         due_from=parse_date(a.due_from, "due-from") if a.due_from else None,
         due_to=parse_date(a.due_to, "due-to") if a.due_to else None,
     )
-    if a.limit is not None and a.limit < 0:
-        raise UserError("limit", "must not be negative")
-    if a.offset < 0:
-        raise UserError("offset", "must not be negative")
+    _check_paging(a)
     with run.ledger.transaction() as s:
         if a.contractor:
             rq = replace(rq, contractor_id=contractors.find_contractor(run.ctx(s), a.contractor).id)
@@ -209,6 +214,7 @@ def cmd_payment_reverse(run: Run) -> None:
 
 def cmd_payments(run: Run) -> None:
     a = run.args
+    _check_paging(a)
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
         cid = contractors.find_contractor(ctx, a.contractor).id if a.contractor else None
@@ -384,7 +390,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--invoices", type=int, default=400)
     p.add_argument("--seed", type=int, default=1)
 
-    csub = add("contractor", _need_sub, "contractors").add_subparsers(dest="sub", required=True,
+    csub = add("contractor", _need_sub, "contractors").add_subparsers(dest="subcommand", required=True,
                                                                       parser_class=ArgParser)
     p = add("add", cmd_contractor_add, "add a contractor", csub)
     _contractor_options(p, required_name=True)
@@ -397,7 +403,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--offset", type=int, default=0)
 
     p = add("contact", _need_sub, "contact persons")
-    ksub = p.add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    ksub = p.add_subparsers(dest="subcommand", required=True, parser_class=ArgParser)
     p = add("add", cmd_contact_add, "add a contact person to a contractor", ksub)
     p.add_argument("--contractor", required=True)
     p.add_argument("--name", required=True)
@@ -405,7 +411,8 @@ def build_parser() -> ArgParser:
     p.add_argument("--email")
     p.add_argument("--phone")
 
-    isub = add("invoice", _need_sub, "invoices").add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    isub = add("invoice", _need_sub, "invoices").add_subparsers(
+        dest="subcommand", required=True, parser_class=ArgParser)
     p = add("add", cmd_invoice_add, "add an invoice or a credit note", isub)
     p.add_argument("--contractor", required=True, help="contractor id or tax id")
     p.add_argument("--number", required=True)
@@ -431,7 +438,8 @@ def build_parser() -> ArgParser:
     p.add_argument("--due-from")
     p.add_argument("--due-to")
 
-    psub = add("payment", _need_sub, "payments").add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    psub = add("payment", _need_sub, "payments").add_subparsers(
+        dest="subcommand", required=True, parser_class=ArgParser)
     p = add("add", cmd_payment_add, "record a payment and allocate it", psub)
     p.add_argument("--amount", required=True)
     p.add_argument("--date", required=True)
@@ -456,12 +464,12 @@ def build_parser() -> ArgParser:
     p.add_argument("--invoice", required=True)
     p.add_argument("--amount")
 
-    nsub = add("note", _need_sub, "notes").add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    nsub = add("note", _need_sub, "notes").add_subparsers(dest="subcommand", required=True, parser_class=ArgParser)
     p = add("add", cmd_note_add, "add a note to an invoice", nsub)
     p.add_argument("--invoice", required=True)
     p.add_argument("--text", required=True)
 
-    tsub = add("task", _need_sub, "tasks").add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    tsub = add("task", _need_sub, "tasks").add_subparsers(dest="subcommand", required=True, parser_class=ArgParser)
     p = add("add", cmd_task_add, "add a follow-up task", tsub)
     p.add_argument("--invoice", required=True)
     p.add_argument("--due", required=True, help="YYYY-MM-DD[THH:MM], local time")
@@ -475,7 +483,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--due-by")
     p.add_argument("--assignee")
 
-    lsub = add("call", _need_sub, "calls").add_subparsers(dest="sub", required=True, parser_class=ArgParser)
+    lsub = add("call", _need_sub, "calls").add_subparsers(dest="subcommand", required=True, parser_class=ArgParser)
     p = add("log", cmd_call_log, "log a phone call", lsub)
     p.add_argument("--invoice", required=True)
     p.add_argument("--outcome", required=True,
@@ -490,7 +498,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--invoice")
     p.add_argument("--contractor")
 
-    fsub = add("firm", _need_sub, "the firm's own data").add_subparsers(dest="sub", required=True,
+    fsub = add("firm", _need_sub, "the firm's own data").add_subparsers(dest="subcommand", required=True,
                                                                          parser_class=ArgParser)
     p = add("set", cmd_firm_set, "set the firm's data", fsub)
     for opt in ("--name", "--tax-id", "--country", "--currency", "--iban", "--address", "--postal-code",
@@ -500,6 +508,9 @@ def build_parser() -> ArgParser:
     add("show", cmd_firm_show, "show the firm's data", fsub)
 
     p = add("gui", _need_sub, "open the desktop window")
+    # also accepted after `gui` (collector gui --db PATH --today D …); absent, the global ones stand
+    p.add_argument("--db", default=argparse.SUPPRESS, help="ledger file or database URL")
+    p.add_argument("--today", default=argparse.SUPPRESS, help="act as if today were YYYY-MM-DD")
     p.add_argument("--view", help="page to show: invoices, contractors, payments, tasks, calls, invoice:NO")
     p.add_argument("--filter", choices=[f.value for f in Filter])
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window at 1280x800, save it and exit")

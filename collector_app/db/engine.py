@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -23,14 +25,31 @@ def to_url(path_or_url: str | Path) -> str:
     text = str(path_or_url)
     if "://" in text:
         return text
-    return f"sqlite:///{Path(text).expanduser().absolute()}"
+    path = Path(text).expanduser().absolute()
+    if "?" in str(path):
+        # "?" would start the URL's query: name the file by an SQLite URI, where it is %-escaped.
+        return f"sqlite:///{path.as_uri()}?uri=true"
+    return f"sqlite:///{path}"
 
 
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
+    if parsed.database.startswith("file:") and str(parsed.query.get("uri", "")).lower() in ("true", "1"):
+        return Path(url2pathname(urlsplit(parsed.database).path))
     return Path(parsed.database)
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """Open an SQLite file for reading only, whatever characters its path holds.
+
+    Without a -wal file the file is complete and is opened immutable: a plain read-only open of a
+    WAL database would leave -wal and -shm files next to it (e.g. next to another program's database).
+    """
+    wal = path.with_name(path.name + "-wal")
+    params = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    return sqlite3.connect(f"{path.absolute().as_uri()}?{params}", uri=True)
 
 
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -60,7 +79,7 @@ def check_is_ledger_file(path: Path) -> bool:
         if fh.read(16) != SQLITE_MAGIC:
             raise UserError("db", f"{path}: is not a Collector ledger (not an SQLite database)")
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = read_only_connection(path)
         try:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:

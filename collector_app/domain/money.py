@@ -12,6 +12,12 @@ from collector_app.domain.errors import UserError
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 _AMOUNT_RE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+# SQLite keeps Numeric columns as 8-byte REAL: below 10^13 every amount comes back to the cent;
+# above it cents are lost (99999999999999.99 reads back as 99999999999999.98).
+MAX_AMOUNT = Decimal(10) ** 13
+# The ledger's amount columns are Numeric(18, 2): a currency with more minor digits (BHD, KWD …)
+# would be rounded on the way in, so it is refused instead.
+LEDGER_PLACES = 2
 
 
 class CurrencyMismatch(ValueError):
@@ -27,6 +33,8 @@ def check_currency(code: str, field: str = "currency") -> str:
     norm = code.strip().upper()
     if len(norm) != 3 or not norm.isalpha() or norm not in _KNOWN_CURRENCIES:
         raise UserError(field, f'"{code}" is not an ISO 4217 currency code (e.g. PLN, CZK, EUR)')
+    if currency_places(norm) > LEDGER_PLACES:
+        raise UserError(field, f"{norm} has {currency_places(norm)} decimal places; the ledger keeps {LEDGER_PLACES}")
     return norm
 
 
@@ -51,7 +59,7 @@ def check_places(value: Decimal, currency: str, field: str, shown: str | None = 
             field,
             f'"{shown if shown is not None else value}" has more than {places} decimal places for {currency}',
         )
-    if abs(value) >= Decimal(10) ** 16:
+    if abs(value) >= MAX_AMOUNT:
         raise UserError(field, f'"{shown if shown is not None else value}" is too large')
 
 

@@ -42,8 +42,8 @@ def candidate_keys(text: str) -> list[Candidate]:
 
 
 def _adjacent(text: str, end: int, start: int) -> bool:
-    gap = text[end:start]
-    return len(gap) <= 2 and all(ch in " /-_.\\#" for ch in gap)
+    gap = text[end:start]  # up to 3 separators: "12/2026", "12. 2026", "12 / 2026"
+    return len(gap) <= 3 and all(ch in " /-_.\\#" for ch in gap)
 
 
 def longest_non_overlapping(found: list[Candidate]) -> list[Candidate]:

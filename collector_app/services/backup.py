@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from collector_app.db.engine import Ledger, check_is_ledger_file
+from collector_app.db.engine import Ledger, check_is_ledger_file, read_only_connection
 from collector_app.db.migrate import upgrade_to_head
 from collector_app.domain.errors import UserError
 
@@ -20,8 +20,10 @@ def _require_sqlite(ledger: Ledger) -> Path:
 
 def backup(ledger: Ledger, target: Path) -> Path:
     """Copy the live ledger page by page into `target`; the copy is consistent even during writes."""
-    _require_sqlite(ledger)
+    live = _require_sqlite(ledger)
     target = target.expanduser().absolute()
+    if target.exists() and live.exists() and target.samefile(live):
+        raise UserError("file", f"{target}: is the open ledger itself; choose another file for the backup")
     if target.exists() and target.is_dir():
         raise UserError("file", f"{target}: is a directory")
     if not target.parent.exists():
@@ -52,12 +54,21 @@ def restore(ledger: Ledger, source: Path, *, safety_dir: Path | None = None) -> 
     source = source.expanduser().absolute()
     if not source.is_file():
         raise UserError("file", f"{source}: no such file")
-    if check_is_ledger_file(source):
+    try:
+        empty = check_is_ledger_file(source)
+    except UserError as exc:  # the file given is at fault, not the --db ledger
+        raise UserError("file", exc.message) from exc
+    if empty:
         raise UserError("file", f"{source}: is empty, not a ledger backup")
     stamp = dt.datetime.now(dt.UTC).astimezone().strftime("%Y%m%d-%H%M%S")
-    safety = (safety_dir or path.parent) / f"{path.stem}.before-restore-{stamp}{path.suffix}"
+    folder = safety_dir or path.parent
+    safety = folder / f"{path.stem}.before-restore-{stamp}{path.suffix}"
+    n = 1
+    while safety.exists():  # never overwrite an earlier safety copy (it may be the file being restored)
+        n += 1
+        safety = folder / f"{path.stem}.before-restore-{stamp}-{n}{path.suffix}"
     backup(ledger, safety)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = read_only_connection(source)
     raw = ledger.engine.raw_connection()
     try:
         dest = raw.driver_connection

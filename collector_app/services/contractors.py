@@ -82,7 +82,7 @@ def _apply(ctx: Ctx, c: Contractor, data: ContractorData) -> None:
     if data.language is not None:
         c.language = check_language(data.language)
     if data.preferred_channel is not None:
-        c.preferred_channel = check_channel(data.preferred_channel, "preferred-channel")
+        c.preferred_channel = check_channel(data.preferred_channel, "channel")
     if data.payment_terms_days is not None:
         if not 0 <= data.payment_terms_days <= 365:
             raise UserError("payment-terms", f"{data.payment_terms_days} is not 0–365 days")

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
 from collector_app.domain.errors import UserError
@@ -35,6 +35,9 @@ class PaymentData:
     reference: str | None = None
     source: str = "manual"
     bank_txn_id: str | None = None
+    # (invoice number, amount) typed by a person: allocated exactly so, the rest stays unallocated
+    # credit. None = not given (named invoices or automatic allocation); () = allocate nothing.
+    allocations: tuple[tuple[str, Decimal], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:
     _check_named(named, currency, contractor)
     if contractor is None and named:
         contractor = named[0].contractor
+    explicit = _explicit_allocations(ctx, data, currency, contractor)
+    if contractor is None and explicit:
+        contractor = explicit[0][0].contractor
     payment = Payment(
         contractor_id=contractor.id if contractor else None, date=data.date, amount=data.amount,
         currency=currency, allocated=Decimal(0), payer_name=data.payer_name,
@@ -108,7 +114,10 @@ def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:
         contractor_id=payment.contractor_id,
     )
     result = PaymentResult(payment)
-    if named:
+    if explicit is not None:
+        for inv, amount in explicit:
+            _apply(ctx, result, inv, amount, "by-hand")
+    elif named:
         _allocate_named(ctx, result, named)
     else:
         _allocate_automatically(ctx, result)
@@ -128,6 +137,32 @@ def _check_named(named: list[Invoice], currency: str, contractor: Contractor | N
             raise UserError("invoice", f'"{inv.number}" belongs to another contractor than {contractor.name}')
     if len({inv.contractor_id for inv in named}) > 1:
         raise UserError("invoice", "the named invoices belong to different contractors")
+
+
+def _explicit_allocations(
+    ctx: Ctx, data: PaymentData, currency: str, contractor: Contractor | None
+) -> list[tuple[Invoice, Decimal]] | None:
+    """Check the per-invoice amounts a person typed: each above zero, one contractor, Σ ≤ the payment."""
+    if data.allocations is None:
+        return None
+    if data.invoice_numbers:
+        raise UserError("allocations", "give either invoice numbers or per-invoice amounts, not both")
+    pairs: list[tuple[Invoice, Decimal]] = []
+    for number, amount in data.allocations:
+        inv = find_invoice(ctx, number, kind="invoice", field="allocations")
+        check_places(amount, currency, "allocations", f"{number}: {amount}")
+        if amount <= 0:
+            raise UserError("allocations", f"{inv.number}: {format_amount(amount)} is not above zero")
+        pairs.append((inv, amount))
+    invoices = [inv for inv, _ in pairs]
+    _check_named(invoices, currency, contractor)
+    total = sum((amount for _, amount in pairs), Decimal(0))
+    if total > data.amount:
+        raise UserError(
+            "allocations",
+            f"the amounts add up to {format_amount(total)}, more than the payment of {format_amount(data.amount)}",
+        )
+    return pairs
 
 
 def _allocate_named(ctx: Ctx, result: PaymentResult, named: list[Invoice]) -> None:
@@ -183,6 +218,8 @@ def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
         for inv in invoices_named_in(ctx, payment.title, payment.currency, payment.contractor_id):
             if left <= 0:
                 break
+            if payment.contractor_id is not None and inv.contractor_id != payment.contractor_id:
+                continue  # one payment, one contractor (as for named invoices): the first number decides
             amount = min(left, balance(inv.gross, inv.paid))
             _apply(ctx, result, inv, amount, "title")
             left -= amount
@@ -204,6 +241,60 @@ def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
         amount = min(left, balance(inv.gross, inv.paid))
         _apply(ctx, result, inv, amount, "oldest-overdue")
         left -= amount
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One open invoice and how much of a payment would go to it."""
+
+    invoice_id: int
+    number: str
+    due_date: dt.date
+    balance: Decimal
+    amount: Decimal  # 0 once the payment is used up
+
+
+def suggest_allocation(ctx: Ctx, contractor_id: int, currency: str, amount: Decimal) -> list[Suggestion]:
+    """All the contractor's open invoices in that currency, oldest due first, filled up to their
+    balances until the amount is used (the rest get 0), for a person to accept or edit."""
+    get_contractor(ctx, contractor_id)
+    currency = check_currency(currency)
+    left = max(amount, Decimal(0))
+    suggestions: list[Suggestion] = []
+    for inv in _open_invoices(ctx, currency, contractor_id):
+        owed = balance(inv.gross, inv.paid)
+        share = min(left, owed)
+        left -= share
+        suggestions.append(Suggestion(inv.id, inv.number, inv.due_date, owed, share))
+    return suggestions
+
+
+def unallocated_totals(ctx: Ctx, contractor_id: int | None = None) -> dict[str, Decimal]:
+    """Money received but not yet allocated (reversed payments excluded), per currency."""
+    query = (
+        select(Payment.currency, func.sum(Payment.amount - Payment.allocated))
+        .where(Payment.amount > Payment.allocated, Payment.reversed_at.is_(None))
+        .group_by(Payment.currency)
+        .order_by(Payment.currency)
+    )
+    if contractor_id is not None:
+        query = query.where(Payment.contractor_id == contractor_id)
+    cent = Decimal("0.01")  # SQLite sums NUMERIC as float: back to cents, exactly once
+    return {cur: Decimal(str(total)).quantize(cent) for cur, total in ctx.session.execute(query)}
+
+
+def payment_currencies(ctx: Ctx, contractor_id: int | None = None) -> list[str]:
+    """Currencies a payment is likely in: those of the contractor's open invoices, then the firm's."""
+    found: list[str] = []
+    if contractor_id is not None:
+        found = list(ctx.session.scalars(
+            select(Invoice.currency).where(
+                Invoice.contractor_id == contractor_id, Invoice.kind == "invoice", Invoice.gross > Invoice.paid,
+            ).group_by(Invoice.currency).order_by(func.min(Invoice.due_date))
+        ))
+    firm = get_firm(ctx)
+    own = firm.currency if firm else "PLN"
+    return found + ([own] if own not in found else [])
 
 
 def get_payment(ctx: Ctx, payment_id: int) -> Payment:

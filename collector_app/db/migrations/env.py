@@ -7,6 +7,7 @@ from sqlalchemy import Engine, create_engine
 
 from collector_app.db import models  # noqa: F401  (registers the tables)
 from collector_app.db.base import Base
+from collector_app.db.migrate import include_in_autogenerate
 
 config = context.config
 target_metadata = Base.metadata
@@ -43,6 +44,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_in_autogenerate,
         )
         with context.begin_transaction():
             context.run_migrations()
