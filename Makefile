@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test lint typecheck pytest system-deps install clean bench contract
+.PHONY: run test lint typecheck pytest system-deps install clean bench contract dist screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,24 @@ contract: install
 
 bench: install
 	$(BIN)/python benchmarks/register_page.py
+
+# The one-folder app in dist/Collector/ (build on the system you ship for: no cross-compiling).
+dist: install
+	$(BIN)/python -m pip install -q -e '.[dist]'
+	$(BIN)/pyinstaller build.spec --noconfirm
+
+# The README's pictures, made by screenshot mode from a demo ledger dated 2026-03-16.
+SHOT_DB := build/screenshots/demo.db
+SHOT := $(BIN)/collector --db $(SHOT_DB) --today 2026-03-16
+screenshots: install system-deps
+	rm -f $(SHOT_DB) $(SHOT_DB)-wal $(SHOT_DB)-shm && mkdir -p build/screenshots docs/screenshots
+	$(SHOT) --json demo --invoices 2000 --seed 1 > /dev/null
+	$(SHOT) gui --view invoices --filter overdue --screenshot docs/screenshots/invoices.png
+	for view in contractors payments tasks calls; do \
+		$(SHOT) gui --view $$view --screenshot docs/screenshots/$$view.png || exit 1; done
+	$(SHOT) gui --filter overdue --screenshot docs/screenshots/invoice.png --view invoice:$$($(SHOT) --json \
+		invoices --filter overdue --sort days_overdue --desc --limit 1 | $(BIN)/python -c \
+		'import json, sys; print(json.load(sys.stdin)[0]["number"])')
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,4 +1,4 @@
-"""The register of logged phone calls, read in pages for the Calls page (and any report)."""
+"""The register of logged phone calls, read in pages for the Calls page and in full for the detail windows."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ class CallQuery:
     """What selects the rows of the calls register; newest call first."""
 
     contractor_id: int | None = None
+    invoice_id: int | None = None
     outcome: str | None = None
     promises_only: bool = False
 
@@ -44,6 +45,8 @@ def _where(query: CallQuery) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if query.contractor_id is not None:
         conds.append(Call.contractor_id == query.contractor_id)
+    if query.invoice_id is not None:
+        conds.append(Call.invoice_id == query.invoice_id)
     if query.outcome is not None:
         if query.outcome not in CALL_OUTCOMES:
             raise UserError("outcome", f'"{query.outcome}" is not an outcome (expected {", ".join(CALL_OUTCOMES)})')

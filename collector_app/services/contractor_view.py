@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from collector_app.db.models import Invoice, Segment, User
+from collector_app.db.models import Contractor, Invoice, Segment, User
 from collector_app.services import contractors, payments
+from collector_app.services.calls_view import CallRow
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
 from collector_app.services.invoice_view import (
-    CallRow,
     ContactRow,
     EventRow,
     calls_of,
@@ -108,6 +108,12 @@ def contractor_page(ctx: Ctx, search: str | None, limit: int, offset: int) -> li
         ContractorRow(c.id, c.name, c.tax_id, c.city, c.email, c.phone, owed.get(c.id, ()))
         for c in page
     ]
+
+
+def contractor_names(ctx: Ctx) -> list[tuple[int, str]]:
+    """Every contractor as (id, name) in name order: what a contractor picker lists."""
+    rows = ctx.session.execute(select(Contractor.id, Contractor.name).order_by(Contractor.name, Contractor.id))
+    return [(int(cid), str(name)) for cid, name in rows]
 
 
 def oldest_overdue_invoice(ctx: Ctx, contractor_id: int) -> int | None:

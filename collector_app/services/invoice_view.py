@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from collector_app.db.models import Allocation, Call, ContactPerson, Contractor, Event, Invoice, Payment, User
+from collector_app.db.models import Allocation, ContactPerson, Contractor, Event, Invoice, Payment, User
 from collector_app.domain.errors import UserError
 from collector_app.domain.status import Status, balance, days_overdue, status_of
 from collector_app.services import activity
+from collector_app.services.calls_view import CallQuery, CallRow, list_calls
 from collector_app.services.context import Ctx
 
 TIMELINE_LIMIT = 500
@@ -72,21 +73,6 @@ class NoteRow:
     author: str | None
     created_at: dt.datetime
     updated_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class CallRow:
-    id: int
-    started_at: dt.datetime
-    duration_s: int
-    outcome: str
-    user: str | None
-    contact: str | None
-    invoice: str | None
-    promise_date: dt.date | None
-    promise_amount: Decimal | None
-    promise_currency: str | None
-    notes: str | None
 
 
 @dataclass(frozen=True)
@@ -170,23 +156,8 @@ def notes_of(ctx: Ctx, *, invoice_id: int | None = None, contractor_id: int | No
 
 
 def calls_of(ctx: Ctx, *, invoice_id: int | None = None, contractor_id: int | None = None) -> list[CallRow]:
-    """Calls about an invoice or a contractor, newest first."""
-    query = (
-        select(Call, User.login, ContactPerson.name, Invoice.number)
-        .outerjoin(User, User.id == Call.user_id)
-        .outerjoin(ContactPerson, ContactPerson.id == Call.contact_person_id)
-        .outerjoin(Invoice, Invoice.id == Call.invoice_id)
-        .order_by(Call.started_at.desc(), Call.id.desc())
-    )
-    if invoice_id is not None:
-        query = query.where(Call.invoice_id == invoice_id)
-    if contractor_id is not None:
-        query = query.where(Call.contractor_id == contractor_id)
-    return [
-        CallRow(c.id, c.started_at, c.duration_s, c.outcome, login, contact, number, c.promise_date,
-                c.promise_amount, c.promise_currency, c.notes)
-        for c, login, contact, number in ctx.session.execute(query)
-    ]
+    """Calls about an invoice or a contractor, newest first: the calls register, narrowed."""
+    return list_calls(ctx, CallQuery(contractor_id=contractor_id, invoice_id=invoice_id))
 
 
 def events_of(ctx: Ctx, *, invoice_id: int | None = None, contractor_id: int | None = None,

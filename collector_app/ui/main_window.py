@@ -8,9 +8,16 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow,
 
 from collector_app.domain.status import Filter
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.opener import DetailOpener
+from collector_app.ui.file_menu import FileMenu
 from collector_app.ui.forms import child, load_form
+from collector_app.ui.notifier import TaskNotifier, nav_badge
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.views.calls import CallRegisterView
+from collector_app.ui.views.contractors import ContractorRegisterView
 from collector_app.ui.views.invoices import FILTER_BUTTONS, InvoiceRegisterView
+from collector_app.ui.views.payments import PaymentRegisterView
+from collector_app.ui.views.tasks import TaskListView
 
 
 class MainWindow(QMainWindow):
@@ -34,8 +41,19 @@ class MainWindow(QMainWindow):
 
         self.invoices = InvoiceRegisterView(app, self.runner)
         self.add_page("invoices", self.tr("Invoices"), self.invoices)
+        self.contractors = ContractorRegisterView(app)
+        self.add_page("contractors", self.tr("Contractors"), self.contractors)
+        self.payments = PaymentRegisterView(app, self.runner)
+        self.add_page("payments", self.tr("Payments"), self.payments)
+        self.tasks = TaskListView(app)
+        self.add_page("tasks", self.tr("Tasks"), self.tasks)
+        self.calls = CallRegisterView(app)
+        self.add_page("calls", self.tr("Calls"), self.calls)
         self._setup_status_bar()
         self._setup_menus()
+        self._setup_activity()
+        self._setup_details()
+        self._follow_details()
         self.show_page("invoices")
 
     def ledger_label(self) -> str:
@@ -70,6 +88,7 @@ class MainWindow(QMainWindow):
         self.invoices.update_totals()
 
     def _setup_menus(self) -> None:
+        self.file_menu = FileMenu(self)  # New / Open / Open recent / Backup / Restore / Quit
         view = self.menuBar().addMenu(self.tr("&View"))
         for i, (flt, _name) in enumerate(FILTER_BUTTONS):
             button_text = self.invoices.filter_buttons[flt].text()
@@ -87,6 +106,50 @@ class MainWindow(QMainWindow):
         refresh.triggered.connect(self.refresh)
         view.addAction(refresh)
 
+    def _setup_activity(self) -> None:
+        """Payments, tasks and calls: refreshed when shown; the task notifier keeps the Tasks badge."""
+        for page in (self.tasks, self.calls):  # whatever opens the register's invoices opens these too
+            page.open_invoice.connect(self.invoices.open_invoice)
+        self.payments.changed.connect(lambda _changes: self.invoices.refresh())
+        self.nav.currentRowChanged.connect(self._page_shown)
+        self.notifier = TaskNotifier(self.app, self, runner=self.runner)
+        tasks_item = self.nav.item(self.page_names.index("tasks"))
+        self.notifier.count_changed.connect(nav_badge(tasks_item, self.tr("Tasks")))
+        self.notifier.tasks_due.connect(lambda _ids: self.tasks.refresh())
+        self.notifier.activated.connect(self._show_tasks)
+        self.tasks.changed.connect(lambda _changes: self.notifier.check())
+        for view in (self.payments, self.calls):
+            self.contractors.contractors_changed.connect(view.reload_contractors)
+        self.notifier.start()
+
+    def _follow_details(self) -> None:
+        """A task added, done or a call logged in a detail window shows on the pages and the badge."""
+        self.details.ledger_changed.connect(self.tasks.refresh)
+        self.details.ledger_changed.connect(self.calls.refresh)
+        self.details.ledger_changed.connect(self.notifier.check)
+
+    def _setup_details(self) -> None:
+        """Invoice and contractor detail windows: opened from any register, refresh the registers."""
+        self.details = DetailOpener(self.app, self)
+        self.invoices.open_invoice.connect(self.details.open_invoice)
+        self.contractors.open_contractor.connect(self.details.open_contractor)
+        self.contractors.contractors_changed.connect(self.invoices.reload_contractors)
+        self.details.ledger_changed.connect(self.invoices.refresh)
+        self.details.ledger_changed.connect(self.contractors.refresh)
+        for page in (self.payments, self.tasks):  # their writes show in open detail windows too
+            page.changed.connect(lambda _changes: self.details.refresh_open())
+
+    def _page_shown(self, index: int) -> None:
+        """These pages read their rows when shown; the status-bar totals are the invoice register's."""
+        shown = self.pages.widget(index)
+        self.totals_label.setVisible(shown not in (self.payments, self.tasks, self.calls))
+
+    def _show_tasks(self) -> None:
+        self.show_page("tasks")
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def show_filter(self, flt: Filter) -> None:
         self.show_page("invoices")
         self.invoices.set_filter(flt)
@@ -98,7 +161,12 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.invoices.refresh()
+        self.contractors.refresh()
+        for page in (self.payments, self.tasks, self.calls):
+            if page.isVisible():
+                page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.notifier.stop()
         self.runner.wait(5000)
         super().closeEvent(event)

@@ -66,3 +66,7 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 10000) -> bool:
         return bool(self.pool.waitForDone(msecs))
+
+    def idle(self) -> bool:
+        """No job running, and none whose result still waits to be delivered to the GUI thread."""
+        return not self._alive

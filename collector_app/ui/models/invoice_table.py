@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-from collector_app.db.queries import InvoiceRow, RegisterQuery, invoice_page
+from collector_app.db.queries import InvoiceRow, PagedRegister, RegisterQuery, paged_register
 from collector_app.domain.money import format_amount
 from collector_app.domain.status import Status
 from collector_app.ui.context import AppContext
+from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, OverdueRole, PagedTableModel
+from collector_app.ui.models.paged import RowRole as RowRole  # re-exported: views and tests read rows by it
 
-log = logging.getLogger(__name__)
-
-PAGE_SIZE = 200
 OVERDUE_RED = QColor(183, 28, 28)
 OVERDUE_BACKGROUND = QColor(255, 235, 238)
 
@@ -44,121 +42,109 @@ STATUS_LABELS = {
 }
 NUMERIC_COLUMNS = {COL_GROSS, COL_PAID, COL_BALANCE, COL_DAYS}
 
-OverdueRole = Qt.ItemDataRole.UserRole + 1
-RowRole = Qt.ItemDataRole.UserRole + 2
-
-Index = QModelIndex | QPersistentModelIndex
+MAX_STATEMENTS = 32
 
 
-class InvoiceTableModel(QAbstractTableModel):
+class LazyRows(Sequence[InvoiceRow]):
+    """The page rows as SQLite gave them; each becomes an InvoiceRow the first time it is read
+    (painted, clicked, exported), so a filter switch costs the SQL, not 200 conversions."""
+
+    def __init__(self, source: PagedRegister | None = None) -> None:
+        self.source = source
+        self.raw: list[Any] = []
+        self.made: list[InvoiceRow | None] = []
+
+    def extend(self, raw: list[Any]) -> None:
+        self.raw.extend(raw)
+        self.made.extend([None] * len(raw))
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> InvoiceRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[InvoiceRow]: ...
+
+    def __getitem__(self, index: int | slice) -> InvoiceRow | list[InvoiceRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self.made[index]
+        if made is None:
+            assert self.source is not None
+            made = self.made[index] = self.source.row(self.raw[index])
+        return made
+
+
+class InvoiceTableModel(PagedTableModel[InvoiceRow]):
     """Holds the rows fetched so far; sorting and filtering are new SQL queries, not Python sorts."""
 
+    rows: LazyRows
+
     def __init__(self, app: AppContext, page_size: int = PAGE_SIZE) -> None:
-        super().__init__()
-        self.app = app
-        self.page_size = page_size
+        super().__init__(app, tuple(header for _column, header, _field in COLUMNS), page_size)
         self.query = RegisterQuery(sort="due_date")
-        self.rows: list[InvoiceRow] = []
-        self.exhausted = False
-        self.pages_fetched = 0
-        self.error: str | None = None
+        self._statements: dict[tuple[RegisterQuery, dt.date], PagedRegister] = {}
         self.on_reset: Callable[[], None] | None = None
 
     # --- loading ---------------------------------------------------------------------------
     def set_query(self, query: RegisterQuery) -> None:
-        self.beginResetModel()
         self.query = query
-        self.rows = []
-        self.exhausted = False
-        self.pages_fetched = 0
-        self.error = None
-        self._fetch_page()
-        self.endResetModel()
-        if self.on_reset:
-            self.on_reset()
+        self.reload()
 
     def refresh(self) -> None:
-        self.set_query(self.query)
+        self.reload()
+
+    def reload(self) -> None:
+        super().reload()
+        if self.on_reset:
+            self.on_reset()
 
     def today(self) -> dt.date:
         return self.app.clock.today()
 
-    def _query_page(self, offset: int) -> list[InvoiceRow]:
-        """One page from SQL; a failure becomes an error row instead of an exception inside Qt."""
-        try:
-            with self.app.transaction() as ctx:
-                page = invoice_page(ctx.session, self.query, self.today(), limit=self.page_size, offset=offset)
-        except Exception as exc:
-            log.exception("register query failed")
-            self.error = str(exc)
-            self.exhausted = True
-            return []
-        self.pages_fetched += 1
-        self.exhausted = len(page) < self.page_size
+    def empty_rows(self) -> LazyRows:
+        return LazyRows()
+
+    def _statement(self) -> PagedRegister:
+        """Built once per query and day: switching back to a filter costs only its SQL."""
+        key = (self.query, self.today())
+        found = self._statements.get(key)
+        if found is None:
+            if len(self._statements) >= MAX_STATEMENTS:
+                self._statements.clear()
+            with self.app.ledger.transaction() as session:
+                found = self._statements[key] = paged_register(session, self.query, self.today())
+        return found
+
+    def read_page(self, offset: int) -> list[Any]:
+        """Raw SQLite rows, made into InvoiceRows by `rows` when they are read."""
+        source = self._statement()
+        with self.app.ledger.engine.connect() as connection:  # a read: no session, nothing to commit
+            page = source.page(connection, self.page_size, offset)
+        self.rows.source = source
         return page
 
-    def _fetch_page(self) -> None:
-        self.rows.extend(self._query_page(len(self.rows)))
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self.exhausted:
-            return
-        start = len(self.rows)
-        page = self._query_page(start)
-        if not page:
-            return
-        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
-        self.rows.extend(page)
-        self.endInsertRows()
-
     # --- Qt model API ------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid():
-            return 0
-        return len(self.rows) + (1 if self.error else 0)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
-
-    def row_at(self, row: int) -> InvoiceRow | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r = self.row_at(index.row())
-        if r is None:
-            if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
-                return f"Error: {self.error}"
-            return None
-        overdue = r.status is Status.OVERDUE
+    def cell(self, row: InvoiceRow, column: int, role: int) -> Any:
+        overdue = row.status is Status.OVERDUE
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(r, index.column())
+            return self._text(row, column)
         if role == OverdueRole:
             return overdue
-        if role == RowRole:
-            return r
         if role == Qt.ItemDataRole.ForegroundRole and overdue:
             return QBrush(OVERDUE_RED)
         if role == Qt.ItemDataRole.BackgroundRole and overdue:
             return QBrush(OVERDUE_BACKGROUND)
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in NUMERIC_COLUMNS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
+            return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             tips = []
-            if r.disputed:
+            if row.disputed:
                 tips.append("Disputed")
-            if r.paused_until:
-                tips.append(f"Reminders paused until {r.paused_until.isoformat()}")
+            if row.paused_until:
+                tips.append(f"Reminders paused until {row.paused_until.isoformat()}")
             return "; ".join(tips) or None
         return None
 
@@ -180,4 +166,6 @@ class InvoiceTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         field = COLUMNS[column][2]
-        self.set_query(replace(self.query, sort=field, descending=order == Qt.SortOrder.DescendingOrder))
+        query = replace(self.query, sort=field, descending=order == Qt.SortOrder.DescendingOrder)
+        if query != self.query or not self.pages_fetched:  # the header repeats the sort it shows
+            self.set_query(query)

@@ -6,15 +6,13 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QHeaderView,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -22,16 +20,16 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from sqlalchemy import select
 
-from collector_app.db.models import Contractor
 from collector_app.db.queries import CurrencyTotals, RegisterQuery, register_totals
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
 from collector_app.domain.status import Filter
+from collector_app.services.contractor_view import contractor_names
 from collector_app.services.exports import export_register
 from collector_app.ui.context import AppContext
 from collector_app.ui.forms import child, load_form
+from collector_app.ui.models.contractor_list import ContractorListModel
 from collector_app.ui.models.invoice_table import (
     COL_BALANCE,
     COL_CONTRACTOR,
@@ -45,11 +43,15 @@ from collector_app.ui.models.invoice_table import (
     InvoiceTableModel,
 )
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.contractor_combo import set_contractors
+from collector_app.ui.widgets.register import SEARCH_DEBOUNCE_MS as SEARCH_DEBOUNCE_MS  # tests wait on it
+from collector_app.ui.widgets.register import debounced_search, search_text, setup_register_table
+from collector_app.ui.widgets.row_open import on_record_open
 
-SEARCH_DEBOUNCE_MS = 250
+# Sized so that every column, "Days overdue" included, fits a 1280-pixel-wide window.
 COLUMN_WIDTHS = {
-    COL_NUMBER: 170, COL_CONTRACTOR: 320, COL_ISSUED: 95, COL_DUE: 95, COL_GROSS: 105, COL_PAID: 105,
-    COL_BALANCE: 105, COL_CURRENCY: 50, COL_STATUS: 100,
+    COL_NUMBER: 150, COL_CONTRACTOR: 220, COL_ISSUED: 88, COL_DUE: 88, COL_GROSS: 95, COL_PAID: 95,
+    COL_BALANCE: 95, COL_CURRENCY: 42, COL_STATUS: 92,
 }
 FILTER_BUTTONS = (
     (Filter.ALL, "filterAll"),
@@ -91,21 +93,17 @@ class InvoiceRegisterView(QWidget):
         self._setup_table()
         self._setup_filters()
         self._setup_search()
+        self._setup_contractors()
         self.reload_contractors()
         self.model.set_query(RegisterQuery(sort="due_date"))
 
     # --- set-up ------------------------------------------------------------------------------
     def _setup_table(self) -> None:
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = setup_register_table(self.table, self.model, COLUMN_WIDTHS)
+        header.blockSignals(True)  # only show the order: the first query runs once, at the end of __init__
         header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)
-        for column, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(column, width)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.doubleClicked.connect(self._activated)
-        self.table.activated.connect(self._activated)
+        header.blockSignals(False)
+        on_record_open(self.table, self.model, lambda r: r.id, self.open_invoice.emit)
 
     def _setup_filters(self) -> None:
         self.filter_group = QButtonGroup(self)
@@ -119,11 +117,7 @@ class InvoiceRegisterView(QWidget):
         self.filter_group.idClicked.connect(lambda i: self.set_filter(FILTER_BUTTONS[i][0]))
 
     def _setup_search(self) -> None:
-        self.debounce = QTimer(self)
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self.debounce.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(lambda _t: self.debounce.start())
+        self.debounce = debounced_search(self.search, self.apply_search, self)
         self.search.returnPressed.connect(self.apply_search)
         self.contractor.currentIndexChanged.connect(lambda _i: self._apply_ranges())
         today = self.app.clock.today()
@@ -134,15 +128,31 @@ class InvoiceRegisterView(QWidget):
         self.due_to.dateChanged.connect(lambda _d: self._apply_ranges())
         self.export_button.clicked.connect(self.export_dialog)
 
+    def _setup_contractors(self) -> None:
+        """A list model, not addItem per name, and no measuring of every name for the combo's width."""
+        self._contractors_generation = 0
+        self.contractor_model = ContractorListModel(self.tr("All contractors"))
+        self.contractor.setModel(self.contractor_model)
+        self.contractor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.contractor.setMinimumContentsLength(30)
+
     def reload_contractors(self) -> None:
-        with self.app.transaction() as ctx:
-            rows = ctx.session.execute(select(Contractor.id, Contractor.name).order_by(Contractor.name)).all()
-        self.contractor.blockSignals(True)
-        self.contractor.clear()
-        self.contractor.addItem("All contractors", None)
-        for cid, name in rows:
-            self.contractor.addItem(name, cid)
-        self.contractor.blockSignals(False)
+        """Names are read off the GUI thread: the register is painted before 20,000 of them arrive."""
+        self._contractors_generation += 1
+        generation, app = self._contractors_generation, self.app
+
+        def work() -> list[tuple[int, str]]:
+            return app.call(contractor_names)
+
+        def done(rows: object) -> None:
+            if generation == self._contractors_generation:
+                self._set_contractors(rows)  # type: ignore[arg-type]
+
+        self.runner.run(work, done)
+
+    def _set_contractors(self, rows: list[tuple[int, str]]) -> None:
+        if not set_contractors(self.contractor, rows, self.contractor.currentData()):
+            self._apply_ranges()  # the chosen contractor is gone: show all again
 
     # --- actions -----------------------------------------------------------------------------
     @property
@@ -155,7 +165,7 @@ class InvoiceRegisterView(QWidget):
 
     def apply_search(self) -> None:
         self.debounce.stop()
-        text = self.search.text().strip() or None
+        text = search_text(self.search)
         if text != self.model.query.search:
             self.model.set_query(replace(self.model.query, search=text))
 
@@ -178,18 +188,14 @@ class InvoiceRegisterView(QWidget):
 
     def show_contractor(self, contractor_id: int) -> None:
         index = self.contractor.findData(contractor_id)
-        if index < 0:
-            self.reload_contractors()
+        if index < 0:  # not loaded yet, or new: read the names now, the user is waiting for this one
+            self._contractors_generation += 1
+            self._set_contractors(self.app.call(contractor_names))
             index = self.contractor.findData(contractor_id)
         self.contractor.setCurrentIndex(max(index, 0))
 
     def refresh(self) -> None:
         self.model.refresh()
-
-    def _activated(self, index: QModelIndex) -> None:
-        row = self.model.row_at(index.row())
-        if row is not None:
-            self.open_invoice.emit(row.id)
 
     def selected_invoice_id(self) -> int | None:
         row = self.model.row_at(self.table.currentIndex().row())
