@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: run test lint typecheck pytest system-deps install clean bench contract dist screenshots
 
@@ -18,8 +17,9 @@ install: $(STAMP)
 system-deps:
 	@sh .ci/system-deps.sh
 
+# With no ARGS the window opens; `make run ARGS="--db L invoices"` runs the command line.
 run: install system-deps
-	env -u QT_QPA_PLATFORM $(BIN)/collector $(ARGS)
+	$(BIN)/python -m collector_app $(ARGS)
 
 lint: install
 	$(BIN)/ruff check collector_app tests benchmarks
@@ -45,7 +45,7 @@ dist: install
 
 # The README's pictures, made by screenshot mode from a demo ledger dated 2026-03-16.
 SHOT_DB := build/screenshots/demo.db
-SHOT := $(BIN)/collector --db $(SHOT_DB) --today 2026-03-16
+SHOT := QT_QPA_PLATFORM=offscreen $(BIN)/collector --db $(SHOT_DB) --today 2026-03-16
 screenshots: install system-deps
 	rm -f $(SHOT_DB) $(SHOT_DB)-wal $(SHOT_DB)-shm && mkdir -p build/screenshots docs/screenshots
 	$(SHOT) --json demo --invoices 2000 --seed 1 > /dev/null
