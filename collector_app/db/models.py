@@ -68,6 +68,7 @@ class Segment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy.id"), index=True)
 
 
 class Contractor(Base):
@@ -88,6 +89,7 @@ class Contractor(Base):
     payment_terms_days: Mapped[int | None]
     credit_limit: Mapped[MoneyAmount | None]
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id"), index=True)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy.id"), index=True)  # overrides the segment's
     collector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
@@ -141,6 +143,8 @@ class Invoice(Base):
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     pause_reason: Mapped[str | None] = mapped_column(String(300))
     handed_over: Mapped[bool] = mapped_column(default=False)
+    under_plan: Mapped[bool] = mapped_column(default=False)  # reminders follow a payment plan instead
+    ready_for_demand_at: Mapped[dt.datetime | None]  # set by a policy's escalation
     next_action_date: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default="manual")
     import_batch_id: Mapped[int | None]
@@ -300,3 +304,102 @@ class Event(Base):
     )
     summary: Mapped[str] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)
+
+
+POLICY_ANCHORS = ("issue", "due", "promise", "paid")
+POLICY_ACTIONS = ("none", "task", "ready_for_demand", "handed_over")
+OUTBOX_STATES = ("planned", "sending", "sent", "failed", "cancelled", "uncertain", "skipped")
+
+
+class Policy(Base):
+    """A reminder sequence (dunning policy): ordered steps, kept as data so users can edit them."""
+
+    __tablename__ = "policy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    group_by_contractor: Mapped[bool] = mapped_column(default=False)  # one message listing all due invoices
+    is_default: Mapped[bool] = mapped_column(default=False)  # for contractors with no segment policy
+    created_at: Mapped[dt.datetime]
+
+    steps: Mapped[list[PolicyStep]] = relationship(
+        back_populates="policy", cascade="all, delete-orphan", order_by="PolicyStep.position"
+    )
+
+
+class PolicyStep(Base):
+    """One step: on anchor date + offset, send `template` by `channel`; may repeat; may escalate.
+
+    anchor "paid" is the thank-you step, planned when an invoice that had reminders gets settled.
+    """
+
+    __tablename__ = "policy_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policy.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100))
+    anchor: Mapped[str] = mapped_column(String(10))
+    offset_days: Mapped[int] = mapped_column(default=0)
+    channel: Mapped[str] = mapped_column(String(10))
+    template: Mapped[str] = mapped_column(String(64))
+    attach_invoice: Mapped[bool] = mapped_column(default=False)
+    repeat_every_days: Mapped[int | None]
+    repeat_max: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(20), default="none")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    policy: Mapped[Policy] = relationship(back_populates="steps")
+
+    __table_args__ = (
+        UniqueConstraint("policy_id", "position", name="uq_policy_step_position"),
+        CheckConstraint("anchor IN ('issue', 'due', 'promise', 'paid')", name="anchor"),
+        CheckConstraint("channel IN ('email', 'sms', 'letter')", name="channel"),
+        CheckConstraint("action IN ('none', 'task', 'ready_for_demand', 'handed_over')", name="action"),
+    )
+
+
+class Outbox(Base):
+    """A message due to go out: one row per invoice, step and occurrence, never two (the unique key).
+
+    Grouped policies still plan one row per invoice; rows sent together share `group_key` and
+    `message_id`. Subject and body are filled at send time, when amounts are recomputed.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("policy_step.id", ondelete="CASCADE"), index=True)
+    occurrence: Mapped[int] = mapped_column(default=1)
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="planned")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    planned_for: Mapped[dt.date] = mapped_column(Date)
+    next_attempt_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(254))
+    server_reply: Mapped[str | None] = mapped_column(Text)
+    group_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "step_id", "occurrence", name="uq_outbox_invoice_step_occurrence"),
+        CheckConstraint(
+            "state IN ('planned', 'sending', 'sent', 'failed', 'cancelled', 'uncertain', 'skipped')",
+            name="state",
+        ),
+        Index("ix_outbox_state_planned", "state", "planned_for"),
+    )
+
+
+class Setting(Base):
+    """The firm's settings kept in the ledger (SMTP host, business hours…), so a shared ledger shares
+    them. Never a password: those live in the operating system's keyring."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
