@@ -519,6 +519,18 @@ def build_parser() -> ArgParser:
     p.add_argument("file")
     p = add("restore", cmd_restore, "replace the ledger with a backup (the current one is kept aside)")
     p.add_argument("file")
+
+    from collector_app import cli_outbox  # outbox list/send/resend/mark-sent/cancel, service run
+
+    cli_outbox.register(add, ArgParser)
+
+    from collector_app import cli_settings  # settings smtp/sms/hours/outbox/show, secrets, test-email
+
+    cli_settings.register(add, ArgParser)
+
+    from collector_app import cli_reminders  # reminders plan, policy list/show/export/import/assign
+
+    cli_reminders.register(add, ArgParser)
     return parser
 
 

@@ -7,11 +7,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from sqlalchemy.orm import Session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["COLLECTOR_USER"] = "tester"
+
+from helpers.keyring_memory import MemoryKeyring
 
 from collector_app.db.engine import Ledger, open_ledger
 from collector_app.domain.clock import FixedClock
@@ -51,3 +54,13 @@ def session(ledger: Ledger) -> Iterator[Session]:
 @pytest.fixture
 def ctx(session: Session, clock: FixedClock) -> Ctx:
     return Ctx(session, clock, "tester")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test keeps its secrets in memory: never the real keyring of the machine, never a file."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -1,0 +1,198 @@
+"""E-mail over SMTP (plain, STARTTLS or SSL): one connection per batch, replies mapped to retry or fail."""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import ssl
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from types import TracebackType
+from typing import Self
+
+from collector_app.channels.base import MessageLike, PermanentError, SendResult, TransientError
+from collector_app.domain.errors import UserError
+from collector_app.services.settings import SmtpSettings
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {body}".strip()
+
+
+def _raise_for(code: int, text: bytes | str) -> None:
+    if 200 <= code < 400:
+        return
+    reply = _reply(code, text)
+    raise (TransientError if 400 <= code < 500 or code < 200 else PermanentError)(reply)
+
+
+def _check_header(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise PermanentError(f"refused before sending: the {name} header contains a line break")
+    return value
+
+
+def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -> EmailMessage:
+    """The MIME message: text, an optional HTML alternative, then the attachments."""
+    if message.channel != "email":
+        raise PermanentError(f"refused before sending: a {message.channel} message given to the e-mail transport")
+    recipient = parseaddr(_check_header("To", message.recipient))[1]
+    if "@" not in recipient:
+        raise PermanentError(f'refused before sending: "{message.recipient}" is not an e-mail address')
+    if not (recipient + settings.sender_address).isascii():
+        raise PermanentError(f'refused before sending: "{recipient}" needs SMTPUTF8, which is not supported')
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = _check_header("From", settings.sender)
+    msg["To"] = message.recipient
+    msg["Subject"] = _check_header("Subject", message.subject or "")
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = message_id
+    msg.set_content(message.text)
+    if message.html:
+        msg.add_alternative(message.html, subtype="html")
+    for att in message.attachments:
+        maintype, _, subtype = att.mime.partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(att.content, maintype=maintype, subtype=subtype,
+                           filename=_check_header("attachment filename", att.filename))
+    return msg
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib.login, except that non-ASCII credentials go as UTF-8 AUTH PLAIN (smtplib only encodes ASCII)."""
+    if (user + password).isascii() or not smtp.has_extn("auth") or "PLAIN" not in smtp.esmtp_features["auth"].upper():
+        smtp.login(user, password)
+        return
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, text = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, text)
+
+
+class SmtpTransport:
+    """`with SmtpTransport(settings, password) as t: t.send(m)`; a dropped connection is reopened on the next send."""
+
+    channel = "email"
+
+    def __init__(self, settings: SmtpSettings, password: str | None = None,
+                 tls_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self._password = password
+        self._tls = tls_context
+        self._smtp: smtplib.SMTP | None = None
+
+    def __repr__(self) -> str:  # never shows the password
+        s = self.settings
+        return f"SmtpTransport({s.host}:{s.port}, {s.security}, user={s.user!r})"
+
+    def __enter__(self) -> Self:
+        """Opens the batch's connection; a server that refuses the session (bad login, no STARTTLS) is a
+        setting to fix, not a message to fail, so it is a UserError here (connection errors stay transient)."""
+        try:
+            self._connect()
+        except PermanentError as exc:
+            raise UserError("smtp", f"{self.settings.host}:{self.settings.port} refused the session: {exc.reply}") \
+                from None
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _context(self) -> ssl.SSLContext:
+        return self._tls or ssl.create_default_context()
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        s = self.settings
+        try:
+            if s.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            try:
+                self._open_session(smtp)
+            except BaseException:
+                smtp.close()
+                raise
+        except smtplib.SMTPResponseException as exc:
+            _raise_for(exc.smtp_code, exc.smtp_error)
+            raise TransientError(_reply(exc.smtp_code, exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise TransientError(f"cannot connect to {s.host}:{s.port}: {exc}") from None
+        except smtplib.SMTPException as exc:  # e.g. no AUTH method both sides know
+            raise PermanentError(f"{s.host}:{s.port}: {exc}") from None
+        self._smtp = smtp
+        return smtp
+
+    def _open_session(self, smtp: smtplib.SMTP) -> None:
+        smtp.ehlo()
+        if self.settings.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise PermanentError(f"{self.settings.host} does not offer STARTTLS")
+            smtp.starttls(context=self._context())
+            smtp.ehlo()
+        if self.settings.user:
+            _login(smtp, self.settings.user, self._password or "")
+
+    def send(self, message: MessageLike) -> SendResult:
+        message_id = make_msgid(domain=self.settings.sender_domain or None)
+        data = build_email(self.settings, message, message_id).as_bytes()
+        try:
+            smtp = self._connect()
+        except PermanentError as exc:  # reconnecting in mid-batch: the message itself may be fine
+            raise TransientError(exc.reply) from None
+        try:
+            reply = self._transaction(smtp, parseaddr(message.recipient)[1], data)
+        except smtplib.SMTPResponseException as exc:  # e.g. DATA itself refused (smtplib raises there)
+            self._check(smtp, exc.smtp_code, exc.smtp_error)
+            raise TransientError(_reply(exc.smtp_code, exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TransientError(f"connection to {self.settings.host} lost: {exc}") from None
+        return SendResult(message_id, reply)
+
+    def _transaction(self, smtp: smtplib.SMTP, recipient: str, data: bytes) -> str:
+        """MAIL, RCPT, DATA by hand, so the DATA reply (with the queue id) is kept and failures are typed."""
+        options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
+        code, text = smtp.mail(self.settings.sender_address, options)
+        self._check(smtp, code, text)
+        code, text = smtp.rcpt(recipient)
+        self._check(smtp, code, text)
+        code, text = smtp.data(data)
+        self._check(smtp, code, text)
+        return _reply(code, text)
+
+    def _check(self, smtp: smtplib.SMTP, code: int, text: bytes | str) -> None:
+        if 200 <= code < 400:
+            return
+        if code == 421 or code == -1:  # the server is closing the connection
+            self._drop()
+        else:
+            self._reset(smtp)
+        _raise_for(code, text)
+
+    def _reset(self, smtp: smtplib.SMTP) -> None:
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()

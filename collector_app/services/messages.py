@@ -1,0 +1,308 @@
+"""A reminder is worded at the moment it is sent: amounts, days overdue and credit are read then, not at planning.
+
+`compose()` turns one outbox row, or the rows of one group (same contractor and step), into a
+ready Message: recipient, subject, text, HTML, attachments. `preview()` does the same for any
+invoice and template without an outbox row (the template editor, `reminders plan --dry-run`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from sqlalchemy import select
+
+from collector_app.db.models import Contractor, Firm, Invoice, Outbox, PolicyStep
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import Money, totals_by_currency
+from collector_app.domain.status import balance, days_overdue
+from collector_app.services.context import Ctx
+from collector_app.services.firm import get_firm
+from collector_app.services.invoice_pdf import invoice_pdf, pdf_filename, readable_phone
+from collector_app.services.payments import contractor_credit
+from collector_app.templates.render import language_of, render_blocks
+
+MESSAGE_CHANNELS = ("email", "sms", "letter")
+SMS_SEGMENT = 160  # GSM 03.38 septets in one SMS
+_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+# GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = frozenset("^{}\\[~]|€")
+_GSM_REPLACE = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "–": "-", "—": "-", "„": '"', "”": '"', "“": '"',
+                "’": "'", "‘": "'", "…": "...", "\u00a0": " ", "\u202f": " "}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel sends; `outbox_ids` are the rows it settles (several for a grouped message)."""
+
+    channel: str
+    recipient: str
+    subject: str
+    text: str
+    html: str | None
+    attachments: tuple[Attachment, ...]
+    outbox_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FirmInfo:
+    """The sender as templates see it: plain values, never the ORM row (the sandbox gets no session)."""
+
+    name: str
+    iban: str | None  # grouped by four for reading: "PL61 1090 1014 …"
+    iban_compact: str | None
+    tax_id: str | None
+    address_line: str | None
+    contact_name: str
+    phone: str | None
+    phone_e164: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class ContractorInfo:
+    name: str
+    tax_id: str | None
+    address_line: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice as of the sending day."""
+
+    id: int
+    number: str
+    issue_date: dt.date
+    due_date: dt.date
+    gross: Money
+    paid: Money
+    outstanding: Money
+    days_overdue: int
+    variable_symbol: str | None = None
+
+
+def compose(ctx: Ctx, rows: Sequence[Outbox]) -> Message:
+    """The message for one outbox row or one group of rows, worded as of ctx.clock.today()."""
+    if not rows:
+        raise ValueError("compose() needs at least one outbox row")
+    first = rows[0]
+    if any(r.contractor_id != first.contractor_id or r.step_id != first.step_id for r in rows):
+        raise ValueError("rows of one message must share the contractor and the step")
+    step = ctx.session.get(PolicyStep, first.step_id)
+    if step is None:
+        raise UserError("step", f"outbox row {first.id}: its policy step no longer exists")
+    invoices = _fresh_invoices(ctx, [r.invoice_id for r in rows])
+    return _message(
+        ctx, invoices, step.template, first.channel or step.channel,
+        attach=step.attach_invoice, outbox_ids=tuple(r.id for r in rows),
+    )
+
+
+def preview(
+    ctx: Ctx, invoice_id: int, template: str, channel: str, *, source: str | None = None,
+    attach: bool = False,
+) -> Message:
+    """The message `template` would make for one invoice today; `source` previews unsaved template text."""
+    invoices = _fresh_invoices(ctx, [invoice_id])
+    return _message(ctx, invoices, template, channel, attach=attach, outbox_ids=(), source=source)
+
+
+def _fresh_invoices(ctx: Ctx, ids: Sequence[int]) -> list[Invoice]:
+    """The invoices as the ledger has them now (a payment since planning must show)."""
+    ctx.session.flush()
+    found = {
+        inv.id: inv
+        for inv in ctx.session.scalars(
+            select(Invoice).where(Invoice.id.in_(set(ids))).execution_options(populate_existing=True)
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise UserError("invoice", f"invoice id {missing[0]} does not exist")
+    ordered = sorted({found[i].id: found[i] for i in ids}.values(), key=lambda inv: (inv.due_date, inv.number))
+    if len({inv.contractor_id for inv in ordered}) > 1:
+        raise ValueError("one message goes to one contractor")
+    return ordered
+
+
+def _message(
+    ctx: Ctx, invoices: list[Invoice], template: str, channel: str, *, attach: bool,
+    outbox_ids: tuple[int, ...], source: str | None = None,
+) -> Message:
+    if channel not in MESSAGE_CHANNELS:
+        raise UserError("channel", f'"{channel}" is not a message channel (expected {", ".join(MESSAGE_CHANNELS)})')
+    firm = get_firm(ctx)
+    if firm is None:
+        raise UserError("firm", "the firm's details are not set (collector firm set --name …)")
+    contractor = invoices[0].contractor
+    lang = language_of(contractor.language)
+    context = template_context(ctx, firm, contractor, invoices)
+    recipient = recipient_for(contractor, channel)
+    wanted = ("subject", "sms") if channel == "sms" else ("subject", "text", "html") if channel == "email" else (
+        "subject", "text")
+    out = render_blocks(lang, template, wanted, context, source=source)
+    subject = out["subject"].strip()
+    _check_header("subject", subject)
+    if channel == "sms":
+        text = gsm_fold(_join_lines(out["sms"]))
+        return Message(channel, recipient, subject, text, None, (), outbox_ids)
+    text = _tidy(out["text"])
+    html = out.get("html", "").strip()
+    attachments = tuple(_invoice_copy(firm, inv, lang, ctx.clock.today()) for inv in invoices) if attach else ()
+    return Message(channel, recipient, subject, text, html or None, attachments, outbox_ids)
+
+
+def template_context(ctx: Ctx, firm: Firm, contractor: Contractor, invoices: list[Invoice]) -> dict[str, Any]:
+    """Everything a template may use; plain frozen values computed for today."""
+    today = ctx.clock.today()
+    lines = [invoice_line(inv, today) for inv in invoices]
+    credit = [
+        Money(amount, currency)
+        for currency, amount in sorted(contractor_credit(ctx, contractor.id).items())
+        if amount > 0
+    ]
+    return {
+        "firm": firm_info(firm),
+        "contractor": ContractorInfo(
+            contractor.name, contractor.tax_id, _address(contractor.address, contractor.postal_code, contractor.city),
+            contractor.email, contractor.phone,
+        ),
+        "invoices": lines,
+        "invoice": lines[0],
+        "single": len(lines) == 1,
+        "totals": list(totals_by_currency([line.outstanding for line in lines]).values()),
+        "credit": credit,
+        "settled": all(line.outstanding.amount <= 0 for line in lines),
+        "max_days_overdue": max(line.days_overdue for line in lines),
+        "today": today,
+    }
+
+
+def invoice_line(inv: Invoice, today: dt.date) -> InvoiceLine:
+    return InvoiceLine(
+        id=inv.id, number=inv.number, issue_date=inv.issue_date, due_date=inv.due_date,
+        gross=Money(inv.gross, inv.currency), paid=Money(inv.paid, inv.currency),
+        outstanding=Money(max(balance(inv.gross, inv.paid), Decimal(0)), inv.currency),
+        days_overdue=days_overdue(inv.gross, inv.paid, inv.due_date, today),
+        variable_symbol=inv.variable_symbol,
+    )
+
+
+def firm_info(firm: Firm) -> FirmInfo:
+    iban = compact = None
+    if firm.iban:
+        try:
+            parsed = IBAN(firm.iban)
+            iban, compact = str(parsed.formatted), str(parsed.compact)
+        except SchwiftyException:
+            iban = compact = firm.iban
+    return FirmInfo(
+        name=firm.name, iban=iban, iban_compact=compact, tax_id=firm.tax_id,
+        address_line=_address(firm.address, firm.postal_code, firm.city),
+        contact_name=firm.contact_person or firm.name,
+        phone=readable_phone(firm.phone), phone_e164=firm.phone, email=firm.email,
+    )
+
+
+def recipient_for(contractor: Contractor, channel: str) -> str:
+    """E-mail: the contractor's, else a contact person's; SMS: a phone in E.164; letter: the postal address.
+
+    The contractor's name is checked too: a channel may put it into the To header as a display name.
+    """
+    _check_header("recipient", contractor.name)
+    if channel == "email":
+        found = contractor.email or next((c.email for c in contractor.contacts if c.email), None)
+        if not found:
+            raise UserError("recipient", f"{contractor.name} has no e-mail address (nor has any contact person)")
+        _check_header("recipient", found)
+        return found.strip()
+    if channel == "sms":
+        phone = contractor.phone or next((c.phone for c in contractor.contacts if c.phone), None)
+        if not phone:
+            raise UserError("recipient", f"{contractor.name} has no phone number for an SMS")
+        return _e164(phone, contractor.country)
+    address = _address(contractor.address, contractor.postal_code, contractor.city)
+    if not address:
+        raise UserError("recipient", f"{contractor.name} has no postal address for a letter")
+    recipient = f"{contractor.name}, {address}"
+    _check_header("recipient", recipient)
+    return recipient
+
+
+def _e164(phone: str, country: str) -> str:
+    try:
+        number = phonenumbers.parse(phone, country.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise UserError("recipient", f'"{phone}" is not a phone number') from exc
+    if not phonenumbers.is_possible_number(number):
+        raise UserError("recipient", f'"{phone}" is not a possible phone number')
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _check_header(field: str, value: str) -> None:
+    """A value bound for a mail header: a CR, LF or NUL would let it add headers of its own."""
+    if _UNSAFE_HEADER.search(value):
+        raise UserError(field, f"{value!r} contains a line break or NUL, which must never reach a mail header")
+
+
+def _address(street: str | None, postal_code: str | None, city: str | None) -> str | None:
+    town = " ".join(part for part in (postal_code, city) if part)
+    return ", ".join(part for part in (street, town) if part) or None
+
+
+def _join_lines(text: str) -> str:
+    lines = [line.strip() for line in text.strip().split("\n")]
+    return " ".join(line for line in lines if line)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def gsm_fold(text: str) -> str:
+    """Text an SMS can carry in GSM 03.38 (160 a message), not UCS-2 (70): diacritics folded to ASCII.
+
+    "Faktura 1 234,56 zł, termín splatnosti" → "Faktura 1 234,56 zl, termin splatnosti".
+    """
+    out: list[str] = []
+    for char in text:
+        if char in _GSM_BASIC or char in _GSM_EXTENDED:
+            out.append(char)
+            continue
+        char = _GSM_REPLACE.get(char, char)
+        if len(char) == 1 and char not in _GSM_BASIC and char not in _GSM_EXTENDED:
+            char = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            char = "".join(c for c in char if c in _GSM_BASIC or c in _GSM_EXTENDED) or "?"
+        out.append(char)
+    return "".join(out)
+
+
+def gsm_length(text: str) -> int:
+    """Septets the text takes in GSM 03.38 (extension characters such as € count twice)."""
+    return sum(2 if char in _GSM_EXTENDED else 1 for char in text)
+
+
+def _invoice_copy(firm: Firm, inv: Invoice, lang: str, today: dt.date) -> Attachment:
+    return Attachment(pdf_filename(inv.number), invoice_pdf(firm, inv, lang, today), "application/pdf")

@@ -1,0 +1,546 @@
+"""Sending the outbox exactly once: one sender per ledger (an OS lock), each state committed around the send."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, Integer, Select, func, literal, or_, select, tuple_, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from collector_app.channels.base import PermanentError, SendResult, TransientError, Transport, transport_for
+from collector_app.db.engine import Ledger
+from collector_app.db.models import Contractor, Invoice, Outbox, PolicyStep, Task
+from collector_app.domain.clock import Clock
+from collector_app.domain.errors import UserError
+from collector_app.domain.schedule import is_holiday
+from collector_app.services import audit, settings
+from collector_app.services.activity import add_task
+from collector_app.services.context import Ctx, default_user
+from collector_app.services.messages import Message, compose
+from collector_app.services.sender_lock import SenderLock
+
+log = logging.getLogger(__name__)
+BACKOFF = dt.timedelta(minutes=5)  # first retry after 5 min, then 10, 20, 40…
+FETCH = 200
+SENT_CHANNELS = ("email", "sms")
+UNCERTAIN_TEXT = ("was being sent when the sender stopped: the server may or may not have accepted it; "
+                  "resend it or mark it sent")
+TASK_SOURCE = "outbox:"
+CHANNEL_NAMES = {"email": "E-mail", "sms": "SMS", "letter": "Letter"}
+
+
+@dataclass
+class DispatchReport:
+    """What one run did and why rows still wait; `lines()` is what `collector outbox send` prints."""
+
+    busy: bool = False
+    messages: int = 0
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    uncertain: list[int] = field(default_factory=list)
+    outside_hours: int = 0
+    next_opening: dt.datetime | None = None
+    letters: int = 0
+    later: int = 0
+    unavailable: dict[str, str] = field(default_factory=dict)
+    stopped: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "busy": self.busy, "messages": self.messages, "sent": self.sent, "failed": self.failed,
+            "retrying": self.retrying, "cancelled": self.cancelled, "uncertain": self.uncertain,
+            "outside_business_hours": self.outside_hours,
+            "next_opening": self.next_opening.isoformat(timespec="minutes") if self.next_opening else None,
+            "letters_waiting": self.letters, "waiting_later": self.later,
+            "channels_unavailable": self.unavailable, "stopped": self.stopped,
+        }
+
+    def lines(self) -> list[str]:
+        if self.busy:
+            return ["another sender is already sending this ledger's outbox; nothing sent"]
+        out = [f"{self.messages} message(s) sent covering {len(self.sent)} row(s)"]
+        for label, ids in (("failed", self.failed), ("will be retried", self.retrying),
+                           ("cancelled (stop rules)", self.cancelled),
+                           ("uncertain (in flight at a crash: resend or mark sent)", self.uncertain)):
+            if ids:
+                out.append(f"{len(ids)} row(s) {label}: {', '.join(map(str, ids))}")
+        if self.outside_hours:
+            when = f"; next opening {self.next_opening.astimezone():%Y-%m-%d %H:%M}" if self.next_opening else ""
+            out.append(f"{self.outside_hours} due row(s) wait: outside business hours{when}")
+        if self.letters:
+            out.append(f"{self.letters} letter row(s) wait for the demand register (letters are printed, not sent)")
+        if self.later:
+            out.append(f"{self.later} row(s) planned for later or waiting for a retry")
+        out.extend(f"{ch}: not sent, {why}" for ch, why in self.unavailable.items())
+        if self.stopped:
+            out.append("stopped on request after the current message")
+        return out
+
+
+def dispatch(
+    ledger: Ledger, clock: Clock, *, limit: int | None = None,
+    transports: Mapping[str, Transport] | None = None, now: dt.datetime | None = None,
+    stop: Callable[[], bool] | None = None, user: str | None = None,
+) -> DispatchReport:
+    """Send what is due, one message at a time; returns at once (busy) when another sender runs.
+
+    `transports` replaces the configured channel transports (tests, benchmarks); `now` fixes the
+    moment used for business hours and retries; `stop` is asked between messages.
+    """
+    lock = SenderLock(ledger)
+    if not lock.acquire():
+        return DispatchReport(busy=True)
+    try:
+        return _Run(ledger, clock, transports, now, stop, user or default_user()).run(limit)
+    finally:
+        lock.release()
+
+
+class _Run:
+    def __init__(self, ledger: Ledger, clock: Clock, transports: Mapping[str, Transport] | None,
+                 now: dt.datetime | None, stop: Callable[[], bool] | None, user: str) -> None:
+        self.ledger = ledger
+        self.clock = clock
+        self.given = transports
+        self.fixed_now = now
+        self.stop = stop or (lambda: False)
+        self.user = user
+        self.report = DispatchReport()
+        self.open: dict[str, Transport] = {}
+        self.steps: dict[int, PolicyStep] = {}
+        self.stack = ExitStack()
+        self.session = ledger.sessions()  # one session per run: steps, firm and settings stay cached
+        self.max_attempts = settings.OutboxSettings().max_attempts
+        self.hours, self.country = settings.BusinessHours(), "PL"
+
+    def now(self) -> dt.datetime:
+        return self.fixed_now or self.clock.now()
+
+    def ctx(self, session: Session) -> Ctx:
+        return Ctx(session, self.clock, self.user)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """One committed unit of work on the run's session (objects stay loaded across commits)."""
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def run(self, limit: int | None) -> DispatchReport:
+        try:
+            return self._run(limit)
+        finally:
+            self.session.close()
+
+    def _run(self, limit: int | None) -> DispatchReport:
+        with self._tx() as s:
+            ctx = self.ctx(s)
+            self.report.uncertain = recover_in_flight(ctx)
+            self.max_attempts = settings.get_outbox(ctx).max_attempts
+            self.hours, self.country = settings.get_business_hours(ctx), settings.firm_country(ctx)
+            self._count_waiting(s)
+            if not self._open():
+                return self.report
+        with self.stack:
+            self._send_all(limit)
+        return self.report
+
+    def _open(self) -> bool:
+        """Still inside business hours; if not, the report says how many due rows wait and until when."""
+        if inside_hours(self.hours, self.country, self.now()):
+            return True
+        with self._tx() as s:
+            self.report.outside_hours = s.scalar(self._due_query(select(func.count(Outbox.id)))) or 0
+            self.report.next_opening = next_opening(self.ctx(s), self.now())
+        return False
+
+    def _due_query(self, query: Any) -> Any:
+        return query.where(
+            Outbox.state == "planned", Outbox.channel.in_(SENT_CHANNELS),
+            Outbox.planned_for <= self.clock.today(),
+            or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= self.now()),
+        )
+
+    def _count_waiting(self, s: Session) -> None:
+        self.report.letters = s.scalar(select(func.count(Outbox.id)).where(
+            Outbox.state == "planned", Outbox.channel == "letter")) or 0
+        self.report.later = s.scalar(select(func.count(Outbox.id)).where(
+            Outbox.state == "planned", Outbox.channel.in_(SENT_CHANNELS),
+            or_(Outbox.planned_for > self.clock.today(), Outbox.next_attempt_at > self.now()))) or 0
+
+    def _batches(self) -> Iterator[list[tuple[int, str]]]:
+        """Due rows, oldest first, a page at a time: keyset on (planned_for, id) walks the index
+        (state, planned_for) without sorting, however many rows are planned."""
+        after: tuple[dt.date, int] = (dt.date.min, 0)
+        while True:
+            past = tuple_(literal(after[0], Date()), literal(after[1], Integer()))
+            with self._tx() as s:
+                rows = s.execute(
+                    self._due_query(select(Outbox.id, Outbox.channel, Outbox.planned_for))
+                    .where(tuple_(Outbox.planned_for, Outbox.id) > past,
+                           Outbox.channel.not_in(list(self.report.unavailable)))
+                    .order_by(Outbox.planned_for, Outbox.id).limit(FETCH)).all()
+            if not rows or set(SENT_CHANNELS) <= set(self.report.unavailable):
+                return
+            after = (rows[-1][2], rows[-1][0])
+            yield [(r[0], r[1]) for r in rows]
+
+    def _send_all(self, limit: int | None) -> None:
+        for batch in self._batches():
+            for row_id, channel in batch:
+                if limit is not None and self.report.messages >= limit:
+                    return
+                if self.stop():
+                    self.report.stopped = True
+                    return
+                if not self._open():  # closing time came during the run
+                    return
+                transport = self._transport(channel)
+                if transport is not None:
+                    self._send_unit(row_id, transport)
+
+    def _transport(self, channel: str) -> Transport | None:
+        if channel in self.open:
+            return self.open[channel]
+        if channel in self.report.unavailable:
+            return None
+        try:
+            if self.given is not None:
+                if channel not in self.given:
+                    raise UserError("channel", f"no transport given for {channel}")
+                transport = self.given[channel]
+            else:
+                transport = self._configured(channel)
+            self.open[channel] = self.stack.enter_context(transport)
+        except UserError as exc:
+            self.report.unavailable[channel] = str(exc)
+            return None
+        except TransientError as exc:
+            self.report.unavailable[channel] = f"cannot connect ({exc.reply}); rows wait for the next run"
+            return None
+        return self.open[channel]
+
+    def _configured(self, channel: str) -> Transport:
+        from collector_app.secrets import SecretStore
+
+        with self._tx() as s:
+            return transport_for(self.ctx(s), channel, SecretStore.for_ledger(self.ledger.url))
+
+    def _send_unit(self, row_id: int, transport: Transport) -> None:
+        claimed = self._claim(row_id)
+        if claimed is None:
+            return
+        message, rows = claimed
+        self.report.messages += 1
+        try:
+            result = transport.send(message)
+        except TransientError as exc:
+            self._failed(rows, exc.reply, transient=True)
+        except PermanentError as exc:
+            self._failed(rows, exc.reply, transient=False)
+        else:
+            self._sent(rows, message, result)
+
+    def _claim(self, row_id: int) -> tuple[Message, list[Outbox]] | None:
+        """Stop rules, then compose, then `sending` — committed before the transport is touched."""
+        with self._tx() as s:
+            ctx = self.ctx(s)
+            first = s.execute(_with_parties().where(Outbox.id == row_id)).tuples().one_or_none()
+            if first is None or first[0].state != "planned":
+                return None  # already sent with its group, or changed by someone else
+            live = [r for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
+            if not live:
+                return None
+            try:
+                message = compose(ctx, live)
+            except UserError as exc:
+                self._cannot_compose(ctx, live, exc.message)
+                return None
+            except Exception as exc:  # a template bug must not block the queue behind it: fail, log, go on
+                log.exception("outbox rows %s: the message could not be composed", [r.id for r in live])
+                self._cannot_compose(ctx, live, f"the message could not be composed ({type(exc).__name__}: {exc})")
+                return None
+            claimed: CursorResult[Any] = s.execute(  # type: ignore[assignment]
+                update(Outbox).where(Outbox.id.in_([r.id for r in live]), Outbox.state == "planned")
+                .values(state="sending", attempts=Outbox.attempts + 1, next_attempt_at=None,
+                        recipient=message.recipient, subject=message.subject, body=message.text)
+                .execution_options(synchronize_session=False))
+            if claimed.rowcount != len(live):  # someone cancelled or sent a row meanwhile: leave the unit
+                s.rollback()
+                return None
+            for r in live:  # what the UPDATE wrote, without reading it back
+                for name, value in (("state", "sending"), ("attempts", r.attempts + 1), ("next_attempt_at", None),
+                                    ("recipient", message.recipient), ("subject", message.subject),
+                                    ("body", message.text)):
+                    set_committed_value(r, name, value)
+        return message, live
+
+    def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
+        for r in rows:
+            r.attempts += 1
+            self._fail_row(ctx, r, reason, transient=False)
+
+    def _unit_rows(self, s: Session, first: Unit) -> list[Unit]:
+        """The row, or every due row of its group (one message listing all their invoices)."""
+        row = first[0]
+        if row.group_key is None:
+            return [first]
+        query = self._due_query(_with_parties()).where(
+            Outbox.group_key == row.group_key, Outbox.contractor_id == row.contractor_id,
+            Outbox.step_id == row.step_id, Outbox.channel == row.channel,
+        ).order_by(Outbox.id)
+        return list(s.execute(query).tuples())
+
+    def _stopped(self, ctx: Ctx, row: Outbox, inv: Invoice, contractor: Contractor) -> bool:
+        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
+        assert step is not None  # a foreign key
+        self.steps[row.step_id] = step  # held here: the session only keeps objects someone references
+        reason = stop_reason(inv, contractor, step, ctx.clock.today())
+        if reason is None:
+            return False
+        row.state, row.last_error = "cancelled", f"not sent: {reason}"
+        self.report.cancelled.append(row.id)
+        audit.record(ctx, "reminder.cancelled", "outbox", row.id,
+                     f"Reminder not sent ({step.name}): {reason}",
+                     invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+        return True
+
+    def _sent(self, rows: list[Outbox], message: Message, result: SendResult) -> None:
+        with self._tx() as s:
+            ctx = self.ctx(s)
+            at = self.now()
+            for row in rows:
+                row.state, row.sent_at, row.last_error = "sent", at, None
+                row.message_id, row.server_reply = result.message_id, result.reply
+                record_sent(ctx, row, message)
+                self.report.sent.append(row.id)
+
+    def _failed(self, rows: list[Outbox], reply: str, *, transient: bool) -> None:
+        with self._tx() as s:
+            ctx = self.ctx(s)
+            for row in rows:
+                self._fail_row(ctx, row, reply, transient=transient)
+
+    def _fail_row(self, ctx: Ctx, row: Outbox, reply: str, *, transient: bool) -> None:
+        if transient and row.attempts < self.max_attempts:
+            row.state, row.last_error = "planned", reply
+            row.next_attempt_at = self.now() + BACKOFF * 2 ** (row.attempts - 1)
+            self.report.retrying.append(row.id)
+        else:
+            tail = f" (gave up after {row.attempts} attempts)" if transient else ""
+            row.state, row.last_error, row.next_attempt_at = "failed", reply + tail, None
+            self.report.failed.append(row.id)
+        audit.record(ctx, "reminder.failed", "outbox", row.id,
+                     f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} not sent "
+                     f"(attempt {row.attempts}, {'will retry' if row.state == 'planned' else 'failed'}): {reply}",
+                     invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+        task_once(ctx, row, f"Reminder {row.id} not sent: {reply}")
+
+
+Unit = tuple[Outbox, Invoice, Contractor]
+
+
+def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
+    """Outbox rows with their invoice and contractor as the ledger has them now (not as last loaded)."""
+    return (select(Outbox, Invoice, Contractor)
+            .join(Invoice, Invoice.id == Outbox.invoice_id)
+            .join(Contractor, Contractor.id == Outbox.contractor_id)
+            .execution_options(populate_existing=True))
+
+
+# --- the pieces the GUI and the CLI share ------------------------------------------------------------
+
+def stop_reason(inv: Invoice, contractor: Contractor, step: PolicyStep, today: dt.date) -> str | None:
+    """Why this reminder must not go today (DUNNING.md stop rules), or None."""
+    balance = inv.gross - inv.paid
+    if step.anchor == "paid":  # the thank-you goes only while the invoice stays paid
+        return "the invoice is no longer paid" if balance > 0 else None
+    if balance == 0:
+        return "the invoice is settled"
+    if balance < 0:
+        return "the invoice is overpaid"
+    if inv.disputed:
+        return "the invoice is disputed"
+    if inv.paused_until is not None and inv.paused_until >= today:
+        why = f" ({inv.pause_reason})" if inv.pause_reason else ""
+        return f"reminders are paused until {inv.paused_until}{why}"
+    if contractor.paused_until is not None and contractor.paused_until >= today:
+        return f"the contractor's reminders are paused until {contractor.paused_until}"
+    if inv.under_plan:
+        return "the invoice is under a payment plan"
+    if inv.handed_over:
+        return "the invoice is handed over"
+    return None
+
+
+def business_time(ctx: Ctx, moment: dt.datetime) -> bool:
+    """Inside the firm's business hours, on a business day, not a public holiday of the firm's country."""
+    return inside_hours(settings.get_business_hours(ctx), settings.firm_country(ctx), moment)
+
+
+def inside_hours(hours: settings.BusinessHours, country: str, moment: dt.datetime) -> bool:
+    """Business hours are the computer's local time."""
+    local = moment.astimezone()
+    return (local.weekday() in hours.days and not is_holiday(local.date(), country)
+            and hours.start <= local.time() < hours.end)
+
+
+def next_opening(ctx: Ctx, moment: dt.datetime) -> dt.datetime | None:
+    """The next moment sending may start (looked for over a year; None if the hours allow no day)."""
+    hours = settings.get_business_hours(ctx)
+    country = settings.firm_country(ctx)
+    local = moment.astimezone()
+    for days in range(366):
+        day = local.date() + dt.timedelta(days=days)
+        if day.weekday() not in hours.days or is_holiday(day, country):
+            continue
+        opening = dt.datetime.combine(day, hours.start).astimezone()
+        if days == 0 and local.time() >= hours.end:
+            continue
+        return max(opening, local)
+    return None
+
+
+def recover_in_flight(ctx: Ctx) -> list[int]:
+    """Rows left in `sending` by a sender that died: `uncertain`, never resent by themselves."""
+    ids: list[int] = []
+    for row in ctx.session.scalars(select(Outbox).where(Outbox.state == "sending").order_by(Outbox.id)):
+        row.state, row.last_error = "uncertain", UNCERTAIN_TEXT
+        audit.record(ctx, "reminder.uncertain", "outbox", row.id,
+                     f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} may not have gone "
+                     f"out ({row.subject or 'no subject'}): resend it or mark it sent",
+                     invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+        task_once(ctx, row, f"Reminder {row.id} may not have been sent: check, then resend or mark sent")
+        ids.append(row.id)
+    return ids
+
+
+def record_sent(ctx: Ctx, row: Outbox, message: Message) -> None:
+    """The timeline entry of a sent message, on its invoice and its contractor."""
+    audit.record(
+        ctx, "reminder.sent", "outbox", row.id,
+        f"{CHANNEL_NAMES.get(message.channel, message.channel)} sent to {message.recipient}: {message.subject}",
+        invoice_id=row.invoice_id, contractor_id=row.contractor_id,
+        details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
+                 "message_id": row.message_id, "server_reply": row.server_reply,
+                 "outbox_ids": list(message.outbox_ids)},
+    )
+
+
+def task_once(ctx: Ctx, row: Outbox, text: str) -> None:
+    """One task per outbox row for the contractor's collector, however often the row fails."""
+    source = f"{TASK_SOURCE}{row.id}"
+    exists = ctx.session.scalar(select(Task.id).where(Task.invoice_id == row.invoice_id, Task.source == source))
+    if exists is not None:
+        return
+    inv = ctx.session.get(Invoice, row.invoice_id)
+    assert inv is not None
+    collector = inv.contractor.collector
+    add_task(ctx, inv, ctx.clock.now(), text, collector.login if collector else None, source=source)
+
+
+# --- the user's decisions --------------------------------------------------------------------------
+
+def _row(ctx: Ctx, outbox_id: int) -> Outbox:
+    row = ctx.session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError("id", f"no outbox row with id {outbox_id}")
+    return row
+
+
+def _expect(row: Outbox, states: tuple[str, ...], action: str) -> None:
+    if row.state not in states:
+        raise UserError("id", f"outbox row {row.id} is {row.state}: only {', '.join(states)} rows can be {action}")
+
+
+def resend(ctx: Ctx, outbox_id: int) -> Outbox:
+    """Queue an uncertain, failed or cancelled row again; the next run sends it (attempts start over)."""
+    row = _row(ctx, outbox_id)
+    _expect(row, ("uncertain", "failed", "cancelled"), "resent")
+    before = row.state
+    row.state, row.attempts, row.next_attempt_at, row.last_error = "planned", 0, None, None
+    audit.record(ctx, "reminder.resend", "outbox", row.id, f"Reminder {row.id} ({before}) queued to be sent again",
+                 invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+    return row
+
+
+def mark_sent(ctx: Ctx, outbox_id: int) -> Outbox:
+    """The user checked that an uncertain (or failed) message did arrive: record it as sent."""
+    row = _row(ctx, outbox_id)
+    _expect(row, ("uncertain", "failed"), "marked sent")
+    row.state, row.sent_at, row.last_error = "sent", ctx.clock.now(), None
+    row.server_reply = f"marked sent by {ctx.user}"
+    audit.record(ctx, "reminder.marked_sent", "outbox", row.id,
+                 f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} marked sent by hand: "
+                 f"{row.subject or ''}".rstrip(": "),
+                 invoice_id=row.invoice_id, contractor_id=row.contractor_id,
+                 details={"channel": row.channel, "recipient": row.recipient, "subject": row.subject})
+    return row
+
+
+def cancel(ctx: Ctx, outbox_id: int) -> Outbox:
+    """The user stops a row that has not gone out."""
+    row = _row(ctx, outbox_id)
+    _expect(row, ("planned", "failed", "uncertain"), "cancelled")
+    row.state, row.next_attempt_at, row.last_error = "cancelled", None, f"cancelled by {ctx.user}"
+    audit.record(ctx, "reminder.cancelled", "outbox", row.id, f"Reminder {row.id} cancelled by hand",
+                 invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+    return row
+
+
+# --- the list --------------------------------------------------------------------------------------
+
+def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
+              outbox_id: int | None = None) -> list[dict[str, Any]]:
+    """`outbox list`: the contract's fields plus `note`, which says why a planned row is waiting."""
+    query = (select(Outbox, Invoice.number, Contractor.name, PolicyStep.name)
+             .join(Invoice, Invoice.id == Outbox.invoice_id)
+             .join(Contractor, Contractor.id == Outbox.contractor_id)
+             .join(PolicyStep, PolicyStep.id == Outbox.step_id)
+             .order_by(Outbox.planned_for, Outbox.id))
+    if state is not None:
+        query = query.where(Outbox.state == state)
+    if outbox_id is not None:
+        query = query.where(Outbox.id == outbox_id)
+    if limit is not None:
+        query = query.limit(limit)
+    today = ctx.clock.today()
+    return [_list_obj(row, number, contractor, step, today)
+            for row, number, contractor, step in ctx.session.execute(query)]
+
+
+def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": row.id, "invoice": number, "invoice_id": row.invoice_id, "contractor": contractor,
+        "contractor_id": row.contractor_id, "step": step, "occurrence": row.occurrence,
+        "channel": row.channel, "recipient": row.recipient, "subject": row.subject, "state": row.state,
+        "attempts": row.attempts, "last_error": row.last_error, "planned_for": row.planned_for.isoformat(),
+        "sent_at": row.sent_at.astimezone().isoformat(timespec="seconds") if row.sent_at else None,
+        "next_attempt_at": row.next_attempt_at.astimezone().isoformat(timespec="minutes")
+        if row.next_attempt_at else None,
+        "message_id": row.message_id, "group_key": row.group_key, "note": waiting_note(row, today),
+    }
+
+
+def waiting_note(row: Outbox, today: dt.date) -> str | None:
+    if row.state != "planned":
+        return None
+    if row.channel == "letter":
+        return "letters are not sent by the outbox: they wait for the demand register"
+    if row.planned_for > today:
+        return f"planned for {row.planned_for}"
+    if row.next_attempt_at is not None:
+        return f"retry after {row.next_attempt_at.astimezone():%Y-%m-%d %H:%M}"
+    return "due: goes out with the next send inside business hours"

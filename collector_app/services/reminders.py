@@ -1,0 +1,343 @@
+"""Planning reminders into the outbox: set-based SQL over the open invoices, idempotent by the unique key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+from sqlalchemy import Date, bindparam, case, func, select, text
+from sqlalchemy.sql.elements import TextClause
+
+from collector_app.db.base import UTCDateTime
+from collector_app.db.models import Outbox, Policy, PolicyStep, Task
+from collector_app.domain.errors import UserError
+from collector_app.services import audit
+from collector_app.services.context import Ctx
+from collector_app.services.users import current_user
+
+LAST_PLAN_KEY = "reminders.last_plan"
+TASK_SOURCE = "reminders"
+CATCH_UP = "catch-up: a later step was due"
+NO_ADDRESS = {
+    "email": "no e-mail address for the contractor or its contact persons",
+    "sms": "no phone number for the contractor or its contact persons",
+    "letter": "no postal address for the contractor",
+}
+
+
+class PlannedRow(NamedTuple):
+    """One outbox row as `reminders plan` and `outbox list` print it (a tuple: plans can be large)."""
+
+    id: int | None
+    invoice: str
+    contractor: str
+    contractor_id: int
+    step: str
+    occurrence: int
+    channel: str
+    recipient: str | None
+    subject: str | None
+    state: str
+    attempts: int
+    last_error: str | None
+    planned_for: dt.date
+    sent_at: dt.datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "invoice": self.invoice, "contractor": self.contractor,
+            "contractor_id": self.contractor_id, "step": self.step, "occurrence": self.occurrence,
+            "channel": self.channel, "recipient": self.recipient, "subject": self.subject,
+            "state": self.state, "attempts": self.attempts, "last_error": self.last_error,
+            "planned_for": self.planned_for.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+# --- SQL ---------------------------------------------------------------------------------
+
+def _date_add(dialect: str, date_expr: str, days_expr: str) -> str:
+    if dialect == "sqlite":
+        return f"date({date_expr}, ({days_expr}) || ' days')"
+    return f"(CAST({date_expr} AS DATE) + ({days_expr}))"
+
+
+def _first(column: str) -> str:
+    """The contractor's own address, else its first contact person's that has one."""
+    return (f"COALESCE(NULLIF(c.{column}, ''), (SELECT p.{column} FROM contact_person p "
+            f"WHERE p.contractor_id = c.id AND COALESCE(p.{column}, '') <> '' ORDER BY p.id LIMIT 1))")
+
+
+def _plan_cte(dialect: str) -> str:
+    """CTEs ending in `planned_rows`: every due (invoice, step, occurrence) the outbox lacks, with its state.
+
+    The open invoices come off the partial index (gross > paid), joined to the steps of the effective
+    policy (the contractor's own, else its segment's, else the default). Catch-up: a new row is planned
+    only when it falls on the invoice's latest due date and is not older than a row the invoice already
+    has; every other new row is skipped. Rows after today exist only in a preview (`:horizon`).
+    """
+    def promise(invoice: str) -> str:
+        return (f"(SELECT k.promise_date FROM call k WHERE k.invoice_id = {invoice} "
+                "AND k.promise_date IS NOT NULL ORDER BY k.started_at DESC, k.id DESC LIMIT 1)")
+
+    def anchor(row: str, invoice: str) -> str:
+        return (f"CASE sk.anchor WHEN 'issue' THEN {row}.issue_date WHEN 'due' THEN {row}.due_date "
+                f"ELSE {promise(invoice)} END")
+
+    paid_day = "date(a.created_at)" if dialect == "sqlite" else "CAST(a.created_at AS DATE)"
+    paid_on = (f"(SELECT MAX(COALESCE(y.date, {paid_day})) FROM allocation a "
+               "LEFT JOIN payment y ON y.id = a.payment_id WHERE a.invoice_id = inv.invoice_id)")
+    recipient = (f"CASE r.channel WHEN 'email' THEN {_first('email')} WHEN 'sms' THEN {_first('phone')} "
+                 "ELSE NULLIF(TRIM(COALESCE(c.address, '') || ' ' || COALESCE(c.postal_code, '') || ' ' "
+                 "|| COALESCE(c.city, '')), '') END")
+    effective = "COALESCE(c.policy_id, g.policy_id, :default_policy)"
+    shift = "s.offset_days + (n.k - 1) * COALESCE(s.repeat_every_days, 0)"
+    return f"""
+WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :max_occ),
+sk AS MATERIALIZED (
+  SELECT s.id AS step_id, s.policy_id, s.anchor, s.channel, n.k, {shift} AS shift,
+         {_date_add(dialect, ":horizon", f"-({shift})")} AS cutoff,
+         {_date_add(dialect, ":today", f"-({shift})")} AS cutoff_today, p.group_by_contractor
+  FROM policy_step s
+  JOIN policy p ON p.id = s.policy_id
+  JOIN n ON n.k <= CASE WHEN s.repeat_every_days > 0 AND s.repeat_max > 0 THEN 1 + s.repeat_max ELSE 1 END
+  WHERE s.active
+),
+open_inv AS (
+  SELECT i.id AS invoice_id, i.contractor_id, i.issue_date, i.due_date, {effective} AS policy_id
+  FROM invoice i
+  JOIN contractor c ON c.id = i.contractor_id
+  LEFT JOIN segment g ON g.id = c.segment_id
+  WHERE i.gross > i.paid AND i.kind <> 'credit_note'  -- "<>": the open partial index stays the way in
+    AND NOT i.disputed AND NOT i.handed_over AND NOT i.under_plan
+    AND (i.paused_until IS NULL OR i.paused_until < :today)
+    AND (c.paused_until IS NULL OR c.paused_until < :today)
+),
+inv AS MATERIALIZED (
+  SELECT o.*, (SELECT MAX({_date_add(dialect, anchor("o", "o.invoice_id"), "sk.shift")}) FROM sk
+               WHERE sk.policy_id = o.policy_id AND sk.anchor IN ('issue', 'due', 'promise')
+                 AND {anchor("o", "o.invoice_id")} <= sk.cutoff_today) AS latest_due
+  FROM open_inv o
+  ORDER BY o.invoice_id  -- rows then reach the outbox's unique index in its order: appends, not scatters
+),
+settled AS (
+  SELECT DISTINCT i.id AS invoice_id, i.contractor_id, {effective} AS policy_id
+  FROM outbox o
+  JOIN policy_step rs ON rs.id = o.step_id AND rs.anchor IN ('due', 'promise')
+  JOIN invoice i ON i.id = o.invoice_id
+  JOIN contractor c ON c.id = i.contractor_id
+  LEFT JOIN segment g ON g.id = c.segment_id
+  WHERE o.state IN ('planned', 'sending', 'sent', 'uncertain') AND i.gross <= i.paid
+    AND i.kind <> 'credit_note'
+),
+due AS (
+  SELECT inv.invoice_id, inv.contractor_id, sk.step_id, sk.k AS occurrence, sk.channel, sk.anchor, sk.shift,
+         {anchor("inv", "inv.invoice_id")} AS anchor_date, sk.group_by_contractor, inv.latest_due
+  FROM inv JOIN sk ON sk.policy_id = inv.policy_id AND sk.anchor IN ('issue', 'due', 'promise')
+  WHERE {anchor("inv", "inv.invoice_id")} <= sk.cutoff
+  UNION ALL
+  SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel, sk.anchor, sk.shift,
+         COALESCE({paid_on}, :today), sk.group_by_contractor, NULL
+  FROM settled inv JOIN sk ON sk.policy_id = inv.policy_id AND sk.anchor = 'paid'
+),
+fresh AS (
+  SELECT d.*, {_date_add(dialect, "d.anchor_date", "d.shift")} AS planned_for
+  FROM due d
+  WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = d.invoice_id AND o.step_id = d.step_id
+                    AND o.occurrence = d.occurrence)
+),
+addressed AS (
+  SELECT r.*, {recipient} AS recipient,
+         CASE WHEN r.planned_for > :today OR r.anchor = 'paid' THEN 1
+              WHEN r.planned_for = r.latest_due AND r.planned_for >= COALESCE(
+                   (SELECT MAX(o.planned_for) FROM outbox o WHERE o.invoice_id = r.invoice_id), r.planned_for)
+              THEN 1 ELSE 0 END AS is_latest
+  FROM fresh r JOIN contractor c ON c.id = r.contractor_id
+),
+planned_rows AS (
+  SELECT invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for,
+         CASE WHEN is_latest = 1 AND recipient IS NOT NULL THEN 'planned' ELSE 'skipped' END AS state,
+         CASE WHEN is_latest = 0 THEN '{CATCH_UP}'
+              WHEN recipient IS NULL THEN CASE channel WHEN 'email' THEN '{NO_ADDRESS["email"]}'
+                   WHEN 'sms' THEN '{NO_ADDRESS["sms"]}' ELSE '{NO_ADDRESS["letter"]}' END
+         END AS last_error,
+         CASE WHEN group_by_contractor THEN
+              CAST(contractor_id AS VARCHAR) || ':' || CAST(step_id AS VARCHAR) || ':' || CAST(planned_for AS VARCHAR)
+         END AS group_key
+  FROM addressed
+)
+"""
+
+
+_COLUMNS = ("invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for, state, last_error, "
+            "group_key")
+
+
+def _params(stmt: TextClause) -> TextClause:
+    return stmt.bindparams(bindparam("today", type_=Date()), bindparam("horizon", type_=Date()))
+
+
+def _insert_sql(dialect: str) -> TextClause:
+    return _params(text(
+        _plan_cte(dialect)
+        + f"INSERT INTO outbox ({_COLUMNS}, attempts, created_at) "
+        + f"SELECT {_COLUMNS}, 0, :now FROM planned_rows WHERE true "
+        + "ON CONFLICT (invoice_id, step_id, occurrence) DO NOTHING"
+    ).bindparams(bindparam("now", type_=UTCDateTime())))
+
+
+def _preview_sql(dialect: str) -> TextClause:
+    return _params(text(
+        _plan_cte(dialect)
+        + "SELECT NULL AS id, i.number AS invoice, c.name AS contractor, r.contractor_id, s.name AS step, "
+        + "r.occurrence, r.channel, r.recipient, NULL AS subject, r.state, 0 AS attempts, r.last_error, "
+        + "r.planned_for, NULL AS sent_at FROM planned_rows r "
+        + "JOIN invoice i ON i.id = r.invoice_id JOIN contractor c ON c.id = r.contractor_id "
+        + "JOIN policy_step s ON s.id = r.step_id "
+        + "ORDER BY r.planned_for, c.name, i.number, s.position, r.occurrence"
+    ))
+
+
+_NEW_ROWS = (
+    "SELECT o.id, i.number AS invoice, c.name AS contractor, o.contractor_id, s.name AS step, o.occurrence, "
+    "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at "
+    "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
+    "JOIN policy_step s ON s.id = o.step_id WHERE o.id > {after:d} ORDER BY o.id"
+)
+
+# The rows just planned by one escalating step: a range on ix_outbox_step_id (step_id, id).
+_STEP_ROWS = "FROM outbox o WHERE o.step_id = :step AND o.id > :after AND o.state = 'planned'"
+
+_ESCALATIONS = {
+    "ready_for_demand": text(
+        "UPDATE invoice SET ready_for_demand_at = :now WHERE ready_for_demand_at IS NULL AND id IN "
+        f"(SELECT o.invoice_id {_STEP_ROWS})").bindparams(bindparam("now", type_=UTCDateTime())),
+    "handed_over": text(f"UPDATE invoice SET handed_over = true WHERE id IN (SELECT o.invoice_id {_STEP_ROWS})"),
+    "task": text(
+        "INSERT INTO task (invoice_id, contractor_id, text, due_at, assignee_id, source, created_at) "
+        "SELECT o.invoice_id, o.contractor_id, "
+        "'Escalate invoice ' || i.number || ': the reminders ended with \"' || :step_name || '\"', "
+        ":now, COALESCE(c.collector_id, :me), :source, :now "
+        "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
+        "WHERE o.step_id = :step AND o.id > :after AND o.state = 'planned'"
+    ).bindparams(bindparam("now", type_=UTCDateTime())),
+}
+_ESCALATION_TEXT = {"task": "a task for the collector", "ready_for_demand": "ready for a payment demand",
+                    "handed_over": "handed over to the agency"}
+_ESCALATION_EVENTS = text(
+    'INSERT INTO event (at, "user", action, entity, entity_id, invoice_id, contractor_id, summary) '
+    "SELECT :now, :user, 'reminder.escalated', 'invoice', o.invoice_id, o.invoice_id, o.contractor_id, "
+    "'Reminder \"' || :step_name || '\" planned for ' || CAST(o.planned_for AS VARCHAR) || ': ' || :what "
+    f"{_STEP_ROWS}"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0) -> list[PlannedRow]:
+    """Insert the due reminders up to today (or, with dry_run, show those due in the next `days` days).
+
+    Returns the rows added (skipped ones included). Call it first in its transaction: on SQLite its
+    first statement takes the write lock, which a transaction that has already read may not get.
+    """
+    if days < 0:
+        raise UserError("days", "must not be negative")
+    if days and not dry_run:
+        raise UserError("days", "only widens a --dry-run preview; a real run plans up to today")
+    today, now = ctx.clock.today(), ctx.clock.now()
+    session = ctx.session
+    dialect = session.get_bind().dialect.name
+    if not dry_run:
+        _take_write_lock(ctx, now)
+    params: dict[str, Any] = {
+        "today": today, "horizon": today + dt.timedelta(days=days),
+        "default_policy": session.scalar(
+            select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)),
+        "max_occ": _max_occurrences(ctx),
+    }
+    if dry_run:
+        return [_row(r) for r in session.execute(_preview_sql(dialect), params)]
+    after = session.scalar(select(func.coalesce(func.max(Outbox.id), 0))) or 0
+    session.execute(_insert_sql(dialect), params | {"now": now})
+    rows = _new_rows(ctx, after)
+    if rows:
+        _after_insert(ctx, rows, after, now)
+        planned = sum(1 for r in rows if r.state == "planned")
+        audit.record(ctx, "reminders.planned", "outbox", None,
+                     f"Reminders planned: {planned}, skipped: {len(rows) - planned}",
+                     details={"planned": planned, "skipped": len(rows) - planned, "today": today})
+    return rows
+
+
+def _take_write_lock(ctx: Ctx, now: dt.datetime) -> None:
+    """The run's first statement writes, so SQLite takes the write lock before anything is read.
+
+    Two planners then queue instead of both computing the same rows; the unique key with
+    ON CONFLICT DO NOTHING keeps the outbox free of duplicates either way.
+    """
+    ctx.session.execute(
+        text("INSERT INTO setting (key, value) VALUES (:key, :value) "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        {"key": LAST_PLAN_KEY, "value": now.isoformat()},
+    )
+
+
+def _max_occurrences(ctx: Ctx) -> int:
+    repeats = case(
+        ((PolicyStep.repeat_every_days > 0) & (PolicyStep.repeat_max > 0), 1 + PolicyStep.repeat_max), else_=1)
+    return int(ctx.session.scalar(select(func.max(repeats)).where(PolicyStep.active)) or 1)
+
+
+def _new_rows(ctx: Ctx, after: int) -> list[PlannedRow]:
+    """The rows this run inserted, read through the driver's cursor: a first plan can add a million."""
+    dbapi = ctx.session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(_NEW_ROWS.format(after=int(after)))
+        days: dict[Any, dt.date] = {}
+        return [_row(r, days) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _row(r: Any, days: dict[Any, dt.date] | None = None) -> PlannedRow:
+    """A result row as a PlannedRow; `days` memoises the few distinct dates of a large plan."""
+    raw = r[12]
+    if isinstance(raw, dt.date):
+        day = raw
+    elif days is None:
+        day = dt.date.fromisoformat(raw)
+    else:
+        day = days.get(raw) or days.setdefault(raw, dt.date.fromisoformat(raw))
+    return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], day, r[13])
+
+
+def _after_insert(ctx: Ctx, rows: list[PlannedRow], after: int, now: dt.datetime) -> None:
+    """Escalations of the steps just planned (set-based), then one task per missing address."""
+    me = current_user(ctx).id
+    escalating = ctx.session.execute(select(PolicyStep.id, PolicyStep.name, PolicyStep.action)
+                                     .where(PolicyStep.action != "none"))
+    for step_id, step_name, action in escalating:
+        params = {"step": step_id, "step_name": step_name, "after": after, "now": now, "me": me,
+                  "source": TASK_SOURCE, "user": ctx.user, "what": _ESCALATION_TEXT[action]}
+        ctx.session.execute(_ESCALATIONS[action], params)
+        ctx.session.execute(_ESCALATION_EVENTS, params)
+    reasons = set(NO_ADDRESS.values())
+    missing = {(r.contractor_id, r.channel): r.contractor for r in rows if r.last_error in reasons}
+    for (contractor_id, channel), name in sorted(missing.items()):
+        _address_task(ctx, contractor_id, channel, name, now, me)
+
+
+def _address_task(ctx: Ctx, contractor_id: int, channel: str, name: str, now: dt.datetime, me: int) -> None:
+    """Ask the collector for the missing address, once per contractor and channel."""
+    what = {"email": "an e-mail address", "sms": "a phone number"}.get(channel, "a postal address")
+    task_text = f"Add {what} for {name}: {channel} reminders are skipped without it"
+    exists = ctx.session.scalar(select(Task.id).where(
+        Task.contractor_id == contractor_id, Task.source == TASK_SOURCE, Task.text == task_text).limit(1))
+    if exists is not None:
+        return
+    collector = ctx.session.scalar(text("SELECT collector_id FROM contractor WHERE id = :id"), {"id": contractor_id})
+    task = Task(contractor_id=contractor_id, text=task_text, due_at=now, assignee_id=collector or me,
+                source=TASK_SOURCE, created_at=now)
+    ctx.session.add(task)
+    ctx.session.flush()
+    audit.record(ctx, "task.added", "task", task.id, f"Task: {task_text}", contractor_id=contractor_id)

@@ -1,0 +1,1 @@
+"""Message templates: one sandboxed Jinja2 environment over resources/templates/<lang>/."""

@@ -1,0 +1,350 @@
+"""Dispatch through the real SMTP transport to a real aiosmtpd on 127.0.0.1: states, stop rules, retries, hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Self
+
+import pytest
+from helpers.ledger import contractor, invoice, pay
+from helpers.outbox_support import Recorder, at_time, configure, outbox_row, queue, smtp_server, states
+from sqlalchemy import select
+
+from collector_app.channels.base import MessageLike, SendResult, TransientError
+from collector_app.db.engine import Ledger
+from collector_app.db.models import Event, Invoice, Outbox, Policy, PolicyStep, Task
+from collector_app.domain.clock import FixedClock
+from collector_app.domain.errors import UserError
+from collector_app.services import activity, settings
+from collector_app.services.context import Ctx
+from collector_app.services.outbox import dispatch, list_rows, mark_sent, resend
+from collector_app.services.sender_lock import SenderLock
+
+TODAY = dt.date(2026, 3, 16)  # a Monday
+NOON = at_time(TODAY, 12)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Recorder, int]]:
+    with smtp_server() as srv:
+        yield srv
+
+
+@pytest.fixture
+def recorder(server: tuple[Recorder, int]) -> Recorder:
+    return server[0]
+
+
+@pytest.fixture
+def setup(ledger: Ledger, clock: FixedClock, server: tuple[Recorder, int]) -> Ledger:
+    with ledger.transaction() as s:
+        configure(Ctx(s, clock, "tester"), server[1], always_open=False)
+    return ledger
+
+
+def ctx_of(ledger: Ledger, clock: FixedClock) -> Iterator[Ctx]:
+    with ledger.transaction() as s:
+        yield Ctx(s, clock, "tester")
+
+
+class Tx:
+    """`with Tx(ledger, clock) as ctx:` one committed unit of setup work."""
+
+    def __init__(self, ledger: Ledger, clock: FixedClock) -> None:
+        self._gen = ctx_of(ledger, clock)
+
+    def __enter__(self) -> Ctx:
+        return next(self._gen)
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if t is None:
+            next(self._gen, None)
+        else:
+            self._gen.throw(e if e is not None else RuntimeError())
+
+
+def overdue(ctx: Ctx, name: str, email: str, number: str, gross: str = "1230.00", **kw: object) -> Invoice:
+    c = contractor(ctx, name, email=email, language="en", **kw)
+    return invoice(ctx, c, number, gross, TODAY - dt.timedelta(days=2))
+
+
+def test_due_messages_arrive_once_with_their_invoice_and_a_timeline_entry(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        a = queue(ctx, overdue(ctx, "Alfa Sp. z o.o.", "alfa@example.com", "FV/1/2026")).id
+        b = queue(ctx, overdue(ctx, "Beta s.r.o.", "beta@example.com", "FV/2/2026")).id
+    report = dispatch(setup, clock, now=NOON)
+    assert report.messages == 2 and sorted(report.sent) == [a, b]
+    assert [m.recipients for m in recorder.received] == [["alfa@example.com"], ["beta@example.com"]]
+    assert "FV/1/2026" in recorder.received[0].message["Subject"] + recorder.received[0].text
+    row = outbox_row(setup, a)
+    assert row.state == "sent" and row.attempts == 1 and row.sent_at is not None
+    assert row.message_id == recorder.received[0].message["Message-ID"]
+    assert row.server_reply is not None and row.server_reply.startswith("250")
+    with Tx(setup, clock) as ctx:
+        inv_events = activity.timeline(ctx, invoice_id=ctx.session.get(Outbox, a).invoice_id)  # type: ignore[union-attr]
+        sent = [e for e in inv_events if e.action == "reminder.sent"]
+        assert len(sent) == 1 and "alfa@example.com" in sent[0].summary and sent[0].contractor_id is not None
+        assert '"channel": "email"' in (sent[0].details or "") and row.subject in sent[0].summary  # type: ignore[operator]
+    again = dispatch(setup, clock, now=NOON)
+    assert again.messages == 0 and len(recorder.received) == 2  # sending twice sends nothing twice
+
+
+def test_paid_disputed_promised_and_paused_invoices_get_nothing(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        paid = overdue(ctx, "Paid", "paid@example.com", "P/1")
+        pay(ctx, "1230.00", TODAY, "P/1")
+        part = overdue(ctx, "Partly", "part@example.com", "P/2")
+        pay(ctx, "1000.00", TODAY, "P/2")
+        disputed = overdue(ctx, "Disputed", "disp@example.com", "P/3")
+        disputed.disputed = True
+        promised = overdue(ctx, "Promised", "prom@example.com", "P/4")
+        activity.log_call(ctx, promised, activity.CallData("promised", 60, promise_date=TODAY + dt.timedelta(days=3)))
+        plan = overdue(ctx, "Plan", "plan@example.com", "P/5")
+        plan.under_plan = True
+        handed = overdue(ctx, "Handed", "hand@example.com", "P/6")
+        handed.handed_over = True
+        ids = {inv.number: queue(ctx, inv).id for inv in (paid, part, disputed, promised, plan, handed)}
+    report = dispatch(setup, clock, now=NOON)
+    assert [m.recipients for m in recorder.received] == [["part@example.com"]]
+    assert "230.00" in recorder.received[0].text.replace("\u00a0", "").replace(",", "")  # the balance of today
+    got = states(setup)
+    assert got[ids["P/2"]] == "sent"
+    cancelled = [ids[n] for n in ("P/1", "P/3", "P/4", "P/5", "P/6")]
+    assert sorted(report.cancelled) == sorted(cancelled) and all(got[i] == "cancelled" for i in cancelled)
+    assert "settled" in (outbox_row(setup, ids["P/1"]).last_error or "")
+    assert "paused until 2026-03-19" in (outbox_row(setup, ids["P/4"]).last_error or "")
+
+
+def test_outside_business_hours_and_on_holidays_rows_wait(setup: Ledger, clock: FixedClock,
+                                                           recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"))
+    evening = dispatch(setup, clock, now=at_time(TODAY, 17, 30))
+    assert evening.messages == 0 and evening.outside_hours == 1
+    assert evening.next_opening == at_time(TODAY + dt.timedelta(days=1), 8)
+    assert any("outside business hours" in line for line in evening.lines())
+    easter_monday = dt.date(2026, 4, 6)  # a public holiday in Poland
+    holiday = dispatch(setup, FixedClock(easter_monday), now=at_time(easter_monday, 10))
+    assert holiday.outside_hours == 1 and holiday.next_opening == at_time(dt.date(2026, 4, 7), 8)
+    saturday = dispatch(setup, FixedClock(dt.date(2026, 3, 21)), now=at_time(dt.date(2026, 3, 21), 10))
+    assert saturday.outside_hours == 1 and not recorder.received
+    assert dispatch(setup, clock, now=at_time(TODAY, 8)).messages == 1
+
+
+def test_a_czech_firm_waits_on_czech_holidays(setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        from collector_app.services.firm import FirmChanges, set_firm
+
+        set_firm(ctx, FirmChanges(country="CZ"))
+        queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"), planned_for=dt.date(2026, 3, 1))
+    day = dt.date(2026, 7, 6)  # Jan Hus day: a holiday in Czechia, a working Monday in Poland
+    assert dispatch(setup, FixedClock(day), now=at_time(day, 10)).outside_hours == 1
+    assert not recorder.received
+
+
+def test_4xx_is_retried_with_backoff_then_succeeds(setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        row_id = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1", collector="jan")).id
+    recorder.replies.append("451 4.3.0 Mailbox busy, try later")
+    first = dispatch(setup, clock, now=NOON)
+    assert first.retrying == [row_id] and not first.sent
+    row = outbox_row(setup, row_id)
+    assert row.state == "planned" and row.attempts == 1 and "451" in (row.last_error or "")
+    assert row.next_attempt_at == NOON + dt.timedelta(minutes=5)
+    assert dispatch(setup, clock, now=NOON + dt.timedelta(minutes=1)).messages == 0  # not yet
+    later = dispatch(setup, clock, now=NOON + dt.timedelta(minutes=6))
+    assert later.sent == [row_id]
+    row = outbox_row(setup, row_id)
+    assert row.state == "sent" and row.attempts == 2 and row.last_error is None
+    assert len(recorder.received) == 1
+    with Tx(setup, clock) as ctx:
+        tasks = list(ctx.session.scalars(select(Task).where(Task.source == f"outbox:{row_id}")))
+        assert len(tasks) == 1 and tasks[0].assignee is not None and tasks[0].assignee.login == "jan"
+
+
+def test_4xx_gives_up_after_the_configured_attempts(setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        settings.set_outbox(ctx, max_attempts=2)
+        row_id = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1")).id
+    recorder.replies += ["452 4.2.2 Over quota", "452 4.2.2 Over quota"]
+    dispatch(setup, clock, now=NOON)
+    final = dispatch(setup, clock, now=NOON + dt.timedelta(hours=1))
+    assert final.failed == [row_id]
+    row = outbox_row(setup, row_id)
+    assert row.state == "failed" and "gave up after 2 attempts" in (row.last_error or "")
+    with Tx(setup, clock) as ctx:
+        assert ctx.session.scalar(select(Task.id).where(Task.source == f"outbox:{row_id}")) is not None
+        assert len(list(ctx.session.scalars(select(Task).where(Task.source == f"outbox:{row_id}")))) == 1
+
+
+def test_5xx_fails_at_once_with_the_reply_and_a_task(setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        row_id = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1", collector="jan")).id
+    recorder.replies.append("550 5.1.1 User unknown")
+    report = dispatch(setup, clock, now=NOON)
+    assert report.failed == [row_id]
+    row = outbox_row(setup, row_id)
+    assert row.state == "failed" and row.attempts == 1 and "550 5.1.1 User unknown" in (row.last_error or "")
+    assert dispatch(setup, clock, now=NOON + dt.timedelta(days=1)).messages == 0
+    with Tx(setup, clock) as ctx:
+        task = ctx.session.scalar(select(Task).where(Task.source == f"outbox:{row_id}"))
+        assert task is not None and "550" in task.text and task.assignee is not None
+        assert task.assignee.login == "jan"
+        failed = [e for e in ctx.session.scalars(select(Event).where(Event.action == "reminder.failed"))]
+        assert len(failed) == 1 and "550" in failed[0].summary
+
+
+def test_no_address_fails_the_row_without_touching_the_server(setup: Ledger, clock: FixedClock,
+                                                               recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        inv = overdue(ctx, "Alfa", "alfa@example.com", "FV/1")
+        row_id = queue(ctx, inv).id
+        inv.contractor.email = None
+    assert dispatch(setup, clock, now=NOON).failed == [row_id]
+    assert "no e-mail address" in (outbox_row(setup, row_id).last_error or "") and not recorder.received
+
+
+def test_a_grouped_message_lists_every_due_invoice_and_drops_the_paid_one(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Gamma Sp. z o.o.", email="gamma@example.com", language="en")
+        invs = [invoice(ctx, c, f"G/{n}/2026", "100.00", TODAY - dt.timedelta(days=2)) for n in (1, 2, 3)]
+        pay(ctx, "100.00", TODAY, "G/2/2026")
+        key = f"{c.id}:grouped"
+        ids = [queue(ctx, inv, group_key=key).id for inv in invs]
+    report = dispatch(setup, clock, now=NOON)
+    assert report.messages == 1 and len(recorder.received) == 1
+    text = recorder.received[0].text
+    assert "G/1/2026" in text and "G/3/2026" in text and "G/2/2026" not in text
+    rows = [outbox_row(setup, i) for i in ids]
+    assert [r.state for r in rows] == ["sent", "cancelled", "sent"]
+    assert rows[0].message_id == rows[2].message_id is not None
+
+
+def test_rows_in_flight_at_a_crash_become_uncertain_and_are_never_resent_by_themselves(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        row = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"))
+        row.state, row.attempts = "sending", 1
+        other = queue(ctx, overdue(ctx, "Beta", "beta@example.com", "FV/2")).id
+        row_id = row.id
+    report = dispatch(setup, clock, now=NOON)
+    assert report.uncertain == [row_id] and report.sent == [other]
+    assert outbox_row(setup, row_id).state == "uncertain"
+    assert dispatch(setup, clock, now=NOON).messages == 0
+    with Tx(setup, clock) as ctx:
+        resend(ctx, row_id)
+    assert dispatch(setup, clock, now=NOON).sent == [row_id]
+    with Tx(setup, clock) as ctx, pytest.raises(UserError):
+        mark_sent(ctx, other)  # a sent row is not uncertain
+
+
+def test_mark_sent_records_an_uncertain_row_as_sent(setup: Ledger, clock: FixedClock) -> None:
+    with Tx(setup, clock) as ctx:
+        row = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"))
+        row.state = "uncertain"
+        row_id = row.id
+    with Tx(setup, clock) as ctx:
+        mark_sent(ctx, row_id)
+    row = outbox_row(setup, row_id)
+    assert row.state == "sent" and row.sent_at is not None and "tester" in (row.server_reply or "")
+
+
+def test_a_second_sender_returns_at_once_while_the_lock_is_held(setup: Ledger, clock: FixedClock,
+                                                                 recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"))
+    lock = SenderLock(setup)
+    assert lock.acquire()
+    try:
+        busy = dispatch(setup, clock, now=NOON)
+        assert busy.busy and busy.messages == 0 and "another sender" in busy.lines()[0]
+    finally:
+        lock.release()
+    assert dispatch(setup, clock, now=NOON).messages == 1
+
+
+def test_letters_and_future_rows_wait_and_the_list_says_why(setup: Ledger, clock: FixedClock,
+                                                            recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        policy = ctx.session.scalar(select(Policy).where(Policy.name == "Standard"))
+        assert policy is not None
+        ctx.session.add(PolicyStep(policy_id=policy.id, position=99, name="Letter", anchor="due", offset_days=30,
+                                   channel="letter", template="overdue_final"))
+        inv = overdue(ctx, "Alfa", "alfa@example.com", "FV/1")
+        letter = queue(ctx, inv, "Letter").id
+        future = queue(ctx, inv, "Final notice", planned_for=TODAY + dt.timedelta(days=3)).id
+    report = dispatch(setup, clock, now=NOON)
+    assert report.messages == 0 and report.letters == 1 and report.later == 1
+    assert any("demand register" in line for line in report.lines())
+    with Tx(setup, clock) as ctx:
+        notes = {r["id"]: r["note"] for r in list_rows(ctx)}
+    assert "demand register" in notes[letter] and "planned for 2026-03-19" in notes[future]
+    assert states(setup) == {letter: "planned", future: "planned"}
+
+
+class FakeSms:
+    """A gateway stand-in for the SMS path: the first send fails transiently, the rest succeed."""
+
+    channel = "sms"
+
+    def __init__(self) -> None:
+        self.sent: list[MessageLike] = []
+        self.fail_next = 1
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: MessageLike) -> SendResult:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise TransientError("HTTP 503 gateway busy")
+        self.sent.append(message)
+        return SendResult(f"sms-{len(self.sent)}", "OK")
+
+
+def test_sms_rows_go_through_their_transport_in_e164(setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Alfa", email="alfa@example.com", phone="600 700 800", language="en")
+        row_id = queue(ctx, invoice(ctx, c, "FV/1", "100.00", TODAY - dt.timedelta(days=2)),
+                       "First reminder (SMS)").id
+    sms = FakeSms()
+    assert dispatch(setup, clock, now=NOON, transports={"sms": sms}).retrying == [row_id]
+    assert dispatch(setup, clock, now=NOON + dt.timedelta(hours=1), transports={"sms": sms}).sent == [row_id]
+    assert [m.recipient for m in sms.sent] == ["+48600700800"]
+    assert outbox_row(setup, row_id).message_id == "sms-1" and not recorder.received
+
+
+def test_an_unreachable_server_leaves_rows_planned(ledger: Ledger, clock: FixedClock) -> None:
+    from helpers.outbox_support import free_port
+
+    with Tx(ledger, clock) as ctx:
+        configure(ctx, free_port())
+        row_id = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1")).id
+    report = dispatch(ledger, clock, now=NOON)
+    assert report.messages == 0 and "email" in report.unavailable and "cannot connect" in report.unavailable["email"]
+    assert states(ledger) == {row_id: "planned"}
+
+
+def test_a_message_that_cannot_be_composed_fails_and_the_queue_goes_on(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    with Tx(setup, clock) as ctx:
+        policy = ctx.session.scalar(select(Policy).where(Policy.name == "Standard"))
+        assert policy is not None
+        broken = PolicyStep(policy_id=policy.id, position=98, name="Broken", anchor="due", offset_days=2,
+                            channel="email", template="no_such_template")
+        ctx.session.add(broken)
+        bad = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1"), "Broken").id
+        good = queue(ctx, overdue(ctx, "Beta", "beta@example.com", "FV/2")).id
+    report = dispatch(setup, clock, now=NOON)
+    assert report.failed == [bad] and report.sent == [good]
+    row = outbox_row(setup, bad)
+    assert row.state == "failed" and row.last_error
+    assert [m.recipients for m in recorder.received] == [["beta@example.com"]]
