@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["COLLECTOR_USER"] = "tester"
+os.environ["COLLECTOR_BACKGROUND_SENDING"] = "0"  # windows opened by tests send nothing by themselves
 
 from helpers.keyring_memory import MemoryKeyring
 

@@ -503,7 +503,7 @@ def cancel(ctx: Ctx, outbox_id: int) -> Outbox:
 # --- the list --------------------------------------------------------------------------------------
 
 def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
-              outbox_id: int | None = None) -> list[dict[str, Any]]:
+              outbox_id: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     """`outbox list`: the contract's fields plus `note`, which says why a planned row is waiting."""
     query = (select(Outbox, Invoice.number, Contractor.name, PolicyStep.name)
              .join(Invoice, Invoice.id == Outbox.invoice_id)
@@ -516,6 +516,8 @@ def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
         query = query.where(Outbox.id == outbox_id)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     today = ctx.clock.today()
     return [_list_obj(row, number, contractor, step, today)
             for row, number, contractor, step in ctx.session.execute(query)]
@@ -532,6 +534,36 @@ def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.da
         if row.next_attempt_at else None,
         "message_id": row.message_id, "group_key": row.group_key, "note": waiting_note(row, today),
     }
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """What a row's message said (once sent or tried), or a preview worded as of today (not yet sent)."""
+
+    state: str
+    channel: str
+    recipient: str | None
+    subject: str | None
+    body: str | None
+    server_reply: str | None
+    last_error: str | None
+    preview: bool  # composed now for the reader; the real text is composed at send time
+    preview_error: str | None = None  # why no preview could be made
+
+
+def stored_message(ctx: Ctx, outbox_id: int) -> StoredMessage:
+    """The text of a row; rows never tried get a preview made now (nothing is written)."""
+    row = _row(ctx, outbox_id)
+    if row.subject is not None or row.body is not None or row.state not in ("planned", "cancelled", "skipped"):
+        return StoredMessage(row.state, row.channel, row.recipient, row.subject, row.body, row.server_reply,
+                             row.last_error, preview=False)
+    try:
+        message = compose(ctx, [row])
+    except UserError as exc:
+        return StoredMessage(row.state, row.channel, row.recipient, None, None, None, row.last_error,
+                             preview=True, preview_error=exc.message)
+    return StoredMessage(row.state, row.channel, message.recipient, message.subject, message.text, None,
+                         row.last_error, preview=True)
 
 
 def waiting_note(row: Outbox, today: dt.date) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -58,13 +59,19 @@ def normalized(location: str) -> str:
 
 def open_window(options: GuiOptions, ledger: Ledger) -> MainWindow:
     """The main window on `ledger`, showing the filter, then the view, asked for on the command line."""
-    window = MainWindow(AppContext(ledger, options.clock, options.user))
+    window = MainWindow(AppContext(ledger, options.clock, options.user), dispatcher=background_sending(options))
     if options.filter:
         try:
             window.invoices.set_filter(Filter(options.filter))
         except ValueError as exc:
             raise UserError("filter", f'"{options.filter}" is not a filter') from exc
     return window
+
+
+def background_sending(options: GuiOptions) -> bool:
+    """Reminders are planned and sent while the window is open, except in screenshot mode (the ledger is
+    shown as it is) and when COLLECTOR_BACKGROUND_SENDING=0 (the test suite; `collector service run` instead)."""
+    return options.screenshot is None and os.environ.get("COLLECTOR_BACKGROUND_SENDING", "1") != "0"
 
 
 def apply_view(window: MainWindow, view: str) -> QDialog | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
 from collector_app.domain.status import Filter
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.opener import DetailOpener
+from collector_app.ui.dialogs.settings import SettingsDialog
+from collector_app.ui.dispatcher import Dispatcher
 from collector_app.ui.file_menu import FileMenu
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.notifier import TaskNotifier, nav_badge
@@ -16,7 +18,10 @@ from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.views.calls import CallRegisterView
 from collector_app.ui.views.contractors import ContractorRegisterView
 from collector_app.ui.views.invoices import FILTER_BUTTONS, InvoiceRegisterView
+from collector_app.ui.views.outbox import OutboxView
 from collector_app.ui.views.payments import PaymentRegisterView
+from collector_app.ui.views.policies import PoliciesView
+from collector_app.ui.views.reminders_preview import RemindersPreviewView
 from collector_app.ui.views.tasks import TaskListView
 
 
@@ -25,7 +30,8 @@ class MainWindow(QMainWindow):
 
     ledger_requested = Signal(str)  # a path or URL the user wants to open instead
 
-    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppContext, parent: QWidget | None = None, *, dispatcher: bool = False) -> None:
+        """`dispatcher`: send reminders in the background while open (off for tests and screenshots)."""
         super().__init__(parent)
         self.app = app
         self.runner = TaskRunner(self)
@@ -49,11 +55,18 @@ class MainWindow(QMainWindow):
         self.add_page("tasks", self.tr("Tasks"), self.tasks)
         self.calls = CallRegisterView(app)
         self.add_page("calls", self.tr("Calls"), self.calls)
+        self.outbox = OutboxView(app)
+        self.add_page("outbox", self.tr("Outbox"), self.outbox)
+        self.reminders = RemindersPreviewView(app, self.runner)
+        self.add_page("reminders", self.tr("Reminders"), self.reminders)
+        self.policies = PoliciesView(app)
+        self.add_page("policies", self.tr("Policies"), self.policies)
         self._setup_status_bar()
         self._setup_menus()
         self._setup_activity()
         self._setup_details()
         self._follow_details()
+        self._setup_dispatcher(dispatcher)
         self.show_page("invoices")
 
     def ledger_label(self) -> str:
@@ -105,6 +118,16 @@ class MainWindow(QMainWindow):
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.refresh)
         view.addAction(refresh)
+        self.tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
+        settings = QAction(self.tr("&Settings…"), self)
+        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings.triggered.connect(self.open_settings)
+        self.tools_menu.addAction(settings)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.app, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _setup_activity(self) -> None:
         """Payments, tasks and calls: refreshed when shown; the task notifier keeps the Tasks badge."""
@@ -139,10 +162,35 @@ class MainWindow(QMainWindow):
         for page in (self.payments, self.tasks):  # their writes show in open detail windows too
             page.changed.connect(lambda _changes: self.details.refresh_open())
 
+    def _setup_dispatcher(self, enabled: bool) -> None:
+        """Reminders planned and sent on a timer (started once the window shows); status in the bar."""
+        self.dispatcher: Dispatcher | None = None
+        self.dispatch_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.dispatch_label)
+        self.outbox.changed.connect(self.details.refresh_open)
+        if not enabled:
+            self.dispatch_label.hide()
+            return
+        self.dispatcher = Dispatcher(self.app, self.runner, self)
+        self.dispatcher.status_changed.connect(self.dispatch_label.setText)
+        self.dispatcher.failures.connect(self.notifier.notify)
+        self.dispatcher.run_finished.connect(lambda _result: self._after_dispatch())
+
+    def _after_dispatch(self) -> None:
+        if self.outbox.isVisible():
+            self.outbox.refresh()
+        self.notifier.check()  # a failed message leaves a task
+        self.details.refresh_open()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.dispatcher is not None and not self.dispatcher.timer.isActive():
+            self.dispatcher.start()
+
     def _page_shown(self, index: int) -> None:
         """These pages read their rows when shown; the status-bar totals are the invoice register's."""
         shown = self.pages.widget(index)
-        self.totals_label.setVisible(shown not in (self.payments, self.tasks, self.calls))
+        self.totals_label.setVisible(shown in (self.invoices, self.contractors))
 
     def _show_tasks(self) -> None:
         self.show_page("tasks")
@@ -162,11 +210,13 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.invoices.refresh()
         self.contractors.refresh()
-        for page in (self.payments, self.tasks, self.calls):
+        for page in (self.payments, self.tasks, self.calls, self.outbox):
             if page.isVisible():
                 page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.notifier.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()  # the worker finishes the message in hand
         self.runner.wait(5000)
         super().closeEvent(event)

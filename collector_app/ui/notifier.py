@@ -138,6 +138,11 @@ class TaskNotifier(QObject):
         title = self.tr("A task is due") if len(new) == 1 else self.tr("{0} tasks are due").format(len(new))
         tray.showMessage(title, "\n".join(lines), QSystemTrayIcon.MessageIcon.Information, MESSAGE_MS)
 
+    def notify(self, title: str, text: str) -> None:
+        """A tray message from elsewhere (the reminder dispatcher's failures); nothing without a tray."""
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray().showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, MESSAGE_MS)
+
     def _tray(self) -> QSystemTrayIcon:
         if self.tray is None:
             icon = QApplication.windowIcon()

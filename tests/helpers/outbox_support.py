@@ -163,3 +163,17 @@ def with_ctx(ledger: Ledger, clock: Clock) -> Any:
             yield Ctx(s, clock, "tester")
 
     return session
+
+
+def plan_overdue(ctx: Ctx, port: int, count: int = 3) -> list[int]:
+    """SMTP to the local server, `count` overdue invoices with e-mail contacts, then planning as the app
+    does it; returns the ids of the e-mail rows due now (older steps are skipped as caught up)."""
+    from collector_app.services import reminders
+    from helpers.ledger import contractor, invoice
+
+    configure(ctx, port)
+    for i in range(count):
+        c = contractor(ctx, f"Firma {i} Sp. z o.o.", email=f"firma{i}@example.com", language="en")
+        invoice(ctx, c, f"FV/{i + 1}/2026", "1230.00", ctx.clock.today() - dt.timedelta(days=3 + 10 * i))
+    rows = reminders.plan(ctx)
+    return sorted(r.id for r in rows if r.id is not None and r.state == "planned" and r.channel == "email")

@@ -1,0 +1,75 @@
+"""The outbox as a paged Qt model: one row per planned message, failed and uncertain rows highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from collector_app.services.context import Ctx
+from collector_app.services.outbox import CHANNEL_NAMES, list_rows
+from collector_app.ui.context import AppContext
+from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, PagedTableModel
+
+Row = dict[str, Any]  # one `outbox list` row (services.outbox.list_rows)
+(COL_PLANNED, COL_STATE, COL_CHANNEL, COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE, COL_STEP, COL_ATTEMPTS,
+ COL_ERROR, COL_SENT) = range(10)
+StateRole = Qt.ItemDataRole.UserRole + 10  # the row's state, e.g. "failed"
+NEEDS_ATTENTION = ("failed", "uncertain")
+ATTENTION_COLORS = {  # (text, background)
+    "failed": (QColor(183, 28, 28), QColor(255, 235, 238)),
+    "uncertain": (QColor(140, 80, 0), QColor(255, 243, 214)),
+}
+
+
+class OutboxTableModel(PagedTableModel[Row]):
+    """Oldest planned first, as `collector outbox list` shows them; filtered by state in SQL."""
+
+    def __init__(self, app: AppContext, page_size: int = PAGE_SIZE) -> None:
+        headers = (self.tr("Planned for"), self.tr("State"), self.tr("Channel"), self.tr("Recipient"),
+                   self.tr("Contractor"), self.tr("Invoice"), self.tr("Step"), self.tr("Attempts"),
+                   self.tr("Last error"), self.tr("Sent at"))
+        super().__init__(app, headers, page_size)
+        self.state: str | None = None
+
+    def set_state(self, state: str | None) -> None:
+        """Only rows in that state; None = all rows."""
+        self.state = state
+        self.reload()
+
+    def fetch(self, ctx: Ctx, limit: int, offset: int) -> list[Row]:
+        return list_rows(ctx, state=self.state, limit=limit, offset=offset)
+
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        colors = ATTENTION_COLORS.get(row["state"])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == StateRole:
+            return row["state"]
+        if role == Qt.ItemDataRole.ForegroundRole and colors is not None:
+            return colors[0]
+        if role == Qt.ItemDataRole.BackgroundRole and colors is not None:
+            return colors[1]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_ATTEMPTS:
+            return RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
+            return row["last_error"] or row["note"]
+        return None
+
+    @staticmethod
+    def _text(r: Row, column: int) -> str:
+        values: dict[int, Callable[[], str]] = {
+            COL_PLANNED: lambda: str(r["planned_for"]),
+            COL_STATE: lambda: str(r["state"]),
+            COL_CHANNEL: lambda: str(CHANNEL_NAMES.get(r["channel"], r["channel"])),
+            COL_RECIPIENT: lambda: r["recipient"] or "",
+            COL_CONTRACTOR: lambda: str(r["contractor"]),
+            COL_INVOICE: lambda: str(r["invoice"]),
+            COL_STEP: lambda: str(r["step"]),
+            COL_ATTEMPTS: lambda: str(r["attempts"]),
+            COL_ERROR: lambda: " ".join((r["last_error"] or "").split()),
+            COL_SENT: lambda: r["sent_at"][:16].replace("T", " ") if r["sent_at"] else "",
+        }
+        return values[column]()

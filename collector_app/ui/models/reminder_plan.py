@@ -1,0 +1,69 @@
+"""The reminder preview as a Qt model: one row per planned step, skipped rows greyed with their reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from collector_app.services.reminders import PlannedRow
+
+COL_DAY, COL_CONTRACTOR, COL_INVOICE, COL_STEP, COL_CHANNEL, COL_RECIPIENT, COL_STATE = range(7)
+RowRole = Qt.ItemDataRole.UserRole + 1  # the PlannedRow itself
+SkippedRole = Qt.ItemDataRole.UserRole + 2
+GREY = QColor(128, 128, 128)
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _state_text(row: PlannedRow) -> str:
+    if row.state == "skipped" and row.last_error:
+        return f"skipped: {row.last_error}"
+    return row.state
+
+
+def _cells(row: PlannedRow) -> tuple[str, ...]:
+    step = row.step if row.occurrence <= 1 else f"{row.step} (#{row.occurrence})"
+    return (row.planned_for.isoformat(), row.contractor, row.invoice, step, row.channel,
+            row.recipient or "—", _state_text(row))
+
+
+class ReminderPlanModel(QAbstractTableModel):
+    """Holds one preview (bounded by the days asked for); the view replaces it after each run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[PlannedRow] = []
+        self.headers = [self.tr("Planned for"), self.tr("Contractor"), self.tr("Invoice"), self.tr("Step"),
+                        self.tr("Channel"), self.tr("Recipient"), self.tr("State")]
+
+    def set_rows(self, rows: Sequence[PlannedRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return _cells(row)[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and row.state == "skipped":
+            return QBrush(GREY)
+        if role == RowRole:
+            return row
+        if role == SkippedRole:
+            return row.state == "skipped"
+        return None
