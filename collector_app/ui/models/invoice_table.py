@@ -42,7 +42,6 @@ STATUS_LABELS = {
 }
 NUMERIC_COLUMNS = {COL_GROSS, COL_PAID, COL_BALANCE, COL_DAYS}
 
-MAX_STATEMENTS = 32
 
 
 class LazyRows(Sequence[InvoiceRow]):
@@ -85,7 +84,8 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
     def __init__(self, app: AppContext, page_size: int = PAGE_SIZE) -> None:
         super().__init__(app, tuple(header for _column, header, _field in COLUMNS), page_size)
         self.query = RegisterQuery(sort="due_date")
-        self._statements: dict[tuple[RegisterQuery, dt.date], PagedRegister] = {}
+        self._statement_key: tuple[RegisterQuery, dt.date] | None = None
+        self._current: PagedRegister | None = None
         self.on_reset: Callable[[], None] | None = None
 
     # --- loading ---------------------------------------------------------------------------
@@ -108,15 +108,14 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         return LazyRows()
 
     def _statement(self) -> PagedRegister:
-        """Built once per query and day: switching back to a filter costs only its SQL."""
+        """The current query's statement, kept for its pages; paged_register itself keeps the
+        statements of filters switched back to."""
         key = (self.query, self.today())
-        found = self._statements.get(key)
-        if found is None:
-            if len(self._statements) >= MAX_STATEMENTS:
-                self._statements.clear()
+        if self._current is None or key != self._statement_key:
             with self.app.ledger.transaction() as session:
-                found = self._statements[key] = paged_register(session, self.query, self.today())
-        return found
+                self._current = paged_register(session, self.query, self.today())
+            self._statement_key = key
+        return self._current
 
     def read_page(self, offset: int) -> list[Any]:
         """Raw SQLite rows, made into InvoiceRows by `rows` when they are read."""
