@@ -17,6 +17,7 @@ import datetime as dt
 import gc
 import importlib
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -57,6 +58,7 @@ from collector_app.services.demo_plan import (
     NoteOp,
     Op,
     PaymentOp,
+    TaskDoneOp,
     TaskOp,
     at,
 )
@@ -183,9 +185,50 @@ def _prepare(ctx: Ctx, spec: DemoSpec, plan: DemoPlan) -> None:
     ctx.session.flush()
 
 
+class _OpWriter(ABC):
+    """What both writers share: one method per kind of operation, and the dispatch to them."""
+
+    def add(self, op: Op) -> None:
+        if isinstance(op, DocOp):
+            self.document(op)
+        elif isinstance(op, PaymentOp):
+            self.payment(op)
+        elif isinstance(op, ContractorOp):
+            self.contractor(op)
+        elif isinstance(op, CallOp):
+            self.call(op)
+        elif isinstance(op, NoteOp):
+            self.note(op)
+        elif isinstance(op, TaskOp):
+            self.task(op)
+        else:
+            self.task_done(op)
+
+    @abstractmethod
+    def contractor(self, op: ContractorOp) -> None: ...
+
+    @abstractmethod
+    def document(self, op: DocOp) -> None: ...
+
+    @abstractmethod
+    def payment(self, op: PaymentOp) -> None: ...
+
+    @abstractmethod
+    def call(self, op: CallOp) -> None: ...
+
+    @abstractmethod
+    def note(self, op: NoteOp) -> None: ...
+
+    @abstractmethod
+    def task(self, op: TaskOp) -> None: ...
+
+    @abstractmethod
+    def task_done(self, op: TaskDoneOp) -> None: ...
+
+
 # --- through the services ------------------------------------------------------------------
 
-class _ServiceWriter:
+class _ServiceWriter(_OpWriter):
     """Replays the plan through the ledger services, with the clock set to each operation's moment."""
 
     def __init__(self, session: Session, clock: ReplayClock, user: str, plan: DemoPlan,
@@ -206,25 +249,11 @@ class _ServiceWriter:
     def run(self) -> None:
         total = self.plan.total_invoices
         for op in self.plan.stream():
-            if isinstance(op, ContractorOp):
-                self.clock.set(op.date, op.at)
-                self.contractor(op)
-                continue
             self.clock.set(op.date, op.at)
-            if isinstance(op, DocOp):
-                self.document(op)
-                if self.progress and op.kind == "invoice" and self.plan.counts.invoices % 200 == 0:
-                    self.progress("invoices", self.plan.counts.invoices, total)
-            elif isinstance(op, PaymentOp):
-                self.payment(op)
-            elif isinstance(op, CallOp):
-                self.call(op)
-            elif isinstance(op, NoteOp):
-                self.note(op)
-            elif isinstance(op, TaskOp):
-                self.task(op)
-            else:
-                activity.complete_task(self.ctx(), self.tasks[op.task_key])
+            self.add(op)
+            if (self.progress and isinstance(op, DocOp) and op.kind == "invoice"
+                    and self.plan.counts.invoices % 200 == 0):
+                self.progress("invoices", self.plan.counts.invoices, total)
         self.session.flush()
         if self.progress:
             self.progress("invoices", self.plan.counts.invoices, total)
@@ -275,6 +304,9 @@ class _ServiceWriter:
         task = activity.add_task(self.ctx(op.assignee), doc, op.due_local, op.text, op.assignee,
                                  contractor_id=self.contractors[op.contractor_key])
         self.tasks[op.key] = task.id
+
+    def task_done(self, op: TaskDoneOp) -> None:
+        activity.complete_task(self.ctx(), self.tasks[op.task_key])
 
 
 # --- in bulk ---------------------------------------------------------------------------------
@@ -341,7 +373,7 @@ def _search_statements() -> list[str]:
     return [str(sql) for sql in module.SQLITE_UP]
 
 
-class _BulkWriter:
+class _BulkWriter(_OpWriter):
     """Turns the plan into rows and writes them with executemany, a batch at a time, in one transaction.
 
     Rows are tuples of driver values (converted by SQLAlchemy's bind processors, see _Values): on SQLite they go
@@ -465,20 +497,8 @@ class _BulkWriter:
 
     # --- rows ---------------------------------------------------------------------------------
 
-    def add(self, op: Op) -> None:
-        if isinstance(op, DocOp):
-            self.document(op)
-        elif isinstance(op, PaymentOp):
-            self.payment(op)
-        elif isinstance(op, ContractorOp):
-            self.contractor(op)
-        elif isinstance(op, CallOp):
-            self.call(op)
-        elif isinstance(op, NoteOp):
-            self.note(op)
-        elif isinstance(op, TaskOp):
-            self.task(op)
-        # a TaskDoneOp needs no row: TaskOp.done_at already holds it
+    def task_done(self, op: TaskDoneOp) -> None:
+        """No row: TaskOp.done_at already holds it."""
 
     def contractor(self, op: ContractorOp) -> None:
         cid = self.base["contractor"] + op.key
