@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -25,6 +25,9 @@ from collector_app.domain.clock import Clock
 from collector_app.services import settings
 from collector_app.services.context import Ctx
 from collector_app.services.firm import FirmChanges, set_firm
+
+if TYPE_CHECKING:
+    from collector_app.ui.context import AppContext
 
 FIRM_IBAN = "PL61109010140000071219812874"
 
@@ -177,3 +180,9 @@ def plan_overdue(ctx: Ctx, port: int, count: int = 3) -> list[int]:
         invoice(ctx, c, f"FV/{i + 1}/2026", "1230.00", ctx.clock.today() - dt.timedelta(days=3 + 10 * i))
     rows = reminders.plan(ctx)
     return sorted(r.id for r in rows if r.id is not None and r.state == "planned" and r.channel == "email")
+
+
+def plan_overdue_in_app(app: AppContext, port: int, count: int = 3) -> list[int]:
+    """plan_overdue in one transaction of the window's context."""
+    with app.transaction() as ctx:
+        return plan_overdue(ctx, port, count)

@@ -11,7 +11,6 @@ from helpers.ledger import contractor, expect_error, invoice
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from collector_app.db.engine import Ledger
 from collector_app.domain.clock import FixedClock
 from collector_app.services import activity
 from collector_app.services.calls_view import CallQuery, list_calls
@@ -35,11 +34,6 @@ pytestmark = [
     # offscreen cannot raise the completer's popup or grab the keyboard for it; a desktop can
     pytest.mark.qt_log_ignore("does not support (raise|grabbing the keyboard|propagateSizeHints)"),
 ]
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture

@@ -65,11 +65,6 @@ def ids(ledger: Ledger, clock: FixedClock) -> DetailIds:
 
 
 @pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
-
-
-@pytest.fixture
 def register(qtbot: QtBot, app: AppContext, ids: DetailIds) -> ContractorRegisterView:
     view = ContractorRegisterView(app)
     qtbot.addWidget(view)

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.outbox_support import Recorder, smtp_server, states
-from helpers.outbox_support import plan_overdue as planned_rows
+from helpers.outbox_support import Recorder, states
+from helpers.outbox_support import plan_overdue_in_app as plan_overdue
 from PySide6.QtWidgets import QLabel, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from collector_app.db.engine import Ledger
 from collector_app.domain.clock import FixedClock
 from collector_app.services import outbox, settings
 from collector_app.ui import dispatcher as dispatcher_module
@@ -29,22 +28,6 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
-
-
-def plan_overdue(app: AppContext, port: int, count: int = 3) -> list[int]:
-    with app.transaction() as ctx:
-        return planned_rows(ctx, port, count)
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture

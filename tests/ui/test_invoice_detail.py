@@ -55,11 +55,6 @@ def ids(ledger: Ledger, clock: FixedClock) -> DetailIds:
 
 
 @pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
-
-
-@pytest.fixture
 def dialog(qtbot: QtBot, app: AppContext, ids: DetailIds) -> InvoiceDetailDialog:
     dlg = InvoiceDetailDialog(app, ids.overdue)
     qtbot.addWidget(dlg)

@@ -29,11 +29,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
-
-
 def add_task(app: AppContext, due: dt.datetime, text: str = "Call them") -> int:
     with app.transaction() as ctx:
         if ctx.session.scalar(select(Invoice.id).limit(1)) is None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from helpers.outbox_support import Recorder, smtp_server, states
-from helpers.outbox_support import plan_overdue as planned_rows
+from helpers.outbox_support import Recorder, states
+from helpers.outbox_support import plan_overdue_in_app as plan_overdue
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -14,7 +12,6 @@ from sqlalchemy import update
 
 from collector_app.db.engine import Ledger
 from collector_app.db.models import Outbox
-from collector_app.domain.clock import FixedClock
 from collector_app.services.outbox import dispatch
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.outbox_table import ATTENTION_COLORS, COL_STATE, StateRole
@@ -24,22 +21,6 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
-
-
-def plan_overdue(app: AppContext, port: int, count: int = 3) -> list[int]:
-    with app.transaction() as ctx:
-        return planned_rows(ctx, port, count)
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from collector_app.db.engine import Ledger
 from collector_app.db.queries import RegisterQuery
-from collector_app.domain.clock import FixedClock
 from collector_app.services.context import Ctx
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.invoice_table import InvoiceTableModel
@@ -30,11 +28,6 @@ class FailsAfterFirstPage(PagedTableModel[int]):
 
     def cell(self, row: int, column: int, role: int) -> Any:
         return str(row) if role == Qt.ItemDataRole.DisplayRole else None
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 def test_a_refused_query_is_one_error_row_with_the_message(app: AppContext) -> None:

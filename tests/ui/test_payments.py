@@ -13,9 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDialogButtonBox, QLineEdit, QT
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from collector_app.db.engine import Ledger
 from collector_app.db.models import Allocation, Invoice, Payment
-from collector_app.domain.clock import FixedClock
 from collector_app.services.payments import PaymentData, add_payment
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.payment_actions import AllocatePaymentDialog, ReversePaymentDialog
@@ -32,11 +30,6 @@ pytestmark = [
 ]
 LEFT = Qt.MouseButton.LeftButton
 D = Decimal
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture

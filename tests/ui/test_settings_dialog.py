@@ -11,8 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from collector_app.db.engine import Ledger
-from collector_app.domain.clock import FixedClock
 from collector_app.secrets import SMS_TOKEN, SMTP_PASSWORD, SecretStore
 from collector_app.services import settings
 from collector_app.ui.context import AppContext
@@ -25,11 +23,6 @@ pytestmark = [
 ]
 PASSWORD = "Tajne-Haslo-7781"
 TOKEN = "tok-9f3e2d1c"
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture

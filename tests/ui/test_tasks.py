@@ -11,9 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
-from collector_app.db.engine import Ledger
 from collector_app.db.models import Task
-from collector_app.domain.clock import FixedClock
 from collector_app.services import activity
 from collector_app.ui.context import AppContext
 from collector_app.ui.main_window import MainWindow
@@ -25,11 +23,6 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def app(ledger: Ledger, clock: FixedClock) -> AppContext:
-    return AppContext(ledger, clock, "tester")
 
 
 @pytest.fixture
