@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -205,6 +206,7 @@ class Payment(Base):
     import_batch_id: Mapped[int | None]
     reversed_at: Mapped[dt.datetime | None]
     reversal_reason: Mapped[str | None] = mapped_column(String(300))
+    match_reason: Mapped[str | None] = mapped_column(String(200))  # how an imported payment was matched
     created_at: Mapped[dt.datetime]
 
     contractor: Mapped[Contractor | None] = relationship()
@@ -403,3 +405,143 @@ class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TemplateOverride(Base):
+    """A template the user edited in the window. Kept in the ledger (a shared ledger shares it, a
+    bundled program cannot write its resources); the shipped file stays the default it replaces."""
+
+    __tablename__ = "template_override"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("language", "name", name="uq_template_override_language_name"),)
+
+
+RATE_ORIGINS = ("shipped", "user")
+
+
+class Rate(Base):
+    """A dated central-bank rate (NBP reference, ČNB repo, ECB main refinancing) in percent.
+
+    Statutory late interest follows these rates, so they are data the user extends when a new rate
+    is announced; `origin` tells the rows shipped in resources/rates from those typed in."""
+
+    __tablename__ = "rate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(24))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    percent: Mapped[Decimal] = mapped_column(Numeric(9, 4))
+    source: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(10), default="shipped")
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("country", "kind", "valid_from", name="uq_rate_country_kind_valid_from"),)
+
+
+class FxRate(Base):
+    """A dated exchange rate: units of `quote` for one `base` (NBP mid rate of EUR in PLN), used to
+    convert the fixed recovery compensation the law names in euro."""
+
+    __tablename__ = "fx_rate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    date: Mapped[dt.date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Numeric(12, 6))
+    source: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(10), default="shipped")
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("base", "quote", "date", name="uq_fx_rate_base_quote_date"),)
+
+
+DEMAND_KINDS = ("reminder", "demand", "final", "interest-note")
+
+
+class Demand(Base):
+    """A letter issued (the demand register): numbered, with its amounts and the PDF exactly as
+    printed, so a re-print is identical to the original."""
+
+    __tablename__ = "demand"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[Currency]
+    principal: Mapped[MoneyAmount]
+    interest: Mapped[MoneyAmount]
+    compensation: Mapped[MoneyAmount]  # in `currency` (converted where the law names another one)
+    total: Mapped[MoneyAmount]
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+    contractor: Mapped[Contractor] = relationship()
+    lines: Mapped[list[DemandInvoice]] = relationship(
+        back_populates="demand", cascade="all, delete-orphan", order_by="DemandInvoice.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('reminder', 'demand', 'final', 'interest-note')", name="kind"),
+        Index("ix_demand_kind_date", "kind", "date"),
+    )
+
+
+class DemandInvoice(Base):
+    """One invoice of a letter, with the amounts the letter stated for it on its date."""
+
+    __tablename__ = "demand_invoice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demand.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    currency: Mapped[Currency]
+    principal: Mapped[MoneyAmount]
+    interest: Mapped[MoneyAmount]
+    compensation: Mapped[MoneyAmount]
+    days_overdue: Mapped[int] = mapped_column(Integer, default=0)
+
+    demand: Mapped[Demand] = relationship(back_populates="lines")
+
+    __table_args__ = (UniqueConstraint("demand_id", "invoice_id", name="uq_demand_invoice"),)
+
+
+IMPORT_KINDS = ("invoices", "statement")
+
+
+class ImportBatch(Base):
+    """One imported file: what the timeline names as the source of its documents and payments, and
+    the unit an undo removes as a whole."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    file_name: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(12))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    summary: Mapped[str | None] = mapped_column(Text)  # the import's JSON summary
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    undone_at: Mapped[dt.datetime | None]
+
+
+class ContractorAccount(Base):
+    """A bank account known to belong to a contractor: learned from allocated payments or typed in;
+    matching uses it to recognise the payer of a transfer."""
+
+    __tablename__ = "contractor_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id", ondelete="CASCADE"), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)  # normalised: no spaces, upper case
+    source: Mapped[str] = mapped_column(String(10), default="learned")
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("contractor_id", "account", name="uq_contractor_account"),)
