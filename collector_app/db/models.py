@@ -364,14 +364,16 @@ class Outbox(Base):
     """A message due to go out: one row per invoice, step and occurrence, never two (the unique key).
 
     Grouped policies still plan one row per invoice; rows sent together share `group_key` and
-    `message_id`. Subject and body are filled at send time, when amounts are recomputed.
+    `message_id`. Subject and body are filled at send time, when amounts are recomputed. A row with
+    `demand_id` instead of a step e-mails a letter from the demand register (its PDF attached).
     """
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
-    step_id: Mapped[int] = mapped_column(ForeignKey("policy_step.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("policy_step.id", ondelete="CASCADE"), index=True)
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="CASCADE"), index=True)
     occurrence: Mapped[int] = mapped_column(default=1)
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str | None] = mapped_column(String(254))
@@ -390,6 +392,7 @@ class Outbox(Base):
 
     __table_args__ = (
         UniqueConstraint("invoice_id", "step_id", "occurrence", name="uq_outbox_invoice_step_occurrence"),
+        CheckConstraint("(step_id IS NULL) <> (demand_id IS NULL)", name="step_or_demand"),
         CheckConstraint(
             "state IN ('planned', 'sending', 'sent', 'failed', 'cancelled', 'uncertain', 'skipped')",
             name="state",

@@ -304,6 +304,8 @@ class _Run:
         return list(s.execute(query).tuples())
 
     def _stopped(self, ctx: Ctx, row: Outbox, inv: Invoice, contractor: Contractor) -> bool:
+        if row.step_id is None:  # a letter from the demand register: the user sent it on purpose
+            return False
         step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
         assert step is not None  # a foreign key
         self.steps[row.step_id] = step  # held here: the session only keeps objects someone references
