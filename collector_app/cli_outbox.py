@@ -93,7 +93,7 @@ def cmd_service_run(run: Run) -> None:
         try:
             with run.ledger.transaction() as s:
                 ctx = run.ctx(s)
-                reminders.plan(ctx)
+                reminders.plan_rows(ctx)
                 seconds = interval or settings.get_outbox(ctx).interval_minutes * 60
             report = outbox.dispatch(run.ledger, run.clock, stop=flag, user=run.user)
         except (OSError, SQLAlchemyError):  # a network or database hiccup: try again next round

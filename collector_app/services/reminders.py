@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, bindparam, case, func, select, text
@@ -12,6 +13,7 @@ from collector_app.db.base import UTCDateTime
 from collector_app.db.models import Outbox, Policy, PolicyStep, Task
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
+from collector_app.services import plan_watermark as watermark
 from collector_app.services.context import Ctx
 from collector_app.services.users import current_user
 
@@ -68,13 +70,45 @@ def _first(column: str) -> str:
             f"WHERE p.contractor_id = c.id AND COALESCE(p.{column}, '') <> '' ORDER BY p.id LIMIT 1))")
 
 
-def _plan_cte(dialect: str) -> str:
+def _candidates(dialect: str) -> str:
+    """The invoices an incremental run looks at: those for which something may have changed since the
+    last run (the watermark `:wm_*`). Anything else would plan exactly what it planned last time.
+
+    - a step's date fell in (last run, today]: one range on the issue/due-date index (or the calls'
+      promise dates) per step and occurrence;
+    - the ledger moved: new invoices, allocations and calls (id ranges), and every invoice or contractor
+      named by an event since (disputes, pauses, policy assignments, payments…);
+    - a pause ended: invoice or contractor paused until a day in [last run, today).
+    """
+    def window(column: str) -> str:
+        return (f"{column} > {_date_add(dialect, ':wm_day', '-sk.shift')} "
+                f"AND {column} <= {_date_add(dialect, ':today', '-sk.shift')}")
+
+    return f"""
+cand(id) AS MATERIALIZED (
+  SELECT i.id FROM sk CROSS JOIN invoice i WHERE sk.anchor = 'due' AND {window("i.due_date")}
+  UNION SELECT i.id FROM sk CROSS JOIN invoice i WHERE sk.anchor = 'issue' AND {window("i.issue_date")}
+  UNION SELECT k.invoice_id FROM sk CROSS JOIN call k WHERE sk.anchor = 'promise' AND {window("k.promise_date")}
+  UNION SELECT i.id FROM invoice i WHERE i.id > :wm_invoice
+  UNION SELECT a.invoice_id FROM allocation a WHERE a.id > :wm_allocation
+  UNION SELECT k.invoice_id FROM call k WHERE k.id > :wm_call AND k.invoice_id IS NOT NULL
+  UNION SELECT e.invoice_id FROM event e WHERE e.id > :wm_event AND e.invoice_id IS NOT NULL
+  UNION SELECT i.id FROM event e JOIN invoice i ON i.contractor_id = e.contractor_id
+        WHERE e.id > :wm_event AND e.invoice_id IS NULL
+  UNION SELECT i.id FROM invoice i WHERE i.paused_until >= :wm_day AND i.paused_until < :today
+  UNION SELECT i.id FROM contractor c JOIN invoice i ON i.contractor_id = c.id
+        WHERE c.paused_until >= :wm_day AND c.paused_until < :today
+),"""
+
+
+def _plan_cte(dialect: str, incremental: bool = False) -> str:
     """CTEs ending in `planned_rows`: every due (invoice, step, occurrence) the outbox lacks, with its state.
 
     The open invoices come off the partial index (gross > paid), joined to the steps of the effective
     policy (the contractor's own, else its segment's, else the default). Catch-up: a new row is planned
     only when it falls on the invoice's latest due date and is not older than a row the invoice already
     has; every other new row is skipped. Rows after today exist only in a preview (`:horizon`).
+    `incremental` limits the run to the invoices `_candidates` names.
     """
     def promise(invoice: str) -> str:
         return (f"(SELECT k.promise_date FROM call k WHERE k.invoice_id = {invoice} "
@@ -103,9 +137,10 @@ sk AS MATERIALIZED (
   JOIN n ON n.k <= CASE WHEN s.repeat_every_days > 0 AND s.repeat_max > 0 THEN 1 + s.repeat_max ELSE 1 END
   WHERE s.active
 ),
+{_candidates(dialect) if incremental else ""}
 open_inv AS (
   SELECT i.id AS invoice_id, i.contractor_id, i.issue_date, i.due_date, {effective} AS policy_id
-  FROM invoice i
+  FROM {"cand CROSS JOIN invoice i ON i.id = cand.id" if incremental else "invoice i"}
   JOIN contractor c ON c.id = i.contractor_id
   LEFT JOIN segment g ON g.id = c.segment_id
   WHERE i.gross > i.paid AND i.kind <> 'credit_note'  -- "<>": the open partial index stays the way in
@@ -122,7 +157,7 @@ inv AS MATERIALIZED (
 ),
 settled AS (
   SELECT DISTINCT i.id AS invoice_id, i.contractor_id, {effective} AS policy_id
-  FROM outbox o
+  FROM {"cand CROSS JOIN outbox o ON o.invoice_id = cand.id" if incremental else "outbox o"}
   JOIN policy_step rs ON rs.id = o.step_id AND rs.anchor IN ('due', 'promise')
   JOIN invoice i ON i.id = o.invoice_id
   JOIN contractor c ON c.id = i.contractor_id
@@ -177,13 +212,14 @@ def _params(stmt: TextClause) -> TextClause:
     return stmt.bindparams(bindparam("today", type_=Date()), bindparam("horizon", type_=Date()))
 
 
-def _insert_sql(dialect: str) -> TextClause:
-    return _params(text(
-        _plan_cte(dialect)
+def _insert_sql(dialect: str, incremental: bool) -> TextClause:
+    stmt = _params(text(
+        _plan_cte(dialect, incremental)
         + f"INSERT INTO outbox ({_COLUMNS}, attempts, created_at) "
         + f"SELECT {_COLUMNS}, 0, :now FROM planned_rows WHERE true "
         + "ON CONFLICT (invoice_id, step_id, occurrence) DO NOTHING"
     ).bindparams(bindparam("now", type_=UTCDateTime())))
+    return stmt.bindparams(bindparam("wm_day", type_=Date())) if incremental else stmt
 
 
 def _preview_sql(dialect: str) -> TextClause:
@@ -232,7 +268,17 @@ _ESCALATION_EVENTS = text(
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
-def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0) -> list[PlannedRow]:
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a planning run added: outbox ids above `after`; `incremental` when it used the watermark."""
+
+    after: int
+    planned: int
+    skipped: int
+    incremental: bool
+
+
+def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0, full: bool = False) -> list[PlannedRow]:
     """Insert the due reminders up to today (or, with dry_run, show those due in the next `days` days).
 
     Returns the rows added (skipped ones included). Call it first in its transaction: on SQLite its
@@ -242,29 +288,76 @@ def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0) -> list[PlannedRow]:
         raise UserError("days", "must not be negative")
     if days and not dry_run:
         raise UserError("days", "only widens a --dry-run preview; a real run plans up to today")
+    if dry_run:
+        dialect = ctx.session.get_bind().dialect.name
+        return [_row(r) for r in ctx.session.execute(_preview_sql(dialect), _base_params(ctx, days))]
+    summary = plan_rows(ctx, full=full)
+    return _new_rows(ctx, summary.after)
+
+
+def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
+    """Plan into the outbox and return only the counts (the background planner's way: a first plan of a
+    large ledger adds millions of rows that nobody needs as Python objects).
+
+    After the first run only the invoices something may have changed for are looked at (see
+    `_candidates`); a changed policy, segment assignment or default policy, a clock set back, or `full`
+    makes the run look at every open invoice again.
+    """
     today, now = ctx.clock.today(), ctx.clock.now()
     session = ctx.session
     dialect = session.get_bind().dialect.name
-    if not dry_run:
-        _take_write_lock(ctx, now)
-    params: dict[str, Any] = {
+    _take_write_lock(ctx, now)
+    last = None if full else watermark.load(ctx)
+    incremental = last is not None and last.day <= today and last.policies == watermark.policies(ctx)
+    params = _base_params(ctx, 0) | {"now": now}
+    if incremental:
+        assert last is not None
+        params |= last.params()
+    after = session.scalar(select(func.coalesce(func.max(Outbox.id), 0))) or 0
+    session.execute(_insert_sql(dialect, incremental), params)
+    planned, skipped, missing = _added(ctx, after)
+    if planned or skipped:
+        _after_insert(ctx, missing, after, now)
+        audit.record(ctx, "reminders.planned", "outbox", None,
+                     f"Reminders planned: {planned}, skipped: {skipped}",
+                     details={"planned": planned, "skipped": skipped, "today": today})
+    # Taken after this run's own writes (escalation events need no second look): the write lock taken
+    # first keeps anyone else from writing in between on SQLite.
+    watermark.save(ctx, watermark.current(ctx))
+    return PlanSummary(after, planned, skipped, incremental)
+
+
+def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
+    today = ctx.clock.today()
+    return {
         "today": today, "horizon": today + dt.timedelta(days=days),
-        "default_policy": session.scalar(
+        "default_policy": ctx.session.scalar(
             select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)),
         "max_occ": _max_occurrences(ctx),
     }
-    if dry_run:
-        return [_row(r) for r in session.execute(_preview_sql(dialect), params)]
-    after = session.scalar(select(func.coalesce(func.max(Outbox.id), 0))) or 0
-    session.execute(_insert_sql(dialect), params | {"now": now})
-    rows = _new_rows(ctx, after)
-    if rows:
-        _after_insert(ctx, rows, after, now)
-        planned = sum(1 for r in rows if r.state == "planned")
-        audit.record(ctx, "reminders.planned", "outbox", None,
-                     f"Reminders planned: {planned}, skipped: {len(rows) - planned}",
-                     details={"planned": planned, "skipped": len(rows) - planned, "today": today})
-    return rows
+
+
+_ADDED = text(
+    "SELECT o.state, CASE WHEN o.last_error IN (:e, :s, :l) THEN o.contractor_id END AS contractor_id, "
+    "CASE WHEN o.last_error IN (:e, :s, :l) THEN o.channel END AS channel, COUNT(*) "
+    "FROM outbox o WHERE o.id > :after GROUP BY +o.state, 2, 3"  # "+": walk the id range, not ix_outbox_state
+)
+
+
+def _added(ctx: Ctx, after: int) -> tuple[int, int, list[tuple[int, str]]]:
+    """Planned and skipped counts of the rows above `after`, and the (contractor, channel) pairs that
+    were skipped for want of an address: one pass over the new rows."""
+    planned = skipped = 0
+    missing: list[tuple[int, str]] = []
+    params = {"after": after, "e": NO_ADDRESS["email"], "s": NO_ADDRESS["sms"], "l": NO_ADDRESS["letter"]}
+    for state, contractor_id, channel, count in ctx.session.execute(_ADDED, params):
+        if state == "planned":
+            planned += count
+        else:
+            skipped += count
+        if contractor_id is not None:
+            missing.append((contractor_id, channel))
+    return planned, skipped, sorted(set(missing))
 
 
 def _take_write_lock(ctx: Ctx, now: dt.datetime) -> None:
@@ -311,7 +404,7 @@ def _row(r: Any, days: dict[Any, dt.date] | None = None) -> PlannedRow:
     return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], day, r[13])
 
 
-def _after_insert(ctx: Ctx, rows: list[PlannedRow], after: int, now: dt.datetime) -> None:
+def _after_insert(ctx: Ctx, missing: list[tuple[int, str]], after: int, now: dt.datetime) -> None:
     """Escalations of the steps just planned (set-based), then one task per missing address."""
     me = current_user(ctx).id
     escalating = ctx.session.execute(select(PolicyStep.id, PolicyStep.name, PolicyStep.action)
@@ -321,21 +414,20 @@ def _after_insert(ctx: Ctx, rows: list[PlannedRow], after: int, now: dt.datetime
                   "source": TASK_SOURCE, "user": ctx.user, "what": _ESCALATION_TEXT[action]}
         ctx.session.execute(_ESCALATIONS[action], params)
         ctx.session.execute(_ESCALATION_EVENTS, params)
-    reasons = set(NO_ADDRESS.values())
-    missing = {(r.contractor_id, r.channel): r.contractor for r in rows if r.last_error in reasons}
-    for (contractor_id, channel), name in sorted(missing.items()):
-        _address_task(ctx, contractor_id, channel, name, now, me)
+    for contractor_id, channel in missing:
+        _address_task(ctx, contractor_id, channel, now, me)
 
 
-def _address_task(ctx: Ctx, contractor_id: int, channel: str, name: str, now: dt.datetime, me: int) -> None:
+def _address_task(ctx: Ctx, contractor_id: int, channel: str, now: dt.datetime, me: int) -> None:
     """Ask the collector for the missing address, once per contractor and channel."""
+    name, collector = ctx.session.execute(
+        text("SELECT name, collector_id FROM contractor WHERE id = :id"), {"id": contractor_id}).one()
     what = {"email": "an e-mail address", "sms": "a phone number"}.get(channel, "a postal address")
     task_text = f"Add {what} for {name}: {channel} reminders are skipped without it"
     exists = ctx.session.scalar(select(Task.id).where(
         Task.contractor_id == contractor_id, Task.source == TASK_SOURCE, Task.text == task_text).limit(1))
     if exists is not None:
         return
-    collector = ctx.session.scalar(text("SELECT collector_id FROM contractor WHERE id = :id"), {"id": contractor_id})
     task = Task(contractor_id=contractor_id, text=task_text, due_at=now, assignee_id=collector or me,
                 source=TASK_SOURCE, created_at=now)
     ctx.session.add(task)

@@ -1,0 +1,83 @@
+"""Where the last planning run stopped, so the next one looks only at what may have changed since."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, NamedTuple
+
+from sqlalchemy import text
+
+from collector_app.services.context import Ctx
+
+KEY = "reminders.watermark"
+
+# Everything that decides which policy an invoice follows and what its steps are. These tables are
+# small; when their content changes, every open invoice is planned again (policy edits apply to
+# invoices already open).
+_POLICY_STATE = (
+    "SELECT 'p', id, is_default, group_by_contractor, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM policy "
+    "UNION ALL SELECT 's', id, policy_id, position, anchor, offset_days, channel, repeat_every_days, repeat_max, "
+    "action, active FROM policy_step "
+    "UNION ALL SELECT 'g', id, policy_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM segment "
+    "ORDER BY 1, 2"
+)
+_MAXIMA = (
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM event), (SELECT COALESCE(MAX(id), 0) FROM invoice), "
+    "(SELECT COALESCE(MAX(id), 0) FROM allocation), (SELECT COALESCE(MAX(id), 0) FROM call)"
+)
+
+
+class Watermark(NamedTuple):
+    day: dt.date
+    event: int
+    invoice: int
+    allocation: int
+    call: int
+    policies: str
+
+    def params(self) -> dict[str, Any]:
+        return {"wm_day": self.day, "wm_event": self.event, "wm_invoice": self.invoice,
+                "wm_allocation": self.allocation, "wm_call": self.call}
+
+
+def current(ctx: Ctx) -> Watermark:
+    """The ledger as it is now, dated today."""
+    event, invoice, allocation, call = ctx.session.execute(text(_MAXIMA)).one()
+    return Watermark(ctx.clock.today(), int(event), int(invoice), int(allocation), int(call), policies(ctx))
+
+
+def load(ctx: Ctx) -> Watermark | None:
+    raw = ctx.session.execute(text("SELECT value FROM setting WHERE key = :key"), {"key": KEY}).scalar()
+    if raw is None:
+        return None
+    try:
+        obj = json.loads(raw)
+        return Watermark(dt.date.fromisoformat(obj["day"]), int(obj["event"]), int(obj["invoice"]),
+                         int(obj["allocation"]), int(obj["call"]), str(obj["policies"]))
+    except (ValueError, KeyError, TypeError):  # written by another version: plan everything once
+        return None
+
+
+def save(ctx: Ctx, mark: Watermark) -> None:
+    value = json.dumps({"day": mark.day.isoformat(), "event": mark.event, "invoice": mark.invoice,
+                        "allocation": mark.allocation, "call": mark.call, "policies": mark.policies})
+    ctx.session.execute(
+        text("INSERT INTO setting (key, value) VALUES (:key, :value) "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        {"key": KEY, "value": value},
+    )
+
+
+def forget(ctx: Ctx) -> None:
+    """The next run plans every open invoice (after a restore, an import that bypassed the events…)."""
+    ctx.session.execute(text("DELETE FROM setting WHERE key = :key"), {"key": KEY})
+
+
+def policies(ctx: Ctx) -> str:
+    """A digest of the policies, their steps and the segments' assignments."""
+    digest = hashlib.sha256()
+    for row in ctx.session.execute(text(_POLICY_STATE)):
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
