@@ -35,7 +35,7 @@ os.environ.setdefault("COLLECTOR_USER", "bench")
 
 from sqlalchemy import func, select  # noqa: E402
 
-from collector_app.channels.smtp import build_email  # noqa: E402
+from collector_app.channels.smtp import WIRE, build_email  # noqa: E402
 from collector_app.db.engine import Ledger, open_ledger  # noqa: E402
 from collector_app.db.models import Outbox  # noqa: E402
 from collector_app.domain.clock import FixedClock  # noqa: E402
@@ -195,7 +195,8 @@ def bench_dispatch(workdir: Path, emails: int) -> None:
                 smtp = settings.require_smtp(ctx)
                 rows = list(s.scalars(select(Outbox).order_by(Outbox.id)))
                 messages = [compose(ctx, [r]) for r in rows]
-                payloads = [(m.recipient, build_email(smtp, m, make_msgid(domain="firma.example")).as_bytes())
+                payloads = [(m.recipient,
+                             build_email(smtp, m, make_msgid(domain="firma.example")).as_bytes(policy=WIRE))
                             for m in messages]
             started = time.perf_counter()
             with smtplib.SMTP("127.0.0.1", port) as raw:
@@ -205,7 +206,7 @@ def bench_dispatch(workdir: Path, emails: int) -> None:
             started = time.perf_counter()
             with smtplib.SMTP("127.0.0.1", port) as raw:
                 for m in messages:
-                    data = build_email(smtp, m, make_msgid(domain="firma.example")).as_bytes()
+                    data = build_email(smtp, m, make_msgid(domain="firma.example")).as_bytes(policy=WIRE)
                     raw.sendmail(smtp.sender_address, [m.recipient], data)
             raw_mime_s = time.perf_counter() - started
             spent = _timed_phases()

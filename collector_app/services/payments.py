@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, String, column, func, select, text
 
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
 from collector_app.domain.errors import UserError
@@ -404,15 +404,17 @@ def list_payments(
 
 
 def contractor_credit(ctx: Ctx, contractor_id: int) -> dict[str, Decimal]:
-    """Money the contractor has with the firm, per currency: unallocated payments and open credit notes."""
+    """Money the contractor has with the firm, per currency: unallocated payments and open credit notes.
+
+    One statement: every reminder composed at send time asks this."""
     credit: dict[str, Decimal] = {}
-    for p in ctx.session.scalars(select(Payment).where(
-        Payment.contractor_id == contractor_id, Payment.reversed_at.is_(None),
-        Payment.amount > Payment.allocated,
-    )):
-        credit[p.currency] = credit.get(p.currency, Decimal(0)) + p.amount - p.allocated
-    for inv in ctx.session.scalars(select(Invoice).where(
-        Invoice.contractor_id == contractor_id, Invoice.gross < Invoice.paid,
-    )):
-        credit[inv.currency] = credit.get(inv.currency, Decimal(0)) - balance(inv.gross, inv.paid)
+    for currency, amount in ctx.session.execute(_CREDIT, {"contractor": contractor_id}):
+        credit[currency] = credit.get(currency, Decimal(0)) + amount
     return credit
+
+
+_CREDIT = text(
+    "SELECT currency, amount - allocated AS amount FROM payment "
+    "WHERE contractor_id = :contractor AND reversed_at IS NULL AND amount > allocated "
+    "UNION ALL SELECT currency, paid - gross FROM invoice WHERE contractor_id = :contractor AND gross < paid"
+).columns(column("currency", String()), column("amount", Numeric(18, 2)))
