@@ -17,11 +17,10 @@ KEY = "reminders.watermark"
 # small; when their content changes, every open invoice is planned again (policy edits apply to
 # invoices already open).
 _POLICY_STATE = (
-    "SELECT 'p', id, is_default, group_by_contractor, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM policy "
-    "UNION ALL SELECT 's', id, policy_id, position, anchor, offset_days, channel, repeat_every_days, repeat_max, "
-    "action, active FROM policy_step "
-    "UNION ALL SELECT 'g', id, policy_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM segment "
-    "ORDER BY 1, 2"
+    "SELECT id, is_default, group_by_contractor FROM policy ORDER BY id",
+    "SELECT id, policy_id, position, anchor, offset_days, channel, repeat_every_days, repeat_max, action, active "
+    "FROM policy_step ORDER BY id",
+    "SELECT id, policy_id FROM segment ORDER BY id",
 )
 _MAXIMA = (
     "SELECT (SELECT COALESCE(MAX(id), 0) FROM event), (SELECT COALESCE(MAX(id), 0) FROM invoice), "
@@ -78,6 +77,8 @@ def forget(ctx: Ctx) -> None:
 def policies(ctx: Ctx) -> str:
     """A digest of the policies, their steps and the segments' assignments."""
     digest = hashlib.sha256()
-    for row in ctx.session.execute(text(_POLICY_STATE)):
-        digest.update(repr(tuple(row)).encode())
+    for query in _POLICY_STATE:
+        digest.update(b"|")
+        for row in ctx.session.execute(text(query)):
+            digest.update(repr(tuple(bool(v) if isinstance(v, bool) else v for v in row)).encode())
     return digest.hexdigest()
