@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from collector_app.db.models import Contractor, Invoice
+from collector_app.db.models import Contractor, DemandInvoice, Invoice, Outbox
 from collector_app.domain.errors import UserError
 from collector_app.domain.status import Filter, Status, status_of
 from collector_app.domain.taxid import compact_tax_id
@@ -369,3 +369,27 @@ def register_totals(session: Session, rq: RegisterQuery, today: dt.date) -> list
 def register_count(session: Session, rq: RegisterQuery, today: dt.date) -> int:
     query = select(func.count()).select_from(Invoice).where(*_where(session, rq, today))
     return int(session.scalar(query) or 0)
+
+
+class LetterCounts(NamedTuple):
+    """How many reminders went out for an invoice, and in how many demand letters it was named."""
+
+    reminders: int
+    demands: int
+
+
+_LETTER_COUNTS = select(
+    Invoice.id,
+    select(func.count()).where(Outbox.invoice_id == Invoice.id, Outbox.state == "sent",
+                               Outbox.step_id.is_not(None)).scalar_subquery(),
+    select(func.count()).where(DemandInvoice.invoice_id == Invoice.id).scalar_subquery(),
+).where(Invoice.id.in_(bindparam("ids", expanding=True)))
+
+
+def letter_counts(connection: Connection, ids: Sequence[int]) -> dict[int, LetterCounts]:
+    """The counts for a page of invoices, in one query over the page's ids: each count is an index range
+    (outbox by invoice, step, occurrence; demand_invoice by invoice), so a page costs O(page) at any size.
+    Letters e-mailed from the demand register count as demands, not as reminders."""
+    if not ids:
+        return {}
+    return {r[0]: LetterCounts(int(r[1]), int(r[2])) for r in connection.execute(_LETTER_COUNTS, {"ids": list(ids)})}

@@ -23,6 +23,7 @@ from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, contractor_detail
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog
+from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import COL_CONTRACTOR, COL_DAYS, COL_DUE, COL_NUMBER, InvoiceTableModel
@@ -87,6 +88,7 @@ class ContractorDetailDialog(QDialog):
         self.calls_table = child(f, QTableWidget, "callsTable")
         self.timeline_table = child(f, QTableWidget, "timelineTable")
         self.log_call_button = child(f, QPushButton, "logCallButton")
+        self.demand_button = child(f, QPushButton, "demandButton")
         self.edit_button = child(f, QPushButton, "editButton")
         self.button_box = child(f, QDialogButtonBox, "buttonBox")
         self.errors = InlineError(child(f, QLabel, "errorLabel"), {
@@ -115,6 +117,7 @@ class ContractorDetailDialog(QDialog):
         setup_timeline(self.timeline_table)
         self.edit_button.clicked.connect(self.edit)
         self.log_call_button.clicked.connect(self.log_call)
+        self.demand_button.clicked.connect(self.open_demand_dialog)
         self.button_box.rejected.connect(self.reject)
 
     # --- showing -----------------------------------------------------------------------------
@@ -195,6 +198,7 @@ class ContractorDetailDialog(QDialog):
     def _show_log_call_button(self, d: ContractorDetail) -> None:
         has_overdue = d.oldest_overdue_invoice_id is not None
         self.log_call_button.setEnabled(has_overdue)
+        self.demand_button.setEnabled(has_overdue)
         self.log_call_button.setToolTip(
             self.tr("Record a call about the oldest overdue invoice") if has_overdue
             else self.tr("Nothing is overdue: log a call from an invoice instead"))
@@ -240,6 +244,12 @@ class ContractorDetailDialog(QDialog):
         dialog = LogCallDialog(self.app, self.detail.oldest_overdue_invoice_id, self)
         dialog.saved.connect(lambda _id: self._after_call())
         self.sub_dialog = open_child(dialog)
+
+    def open_demand_dialog(self) -> DemandMakeDialog:
+        dialog = DemandMakeDialog(self.app, contractor_ids=[self.contractor_id], parent=self)
+        dialog.made.connect(lambda _ids: self._changed())
+        self.sub_dialog = open_child(dialog)
+        return dialog
 
     def _after_call(self) -> None:
         self._changed()

@@ -32,6 +32,7 @@ from collector_app.services.invoice_view import (
     load_invoice,
 )
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import STATUS_LABELS
@@ -73,6 +74,7 @@ class InvoiceDetailDialog(QDialog):
         self.detail: InvoiceDetail | None = None
         self.editing_note_id: int | None = None
         self.log_call_dialog: LogCallDialog | None = None
+        self.demand_dialog: DemandMakeDialog | None = None
         self.resize(920, 660)
         self.form = load_form("invoice_detail", self)
         self._find_widgets()
@@ -104,6 +106,7 @@ class InvoiceDetailDialog(QDialog):
         self.done_task_button = child(f, QPushButton, "doneTaskButton")
         self.calls_table = child(f, QTableWidget, "callsTable")
         self.log_call_button = child(f, QPushButton, "logCallButton")
+        self.demand_button = child(f, QPushButton, "demandButton")
         self.timeline_table = child(f, QTableWidget, "timelineTable")
         self.errors = InlineError(child(f, QLabel, "errorLabel"), {
             "text": (self.note_edit, self.tr("Text")),
@@ -136,6 +139,7 @@ class InvoiceDetailDialog(QDialog):
         self.done_task_button.clicked.connect(self.toggle_task_done)
         self.tasks_table.itemSelectionChanged.connect(self._task_selection_changed)
         self.log_call_button.clicked.connect(self.log_call)
+        self.demand_button.clicked.connect(self.open_demand_dialog)
         self.button_box.rejected.connect(self.reject)
 
     # --- showing -----------------------------------------------------------------------------
@@ -153,7 +157,7 @@ class InvoiceDetailDialog(QDialog):
         fill_timeline(self.timeline_table, d.timeline)
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.tabs, self.log_call_button):
+        for w in (self.tabs, self.log_call_button, self.demand_button):
             w.setEnabled(on)
 
     def _show_header(self, h: InvoiceHeader) -> None:
@@ -183,6 +187,7 @@ class InvoiceDetailDialog(QDialog):
         self.flags_label.setText(self._flags_text(h))
         self.flags_label.setVisible(bool(self.flags_label.text()))
         self.log_call_button.setEnabled(h.kind == "invoice")
+        self.demand_button.setEnabled(h.kind == "invoice")
 
     def _flags_text(self, h: InvoiceHeader) -> str:
         flags = []
@@ -335,6 +340,18 @@ class InvoiceDetailDialog(QDialog):
         dialog = LogCallDialog(self.app, self.invoice_id, self)
         dialog.saved.connect(lambda _id: self._call_logged())
         self.log_call_dialog = open_child(dialog)
+
+    # demand letters
+    def open_demand_dialog(self) -> DemandMakeDialog:
+        dialog = DemandMakeDialog(self.app, invoice_id=self.invoice_id, parent=self)
+        dialog.made.connect(lambda _ids: self._demand_made())
+        self.demand_dialog = open_child(dialog)
+        return dialog
+
+    def _demand_made(self) -> None:
+        self.reload()
+        self.tabs.setCurrentIndex(TAB_TIMELINE)
+        self.changed.emit()
 
     def _call_logged(self) -> None:
         self.reload()

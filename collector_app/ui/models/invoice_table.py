@@ -10,7 +10,14 @@ from typing import Any, overload
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-from collector_app.db.queries import InvoiceRow, PagedRegister, RegisterQuery, paged_register
+from collector_app.db.queries import (
+    InvoiceRow,
+    LetterCounts,
+    PagedRegister,
+    RegisterQuery,
+    letter_counts,
+    paged_register,
+)
 from collector_app.domain.money import format_amount
 from collector_app.domain.status import Status
 from collector_app.ui.context import AppContext
@@ -21,7 +28,7 @@ OVERDUE_RED = QColor(183, 28, 28)
 OVERDUE_BACKGROUND = QColor(255, 235, 238)
 
 COL_NUMBER, COL_CONTRACTOR, COL_ISSUED, COL_DUE, COL_GROSS, COL_PAID, COL_BALANCE, COL_CURRENCY, \
-    COL_STATUS, COL_DAYS = range(10)
+    COL_STATUS, COL_DAYS, COL_REMINDERS, COL_DEMANDS = range(12)
 COLUMNS = (
     (COL_NUMBER, "Number", "number"),
     (COL_CONTRACTOR, "Contractor", "contractor"),
@@ -33,6 +40,8 @@ COLUMNS = (
     (COL_CURRENCY, "Cur.", "currency"),
     (COL_STATUS, "Status", "status"),
     (COL_DAYS, "Days overdue", "days_overdue"),
+    (COL_REMINDERS, "Reminders", None),  # counted per page (db.queries.letter_counts): not a sort
+    (COL_DEMANDS, "Demands", None),
 )
 STATUS_LABELS = {
     Status.SETTLED: "settled",
@@ -40,7 +49,9 @@ STATUS_LABELS = {
     Status.UNSETTLED_CURRENT: "not yet due",
     Status.OVERDUE: "overdue",
 }
-NUMERIC_COLUMNS = {COL_GROSS, COL_PAID, COL_BALANCE, COL_DAYS}
+NUMERIC_COLUMNS = {COL_GROSS, COL_PAID, COL_BALANCE, COL_DAYS, COL_REMINDERS, COL_DEMANDS}
+SORTABLE_COLUMNS = frozenset(column for column, _header, field in COLUMNS if field is not None)
+NO_LETTERS = LetterCounts(0, 0)
 
 
 
@@ -87,6 +98,7 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         self._statement_key: tuple[RegisterQuery, dt.date] | None = None
         self._current: PagedRegister | None = None
         self.on_reset: Callable[[], None] | None = None
+        self.letters: dict[int, LetterCounts] = {}  # reminders and demands of the rows fetched, by invoice id
 
     # --- loading ---------------------------------------------------------------------------
     def set_query(self, query: RegisterQuery) -> None:
@@ -97,6 +109,7 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         self.reload()
 
     def reload(self) -> None:
+        self.letters = {}
         super().reload()
         if self.on_reset:
             self.on_reset()
@@ -122,6 +135,7 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         source = self._statement()
         with self.app.ledger.engine.connect() as connection:  # a read: no session, nothing to commit
             page = source.page(connection, self.page_size, offset)
+            self.letters.update(letter_counts(connection, [raw[0] for raw in page]))
         self.rows.source = source
         return page
 
@@ -129,6 +143,8 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
     def cell(self, row: InvoiceRow, column: int, role: int) -> Any:
         overdue = row.status is Status.OVERDUE
         if role == Qt.ItemDataRole.DisplayRole:
+            if column in (COL_REMINDERS, COL_DEMANDS):
+                return self._count(row, column)
             return self._text(row, column)
         if role == OverdueRole:
             return overdue
@@ -147,6 +163,11 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
             return "; ".join(tips) or None
         return None
 
+    def _count(self, row: InvoiceRow, column: int) -> str:
+        letters = self.letters.get(row.id, NO_LETTERS)
+        count = letters.reminders if column == COL_REMINDERS else letters.demands
+        return str(count) if count else ""
+
     @staticmethod
     def _text(r: InvoiceRow, column: int) -> str:
         values: dict[int, Callable[[], str]] = {
@@ -163,8 +184,15 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         }
         return values[column]()
 
+    def sort_indicator(self) -> tuple[int, Qt.SortOrder]:
+        """The column and order the rows are sorted by, for the header to show."""
+        column = next((c for c, _header, field in COLUMNS if field == self.query.sort), COL_DUE)
+        return column, Qt.SortOrder.DescendingOrder if self.query.descending else Qt.SortOrder.AscendingOrder
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         field = COLUMNS[column][2]
+        if field is None:
+            return
         query = replace(self.query, sort=field, descending=order == Qt.SortOrder.DescendingOrder)
         if query != self.query or not self.pages_fetched:  # the header repeats the sort it shows
             self.set_query(query)

@@ -34,12 +34,15 @@ from collector_app.ui.models.invoice_table import (
     COL_BALANCE,
     COL_CONTRACTOR,
     COL_CURRENCY,
+    COL_DAYS,
     COL_DUE,
     COL_GROSS,
     COL_ISSUED,
     COL_NUMBER,
     COL_PAID,
+    COL_REMINDERS,
     COL_STATUS,
+    SORTABLE_COLUMNS,
     InvoiceTableModel,
 )
 from collector_app.ui.taskrunner import TaskRunner
@@ -48,10 +51,10 @@ from collector_app.ui.widgets.register import SEARCH_DEBOUNCE_MS as SEARCH_DEBOU
 from collector_app.ui.widgets.register import debounced_search, search_text, setup_register_table
 from collector_app.ui.widgets.row_open import on_record_open
 
-# Sized so that every column, "Days overdue" included, fits a 1280-pixel-wide window.
+# Sized so that every column, "Reminders" and "Demands" included, fits a 1280-pixel-wide window.
 COLUMN_WIDTHS = {
-    COL_NUMBER: 150, COL_CONTRACTOR: 220, COL_ISSUED: 88, COL_DUE: 88, COL_GROSS: 95, COL_PAID: 95,
-    COL_BALANCE: 95, COL_CURRENCY: 42, COL_STATUS: 92,
+    COL_NUMBER: 122, COL_CONTRACTOR: 156, COL_ISSUED: 84, COL_DUE: 84, COL_GROSS: 84, COL_PAID: 80,
+    COL_BALANCE: 84, COL_CURRENCY: 40, COL_STATUS: 74, COL_DAYS: 92, COL_REMINDERS: 72,
 }
 FILTER_BUTTONS = (
     (Filter.ALL, "filterAll"),
@@ -103,7 +106,13 @@ class InvoiceRegisterView(QWidget):
         header.blockSignals(True)  # only show the order: the first query runs once, at the end of __init__
         header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)
         header.blockSignals(False)
+        header.sortIndicatorChanged.connect(self._keep_sort_indicator)
         on_record_open(self.table, self.model, lambda r: r.id, self.open_invoice.emit)
+
+    def _keep_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """Counts are not sorted by: the arrow goes back to the order the rows are in."""
+        if column not in SORTABLE_COLUMNS:
+            self.table.horizontalHeader().setSortIndicator(*self.model.sort_indicator())
 
     def _setup_filters(self) -> None:
         self.filter_group = QButtonGroup(self)
