@@ -208,7 +208,11 @@ def _write_steps(ctx: Ctx, policy: Policy, steps: tuple[StepData, ...]) -> None:
     session.expire(policy, ["steps"])
 
 
-def delete_policy(ctx: Ctx, name: str) -> None:
+def delete_policy(ctx: Ctx, name: str, *, reassign_to: str | None = None) -> None:
+    """Delete a policy nobody follows, or move its segments and contractors to `reassign_to` first.
+
+    A policy with outbox rows keeps them as history, so it cannot be deleted (switch its steps off).
+    """
     policy = get_policy(ctx, name)
     if policy.is_default:
         raise UserError("policy", f'"{policy.name}" is the default policy: make another one the default first')
@@ -218,10 +222,20 @@ def delete_policy(ctx: Ctx, name: str) -> None:
     if planned:
         raise UserError("policy", f'"{policy.name}" has {planned} outbox rows (its history): '
                         "deactivate its steps or reassign its contractors instead")
+    used = usage(ctx, policy)
+    target = get_policy(ctx, reassign_to, field_name="reassign_to") if reassign_to else None
+    if target is not None and target.id == policy.id:
+        raise UserError("reassign_to", "choose another policy than the one being deleted")
+    if target is None and (used["segments"] or used["contractors"]):
+        raise UserError("policy", f'"{policy.name}" is followed by {used["segments"]} segment(s) and '
+                        f'{used["contractors"]} contractor(s): choose the policy they follow instead')
     for model in (Segment, Contractor):
-        ctx.session.execute(update(model).where(model.policy_id == policy.id).values(policy_id=None))
-    audit.record(ctx, "policy.deleted", "policy", policy.id, f'Policy "{policy.name}" deleted',
-                 details=_as_json_obj(policy_data(policy)))
+        ctx.session.execute(update(model).where(model.policy_id == policy.id)
+                            .values(policy_id=target.id if target else None))
+    moved = f', its {used["segments"]} segment(s) and {used["contractors"]} contractor(s) moved to ' \
+        f'"{target.name}"' if target else ""
+    audit.record(ctx, "policy.deleted", "policy", policy.id, f'Policy "{policy.name}" deleted{moved}',
+                 details={**_as_json_obj(policy_data(policy)), "reassigned_to": target.name if target else None})
     ctx.session.delete(policy)
     ctx.session.flush()
 
@@ -250,6 +264,190 @@ def assign_to_contractor(ctx: Ctx, contractor: str, policy_name: str | None) -> 
                  details={"policy": policy.name if policy else None})
     ctx.session.flush()
     return c
+
+
+# --- editing in place (the Policies page) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit did: the policy and step to show selected afterwards, and the sentence recorded."""
+
+    policy_id: int
+    policy: str
+    step_id: int | None
+    summary: str
+
+
+CHANNEL_BLOCKS = {"email": ("subject", "text"), "sms": ("sms",), "letter": ("subject", "text")}
+
+
+def available_templates(ctx: Ctx, channel: str) -> list[str]:
+    """The templates a step of `channel` can use: those whose text (edited or shipped) has the blocks it needs."""
+    from collector_app.services.templates_store import environment, is_reminder_template
+    from collector_app.templates.render import FALLBACK_LANGUAGE, shipped_names
+
+    if channel not in CHANNEL_BLOCKS:
+        raise UserError("channel", f'"{channel}" is not a channel (expected {", ".join(STEP_CHANNELS)})')
+    env = environment(ctx)
+    out = []
+    for name in filter(is_reminder_template, shipped_names()):
+        try:
+            blocks = env.get_template(f"{FALLBACK_LANGUAGE}/{name}.j2").blocks
+        except Exception:  # a broken edited text: the template editor shows why; it is not offered here
+            continue
+        if all(b in blocks for b in CHANNEL_BLOCKS[channel]):
+            out.append(name)
+    return out
+
+
+def _checked_step(ctx: Ctx, policy: Policy, data: StepData, own_id: int | None) -> StepData:
+    step = _check_step(data, "step")
+    if step.template not in available_templates(ctx, step.channel):
+        raise UserError("step.template", f'"{step.template}" is not a template for {step.channel} '
+                        f'(available: {", ".join(available_templates(ctx, step.channel))})')
+    for other in policy.steps:
+        if other.id != own_id and other.name.lower() == step.name.lower():
+            raise UserError("step.name", f'"{step.name}" is the name of another step of this policy')
+    return step
+
+
+def _apply(row: PolicyStep, data: StepData) -> None:
+    row.name, row.anchor, row.offset_days, row.channel = data.name, data.anchor, data.offset_days, data.channel
+    row.template, row.attach_invoice, row.action, row.active = data.template, data.attach_invoice, data.action, \
+        data.active
+    row.repeat_every_days, row.repeat_max = data.repeat_every_days, data.repeat_max
+
+
+def _step_data(row: PolicyStep) -> StepData:
+    return StepData(row.name, row.anchor, row.offset_days, row.channel, row.template, row.attach_invoice,
+                    row.repeat_every_days, row.repeat_max, row.action, row.active)
+
+
+def _renumber(ctx: Ctx, policy: Policy, ordered: list[PolicyStep]) -> None:
+    """Positions 1..n in this order; freed first, as (policy, position) is unique at every flush."""
+    for row in ordered:
+        row.position = -row.id
+    ctx.session.flush()
+    for position, row in enumerate(ordered, start=1):
+        row.position = position
+    ctx.session.flush()
+    ctx.session.expire(policy, ["steps"])
+
+
+def _get_step(ctx: Ctx, step_id: int) -> PolicyStep:
+    row = ctx.session.get(PolicyStep, step_id)
+    if row is None:
+        raise UserError("step", f"step {step_id} no longer exists (someone else may have deleted it)")
+    return row
+
+
+def _record(ctx: Ctx, policy: Policy, action: str, summary: str, step_id: int | None,
+            details: dict[str, Any]) -> Change:
+    audit.record(ctx, action, "policy", policy.id, summary, details=details)
+    return Change(policy.id, policy.name, step_id, summary)
+
+
+def new_policy(ctx: Ctx, name: str, description: str | None = None, *, group_by_contractor: bool = False) -> Change:
+    """An empty policy to add steps to (it sends nothing until it has active steps and followers)."""
+    policy = create_policy(ctx, PolicyData(name, description, group_by_contractor))
+    return Change(policy.id, policy.name, None, f'Policy "{policy.name}" created')
+
+
+def set_details(ctx: Ctx, name: str, *, new_name: str, description: str | None,
+                group_by_contractor: bool) -> Change:
+    """Rename, describe, and choose one message per contractor or one per invoice."""
+    policy = get_policy(ctx, name)
+    clean_name = _clean_name(new_name, "name")
+    _refuse_taken_name(ctx, clean_name, policy.id)
+    clean_description = (description or "").strip() or None
+    before = {"name": policy.name, "description": policy.description, "group_by_contractor": policy.group_by_contractor}
+    after = {"name": clean_name, "description": clean_description, "group_by_contractor": bool(group_by_contractor)}
+    if before == after:
+        return Change(policy.id, policy.name, None, "nothing changed")
+    policy.name, policy.description, policy.group_by_contractor = clean_name, clean_description, group_by_contractor
+    ctx.session.flush()
+    changed = ", ".join(k.replace("_", " ") for k in after if after[k] != before[k])
+    return _record(ctx, policy, "policy.updated", f'Policy "{policy.name}": {changed} changed', None,
+                   {"before": before, "after": after})
+
+
+def set_default(ctx: Ctx, name: str) -> Change:
+    """Contractors with no policy of their own or of their segment follow this one from now on."""
+    policy = get_policy(ctx, name)
+    previous = default_policy(ctx)
+    if previous is not None and previous.id == policy.id:
+        return Change(policy.id, policy.name, None, "nothing changed")
+    _make_default(ctx, policy)
+    ctx.session.flush()
+    return _record(ctx, policy, "policy.default", f'Policy "{policy.name}" is the default', None,
+                   {"previous": previous.name if previous else None})
+
+
+def add_step(ctx: Ctx, policy_name: str, data: StepData, *, position: int | None = None) -> Change:
+    """A new step at `position` (1-based; default: last); later steps move down one."""
+    policy = get_policy(ctx, policy_name)
+    step = _checked_step(ctx, policy, data, None)
+    ordered = list(policy.steps)
+    at = len(ordered) if position is None else max(0, min(position - 1, len(ordered)))
+    row = PolicyStep(policy_id=policy.id, position=-(len(ordered) + 1) * 1000)
+    _apply(row, step)
+    ctx.session.add(row)
+    ctx.session.flush()
+    ordered.insert(at, row)
+    _renumber(ctx, policy, ordered)
+    return _record(ctx, policy, "policy.step_added", f'Policy "{policy.name}": step "{step.name}" added',
+                   row.id, {"step": asdict(step), "position": row.position})
+
+
+def edit_step(ctx: Ctx, step_id: int, data: StepData) -> Change:
+    """Change a step; invoices already open follow the new step from the next planning run."""
+    row = _get_step(ctx, step_id)
+    policy = row.policy
+    step = _checked_step(ctx, policy, data, row.id)
+    before = _step_data(row)
+    if before == step:
+        return Change(policy.id, policy.name, row.id, "nothing changed")
+    _apply(row, step)
+    ctx.session.flush()
+    return _record(ctx, policy, "policy.step_changed", f'Policy "{policy.name}": step "{step.name}" changed',
+                   row.id, {"before": asdict(before), "after": asdict(step)})
+
+
+def delete_step(ctx: Ctx, step_id: int) -> Change:
+    """Delete a step; one that already planned messages is kept switched off, as their history."""
+    row = _get_step(ctx, step_id)
+    policy = row.policy
+    used = ctx.session.scalar(select(Outbox.id).where(Outbox.step_id == row.id).limit(1)) is not None
+    ordered = [s for s in policy.steps if s.id != row.id]
+    if used:
+        row.active = False
+        _renumber(ctx, policy, [*ordered, row])
+        return _record(ctx, policy, "policy.step_deactivated",
+                       f'Policy "{policy.name}": step "{row.name}" switched off (it has outbox history)',
+                       row.id, {"step": asdict(_step_data(row))})
+    details = {"step": asdict(_step_data(row)), "position": row.position}
+    name = row.name
+    ctx.session.delete(row)
+    ctx.session.flush()
+    _renumber(ctx, policy, ordered)
+    return _record(ctx, policy, "policy.step_deleted", f'Policy "{policy.name}": step "{name}" deleted', None,
+                   details)
+
+
+def move_step(ctx: Ctx, step_id: int, by: int) -> Change:
+    """Move a step up (by < 0) or down (by > 0) in its policy; positions stay 1..n."""
+    row = _get_step(ctx, step_id)
+    policy = row.policy
+    ordered = list(policy.steps)
+    old = ordered.index(row)
+    new = max(0, min(old + by, len(ordered) - 1))
+    if new == old:
+        return Change(policy.id, policy.name, row.id, "nothing changed")
+    ordered.insert(new, ordered.pop(old))
+    _renumber(ctx, policy, ordered)
+    return _record(ctx, policy, "policy.step_moved",
+                   f'Policy "{policy.name}": step "{row.name}" moved to position {new + 1}', row.id,
+                   {"step": row.name, "from": old + 1, "to": new + 1})
 
 
 # --- JSON ----------------------------------------------------------------------------------

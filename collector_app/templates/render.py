@@ -5,6 +5,7 @@ One `ImmutableSandboxedEnvironment` (StrictUndefined) over resources/templates/:
 twice: under its own name with no escaping (subject, text, SMS) and under "html:<lang>/<name>.j2"
 with autoescape on, for the `html` block only. Shared macros of `<lang>/_parts.j2` reach every block
 as `p`; Babel filters format money, dates and day counts for the template's language.
+A ledger's edited texts (template_override) replace files through `environment_with(overrides)`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ BLOCKS = ("subject", "text", "html", "sms")
 PARTS = "_parts.j2"
 HTML_PREFIX = "html:"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+_QUALIFIED = re.compile(r"'(?:\w+\.)+(\w+) object'")
 _LOCALES = {"pl": "pl_PL", "cs": "cs_CZ", "en": "en_GB"}
 # A day count in each language, by CLDR plural category (Babel decides the category).
 _DAY_WORDS: dict[str, dict[str, str]] = {
@@ -145,15 +147,21 @@ def _plural_filter(context: Context, value: int, **forms: str) -> str:
 
 
 class _Loader(BaseLoader):
-    """Files under resources/templates/; "html:" names the same file compiled for HTML."""
+    """Files under resources/templates/, each replaced by the ledger's edited text when it has one;
+    "html:" names the same template compiled for HTML."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overrides: Mapping[str, str] | None = None) -> None:
         self._files = FileSystemLoader(str(root), encoding="utf-8")
+        self._overrides = dict(overrides or {})
 
     def get_source(
         self, environment: Any, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        return self._files.get_source(environment, template.removeprefix(HTML_PREFIX))
+        name = template.removeprefix(HTML_PREFIX)
+        edited = self._overrides.get(name)
+        if edited is not None:  # an environment holds one fixed set of overrides: never out of date
+            return edited, None, lambda: True
+        return self._files.get_source(environment, name)
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -174,9 +182,10 @@ def _autoescape(name: str | None) -> bool:
     return bool(name and name.startswith(HTML_PREFIX))
 
 
-def make_environment(root: Path) -> ImmutableSandboxedEnvironment:
+def make_environment(root: Path, overrides: Mapping[str, str] | None = None) -> ImmutableSandboxedEnvironment:
+    """`overrides`: edited template text by loader name ("pl/overdue_first.j2"), used before the files."""
     env = _Environment(
-        loader=_Loader(root),
+        loader=_Loader(root, overrides),
         undefined=StrictUndefined,
         autoescape=_autoescape,
         trim_blocks=True,
@@ -194,16 +203,44 @@ def environment() -> ImmutableSandboxedEnvironment:
     return make_environment(templates_dir())
 
 
+def environment_with(overrides: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
+    """The environment for a ledger's edited templates over the shipped files (the shared one when none).
+
+    One environment per distinct set of overrides, so each is compiled once; saving an edit makes a
+    new set, hence a new environment, and the old one simply falls out of the cache.
+    """
+    if not overrides:
+        return environment()
+    return _override_environment(frozenset(overrides.items()))
+
+
+@lru_cache(maxsize=16)
+def _override_environment(overrides: frozenset[tuple[str, str]]) -> ImmutableSandboxedEnvironment:
+    return make_environment(templates_dir(), dict(overrides))
+
+
+def shipped_source(lang: str, name: str) -> str | None:
+    """The text of a template as shipped with the program, or None when that language has no such file."""
+    path = templates_dir() / language_of(lang) / f"{check_name(name)}.j2"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def shipped_names() -> list[str]:
+    """Every template name shipped in any language (the shared macros of _parts.j2 are not one)."""
+    root = templates_dir()
+    return sorted({p.stem for lang in LANGUAGES for p in (root / lang).glob("*.j2") if _NAME_RE.match(p.stem)})
+
+
 def check_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise UserError("template", f'"{name}" is not a template name (lower-case letters, digits and _)')
     return name
 
 
-def template_path(lang: str, name: str) -> str:
-    """The loader name of a template: the language's own file, else the English one."""
+def template_path(lang: str, name: str, env: ImmutableSandboxedEnvironment | None = None) -> str:
+    """The loader name of a template: the language's own (edited or shipped) text, else the English one."""
     check_name(name)
-    env = environment()
+    env = env or environment()
     for candidate in (language_of(lang), FALLBACK_LANGUAGE):
         path = f"{candidate}/{name}.j2"
         try:
@@ -248,7 +285,7 @@ def render_blocks(
         raise ValueError(f"unknown block {unknown[0]!r}")
     env = env or environment()
     lang = language_of(lang)
-    path = template_path(lang, name) if source is None else f"{lang}/{check_name(name)}.j2"
+    path = template_path(lang, name, env) if source is None else f"{lang}/{check_name(name)}.j2"
     parts_path = f"{path.partition('/')[0]}/{PARTS}"
     try:
         out: dict[str, str] = {}
@@ -265,11 +302,30 @@ def render_blocks(
     except TemplateSyntaxError as exc:
         raise UserError("template", f"{path}, line {exc.lineno}: {exc.message}") from exc
     except SecurityError as exc:
-        raise UserError("template", f"{path}: {exc} (templates may not reach into Python objects)") from exc
+        where = _where(exc, path)
+        raise UserError("template", f"{where}: {exc} (templates may not reach into Python objects)") from exc
     except UndefinedError as exc:
-        raise UserError("template", f"{path}: {exc.message}") from exc
+        message = _QUALIFIED.sub(r"\1", exc.message or "undefined")  # "'a.b.InvoiceLine object'" → "InvoiceLine"
+        raise UserError("template", f"{_where(exc, path)}: {message}") from exc
     except TemplateNotFound as exc:
         raise UserError("template", f"{path}: includes {exc.name}, which does not exist") from exc
+
+
+def _where(exc: BaseException, path: str) -> str:
+    """ "en/overdue_first.j2, line 12": the template line the failing expression is on, when Jinja knows it."""
+    where = path
+    tb = exc.__traceback__
+    while tb is not None:  # the deepest frame of compiled template code wins (a macro of _parts.j2, say)
+        found = tb.tb_frame.f_globals
+        info = found.get("debug_info")
+        if isinstance(info, str) and "environment" in found and info:
+            pairs = [tuple(int(n) for n in pair.split("=")) for pair in info.split("&")]
+            line = next((t for t, code in reversed(pairs) if code <= tb.tb_lineno), 1)
+            file = str(found.get("__file__", "<template>"))
+            shown = path if file == "<template>" else "/".join(Path(file).parts[-2:])
+            where = f"{shown}, line {line}"
+        tb = tb.tb_next
+    return where
 
 
 def _template(env: ImmutableSandboxedEnvironment, name: str, source: str | None) -> Template:

@@ -74,6 +74,14 @@ class Dispatcher(QObject):
         QTimer.singleShot(catch_up_ms, self.run)
         self.timer.start()
 
+    def set_interval_minutes(self, minutes: int) -> None:
+        """A changed interval takes effect at once: a running timer starts counting the new one now."""
+        if self.fixed_interval is not None or minutes <= 0:
+            return
+        self.timer.setInterval(minutes * 60_000)
+        if self.timer.isActive():
+            self.timer.start()  # restart: the next run is one new interval from now
+
     def stop(self) -> None:
         """No new runs; a run in progress stops after its current message."""
         self.timer.stop()
@@ -91,7 +99,7 @@ class Dispatcher(QObject):
     def _work(self) -> RunResult:
         """On the worker thread: plan what is due, then send it."""
         with self.app.transaction() as ctx:
-            planned = len(reminders.plan(ctx))
+            planned = reminders.plan_rows(ctx).planned
             minutes = settings.get_outbox(ctx).interval_minutes
         report = outbox.dispatch(self.app.ledger, self.app.clock, stop=self.stop_flag.is_set, user=self.app.user)
         return RunResult(report, planned, self.app.clock.now(), minutes)

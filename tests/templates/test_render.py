@@ -16,6 +16,8 @@ from collector_app.templates.render import (
     BLOCKS,
     LANGUAGES,
     days_phrase,
+    environment,
+    environment_with,
     format_day,
     format_money,
     language_of,
@@ -93,8 +95,14 @@ def test_the_sandbox_blocks_attribute_tricks(attack: str) -> None:
 
 
 def test_unknown_variable_is_an_error_naming_the_template() -> None:
-    with pytest.raises(UserError, match=r"pl/typo\.j2: 'invoce' is undefined"):
+    with pytest.raises(UserError, match=r"pl/typo\.j2, line 1: 'invoce' is undefined"):
         render("pl", "typo", "text", BASE, source="{% block text %}{{ invoce.number }}{% endblock %}")
+
+
+def test_a_runtime_error_names_the_line_it_is_on() -> None:
+    source = "{% block subject %}x{% endblock %}\n{% block text %}\nDear client,\n\n{{ invoce.number }}{% endblock %}"
+    with pytest.raises(UserError, match=r"pl/typo\.j2, line 5: 'invoce' is undefined"):
+        render("pl", "typo", "text", BASE, source=source)
 
 
 def test_a_syntax_error_names_template_and_line() -> None:
@@ -145,3 +153,19 @@ def test_templates_dir_is_beside_the_package(monkeypatch: pytest.MonkeyPatch, tm
     assert (templates_dir() / "en" / "_parts.j2").is_file()
     monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
     assert templates_dir() == tmp_path / "resources" / "templates"
+
+
+def test_an_environment_with_overrides_reads_the_edited_text_before_the_file() -> None:
+    edited = {"en/thank_you.j2": "{% block subject %}Thanks, edited{% endblock %}"}
+    env = environment_with(edited)
+    assert render("en", "thank_you", "subject", BASE, env=env) == "Thanks, edited"
+    assert environment_with(dict(edited)) is env  # compiled once per distinct set of edits
+    assert environment_with({}) is environment()
+    assert render("en", "thank_you", "subject", {**BASE, "invoice": None}, env=environment()) != "Thanks, edited"
+    assert render("cs", "thank_you", "subject", BASE, env=env) != "Thanks, edited"  # Czech has its own file
+
+
+def test_html_of_an_edited_template_is_still_escaped() -> None:
+    env = environment_with({"en/thank_you.j2": "{% block html %}<p>{{ firm }}</p>{% endblock %}"})
+    out = render("en", "thank_you", "html", {**BASE, "firm": "<script>x</script>"}, env=env)
+    assert out == "<p>&lt;script&gt;x&lt;/script&gt;</p>"

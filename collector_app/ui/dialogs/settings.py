@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -53,6 +53,8 @@ def _qtime(value: dt.time) -> QTime:
 
 class SettingsDialog(QDialog):
     """Save writes through services.settings in one transaction; secrets go only to the keyring."""
+
+    outbox_saved = Signal(int)  # the stored timer interval in minutes, for the running dispatcher
 
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None,
                  secrets: SecretStore | None = None) -> None:
@@ -180,6 +182,7 @@ class SettingsDialog(QDialog):
             return False
         finally:
             self.show_secret_states()
+        self.outbox_saved.emit(self.interval.value())
         return True
 
     def save_and_close(self) -> None:
