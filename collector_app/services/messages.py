@@ -24,6 +24,7 @@ from collector_app.db.models import Contractor, Firm, Invoice, Outbox, PolicySte
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import Money, totals_by_currency
 from collector_app.domain.status import balance, days_overdue
+from collector_app.services import templates_store  # the ledger's edited templates over the shipped ones
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
 from collector_app.services.invoice_pdf import invoice_pdf, pdf_filename, readable_phone
@@ -107,6 +108,8 @@ def compose(ctx: Ctx, rows: Sequence[Outbox]) -> Message:
     if not rows:
         raise ValueError("compose() needs at least one outbox row")
     first = rows[0]
+    if first.demand_id is not None:
+        return _letter_message(ctx, first)
     if any(r.contractor_id != first.contractor_id or r.step_id != first.step_id for r in rows):
         raise ValueError("rows of one message must share the contractor and the step")
     step = ctx.session.get(PolicyStep, first.step_id)
@@ -161,7 +164,7 @@ def _message(
     recipient = recipient_for(contractor, channel)
     wanted = ("subject", "sms") if channel == "sms" else ("subject", "text", "html") if channel == "email" else (
         "subject", "text")
-    out = render_blocks(lang, template, wanted, context, source=source)
+    out = render_blocks(lang, template, wanted, context, source=source, env=templates_store.environment(ctx))
     subject = out["subject"].strip()
     _check_header("subject", subject)
     if channel == "sms":
@@ -171,6 +174,23 @@ def _message(
     html = out.get("html", "").strip()
     attachments = tuple(_invoice_copy(firm, inv, lang, ctx.clock.today()) for inv in invoices) if attach else ()
     return Message(channel, recipient, subject, text, html or None, attachments, outbox_ids)
+
+
+def _letter_message(ctx: Ctx, row: Outbox) -> Message:
+    """A letter from the demand register by e-mail: a short covering note, the stored PDF attached
+    (the very document that was printed, not a new rendering)."""
+    from collector_app.services.demands import email_context, get_demand, letter_filename
+
+    assert row.demand_id is not None
+    demand = get_demand(ctx, row.demand_id)
+    context = email_context(ctx, demand)
+    out = render_blocks(context["lang"], "demand_letter", ("subject", "text", "html"), context,
+                        env=templates_store.environment(ctx))
+    subject = out["subject"].strip()
+    _check_header("subject", subject)
+    pdf = Attachment(letter_filename(demand), demand.pdf, "application/pdf")
+    return Message("email", recipient_for(demand.contractor, "email"), subject, _tidy(out["text"]),
+                   out.get("html", "").strip() or None, (pdf,), (row.id,))
 
 
 def template_context(ctx: Ctx, firm: Firm, contractor: Contractor, invoices: list[Invoice]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.channels.base import PermanentError, SendResult, TransientError, Transport, transport_for
 from collector_app.db.engine import Ledger
-from collector_app.db.models import Contractor, Event, Invoice, Outbox, PolicyStep, Task
+from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, Event, Invoice, Outbox, PolicyStep, Task
 from collector_app.domain.clock import Clock
 from collector_app.domain.errors import UserError
 from collector_app.domain.schedule import is_holiday
@@ -50,6 +50,7 @@ class DispatchReport:
     outside_hours: int = 0
     next_opening: dt.datetime | None = None
     letters: int = 0
+    letters_issued: list[int] = field(default_factory=list)
     later: int = 0
     unavailable: dict[str, str] = field(default_factory=dict)
     stopped: bool = False
@@ -60,7 +61,7 @@ class DispatchReport:
             "retrying": self.retrying, "cancelled": self.cancelled, "uncertain": self.uncertain,
             "outside_business_hours": self.outside_hours,
             "next_opening": self.next_opening.isoformat(timespec="minutes") if self.next_opening else None,
-            "letters_waiting": self.letters, "waiting_later": self.later,
+            "letters_waiting": self.letters, "letters_issued": self.letters_issued, "waiting_later": self.later,
             "channels_unavailable": self.unavailable, "stopped": self.stopped,
         }
 
@@ -76,8 +77,10 @@ class DispatchReport:
         if self.outside_hours:
             when = f"; next opening {self.next_opening.astimezone():%Y-%m-%d %H:%M}" if self.next_opening else ""
             out.append(f"{self.outside_hours} due row(s) wait: outside business hours{when}")
+        if self.letters_issued:
+            out.append(f"{len(self.letters_issued)} letter(s) made in the demand register, to print")
         if self.letters:
-            out.append(f"{self.letters} letter row(s) wait for the demand register (letters are printed, not sent)")
+            out.append(f"{self.letters} letter row(s) planned for later")
         if self.later:
             out.append(f"{self.later} row(s) planned for later or waiting for a retry")
         out.extend(f"{ch}: not sent, {why}" for ch, why in self.unavailable.items())
@@ -150,12 +153,56 @@ class _Run:
             self.report.uncertain = recover_in_flight(ctx)
             self.max_attempts = settings.get_outbox(ctx).max_attempts
             self.hours, self.country = settings.get_business_hours(ctx), settings.firm_country(ctx)
+        self._issue_letters()  # nothing leaves the building: business hours do not apply
+        with self._tx() as s:
             self._count_waiting(s)
             if not self._open():
                 return self.report
         with self.stack:
             self._send_all(limit)
         return self.report
+
+    def _issue_letters(self) -> None:
+        """Due letter rows become letters in the demand register, each in its own transaction; the row
+        is then `sent` with the letter's number (printing and posting are the user's)."""
+        with self._tx() as s:
+            ids = list(s.scalars(select(Outbox.id).where(
+                Outbox.state == "planned", Outbox.channel == "letter", Outbox.planned_for <= self.clock.today())
+                .order_by(Outbox.planned_for, Outbox.id)))
+        for row_id in ids:
+            if self.stop():
+                return
+            self._issue_letter(row_id)
+
+    def _issue_letter(self, row_id: int) -> None:
+        from collector_app.services.demands import make_demands
+
+        with self._tx() as s:
+            ctx = self.ctx(s)
+            first = s.execute(_with_parties().where(Outbox.id == row_id)).tuples().one_or_none()
+            if first is None or first[0].state != "planned":
+                return
+            row, inv, contractor = first
+            if self._stopped(ctx, row, inv, contractor):
+                return
+            step = self.steps[row.step_id] if row.step_id is not None else None
+            # a letter step's template names the letter's kind; anything else is a friendly reminder
+            kind = step.template if step is not None and step.template in DEMAND_KINDS else "reminder"
+            try:
+                with s.begin_nested():
+                    letters = make_demands(ctx, kind=kind, invoice=None if row.group_key else inv.number,
+                                           contractor_id=contractor.id if row.group_key else None)
+            except UserError as exc:
+                row.attempts += 1
+                self._fail_row(ctx, row, f"the letter could not be made: {exc.message}", transient=False)
+                return
+            numbers = ", ".join(d.number for d in letters)
+            row.state, row.sent_at, row.attempts = "sent", self.now(), row.attempts + 1
+            row.message_id, row.server_reply = numbers, f"letter {numbers} is in the demand register, to print"
+            audit.record(ctx, "reminder.letter", "outbox", row.id,
+                         f"Letter {numbers} made for printing ({step.name if step else kind})",
+                         invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+            self.report.letters_issued.append(row.id)
 
     def _open(self) -> bool:
         """Still inside business hours; if not, the report says how many due rows wait and until when."""
@@ -175,7 +222,7 @@ class _Run:
 
     def _count_waiting(self, s: Session) -> None:
         self.report.letters = s.scalar(select(func.count(Outbox.id)).where(
-            Outbox.state == "planned", Outbox.channel == "letter")) or 0
+            Outbox.state == "planned", Outbox.channel == "letter", Outbox.planned_for > self.clock.today())) or 0
         self.report.later = s.scalar(select(func.count(Outbox.id)).where(
             Outbox.state == "planned", Outbox.channel.in_(SENT_CHANNELS),
             or_(Outbox.planned_for > self.clock.today(), Outbox.next_attempt_at > self.now()))) or 0
@@ -515,10 +562,12 @@ def cancel(ctx: Ctx, outbox_id: int) -> Outbox:
 def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
               outbox_id: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     """`outbox list`: the contract's fields plus `note`, which says why a planned row is waiting."""
-    query = (select(Outbox, Invoice.number, Contractor.name, PolicyStep.name)
+    step = func.coalesce(PolicyStep.name, literal("Letter ").concat(Demand.number))  # a letter from the register
+    query = (select(Outbox, Invoice.number, Contractor.name, step)
              .join(Invoice, Invoice.id == Outbox.invoice_id)
              .join(Contractor, Contractor.id == Outbox.contractor_id)
-             .join(PolicyStep, PolicyStep.id == Outbox.step_id)
+             .outerjoin(PolicyStep, PolicyStep.id == Outbox.step_id)
+             .outerjoin(Demand, Demand.id == Outbox.demand_id)
              .order_by(Outbox.planned_for, Outbox.id))
     if state is not None:
         query = query.where(Outbox.state == state)
@@ -579,8 +628,8 @@ def stored_message(ctx: Ctx, outbox_id: int) -> StoredMessage:
 def waiting_note(row: Outbox, today: dt.date) -> str | None:
     if row.state != "planned":
         return None
-    if row.channel == "letter":
-        return "letters are not sent by the outbox: they wait for the demand register"
+    if row.channel == "letter" and row.planned_for <= today:
+        return "due: the next run makes the letter in the demand register, to print"
     if row.planned_for > today:
         return f"planned for {row.planned_for}"
     if row.next_attempt_at is not None:

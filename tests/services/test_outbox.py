@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from collector_app.channels.base import MessageLike, SendResult, TransientError
 from collector_app.db.engine import Ledger
-from collector_app.db.models import Event, Invoice, Outbox, Policy, PolicyStep, Task
+from collector_app.db.models import Demand, Event, Invoice, Outbox, Policy, PolicyStep, Task
 from collector_app.domain.clock import FixedClock
 from collector_app.domain.errors import UserError
 from collector_app.services import activity, settings
@@ -268,23 +268,31 @@ def test_a_second_sender_returns_at_once_while_the_lock_is_held(setup: Ledger, c
     assert dispatch(setup, clock, now=NOON).messages == 1
 
 
-def test_letters_and_future_rows_wait_and_the_list_says_why(setup: Ledger, clock: FixedClock,
-                                                            recorder: Recorder) -> None:
+def test_a_due_letter_step_makes_a_letter_in_the_demand_register(setup: Ledger, clock: FixedClock,
+                                                                  recorder: Recorder) -> None:
     with Tx(setup, clock) as ctx:
         policy = ctx.session.scalar(select(Policy).where(Policy.name == "Standard"))
         assert policy is not None
         ctx.session.add(PolicyStep(policy_id=policy.id, position=99, name="Letter", anchor="due", offset_days=30,
-                                   channel="letter", template="overdue_final"))
+                                   channel="letter", template="demand"))
         inv = overdue(ctx, "Alfa", "alfa@example.com", "FV/1")
         letter = queue(ctx, inv, "Letter").id
+        later = queue(ctx, inv, "Letter", planned_for=TODAY + dt.timedelta(days=3), occurrence=2).id
         future = queue(ctx, inv, "Final notice", planned_for=TODAY + dt.timedelta(days=3)).id
+    with Tx(setup, clock) as ctx:
+        assert {r["id"]: r["note"] for r in list_rows(ctx)}[letter].startswith("due: the next run")
     report = dispatch(setup, clock, now=NOON)
-    assert report.messages == 0 and report.letters == 1 and report.later == 1
+    assert report.messages == 0 and report.letters_issued == [letter] and report.letters == 1 and report.later == 1
     assert any("demand register" in line for line in report.lines())
     with Tx(setup, clock) as ctx:
+        [demand] = ctx.session.scalars(select(Demand)).all()
+        assert demand.kind == "demand" and [line.invoice_id for line in demand.lines] == [inv.id]
+        row = ctx.session.get(Outbox, letter)
+        assert row is not None and row.message_id == demand.number and "to print" in (row.server_reply or "")
         notes = {r["id"]: r["note"] for r in list_rows(ctx)}
-    assert "demand register" in notes[letter] and "planned for 2026-03-19" in notes[future]
-    assert states(setup) == {letter: "planned", future: "planned"}
+    assert "planned for 2026-03-19" in notes[future] and "planned for 2026-03-19" in notes[later]
+    assert states(setup) == {letter: "sent", later: "planned", future: "planned"}
+    assert dispatch(setup, clock, now=NOON).letters_issued == []  # made once
 
 
 class FakeSms:
@@ -348,3 +356,26 @@ def test_a_message_that_cannot_be_composed_fails_and_the_queue_goes_on(
     row = outbox_row(setup, bad)
     assert row.state == "failed" and row.last_error
     assert [m.recipients for m in recorder.received] == [["beta@example.com"]]
+
+
+def test_a_letter_from_the_register_goes_out_by_e_mail_with_its_stored_pdf(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    from collector_app.services import demands, rates
+
+    with Tx(setup, clock) as ctx:
+        rates.ensure_loaded(ctx)
+        inv = overdue(ctx, "Alfa Sp. z o.o.", "alfa@example.com", "FV/7/2026", address="Polna 1",
+                      postal_code="00-001", city="Warszawa")
+        letter = demands.make_demand(ctx, kind="demand", invoice=inv.number)
+        number, pdf = letter.number, letter.pdf
+        row_id = demands.email_demand(ctx, letter.id).id
+    with Tx(setup, clock) as ctx:
+        [listed] = [r for r in list_rows(ctx) if r["id"] == row_id]
+        assert listed["step"] == f"Letter {number}" and listed["state"] == "planned"
+    report = dispatch(setup, clock, now=NOON)
+    assert report.sent == [row_id]
+    [got] = recorder.received
+    assert got.recipients == ["alfa@example.com"] and number in got.message["Subject"]
+    [attachment] = list(got.message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_content() == pdf
+    assert outbox_row(setup, row_id).state == "sent"
