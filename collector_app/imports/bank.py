@@ -1,0 +1,71 @@
+"""One entry of a bank statement as the readers (MT940, camt.053) hand it to the statement import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+_NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z]")
+NO_REFERENCE = "NONREF"
+
+
+def normalize_account(account: str | None) -> str | None:
+    """An account number as contractor_account keeps it: letters and digits only, upper case."""
+    if not account:
+        return None
+    compact = _NOT_ACCOUNT.sub("", account).upper()
+    return compact[:64] or None
+
+
+@dataclass(frozen=True, slots=True)
+class BankEntry:
+    """A booked (or not) movement on the statement's account, with what the bank says about the payer.
+
+    `position` is the entry's place in its statement ("3", or "3.2" for the second transaction of a
+    batch entry), so two identical transfers in one file stay two.
+    """
+
+    where: str  # "line 12" or an element path, for the summary
+    account: str  # the statement's own account, informational (may be redacted)
+    position: str
+    booking_date: dt.date
+    amount: Decimal
+    currency: str
+    credit: bool
+    reversal: bool
+    status: str  # BOOK for booked entries
+    reference: str | None
+    title: str
+    payer_name: str | None = None
+    payer_account: str | None = None
+    payer_tax_id: str | None = None
+    creditor_refs: tuple[str, ...] = ()
+
+    @property
+    def booked(self) -> bool:
+        return self.status == "BOOK"
+
+    @property
+    def skip_reason(self) -> str | None:
+        """Why this entry does not become a payment, or None when it does."""
+        if self.reversal:
+            return "reversal"
+        if not self.booked:
+            return f"not booked (status {self.status})"
+        if not self.credit:
+            return "debit"
+        return None
+
+    def bank_txn_id(self) -> str:
+        """The bank's own reference when it gives one, else a hash that tells identical transfers apart."""
+        ref = (self.reference or "").strip()
+        if ref and ref.upper() != NO_REFERENCE:
+            return ref[:128]
+        raw = "|".join((
+            normalize_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",
+            self.currency, " ".join(self.title.split()), self.position,
+        ))
+        return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()

@@ -1,0 +1,255 @@
+"""ISO 20022 camt.053 statements (.001.02, .04, .08 and the versions between), read as a stream.
+
+Each `Ntry` is read when its end tag arrives and then dropped from the tree, so memory stays flat
+whatever the file's size. A batch entry with several `TxDtls` gives one entry per transaction when
+their amounts add up to the entry's; otherwise the entry stays whole (the entry's amount rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import check_currency
+from collector_app.imports.bank import BankEntry, normalize_account
+from collector_app.imports.common import (
+    ImportProblem,
+    ValueProblem,
+    XmlReader,
+    local_name,
+    namespace_of,
+    parse_import_date,
+    parse_money,
+)
+
+Warn = Callable[[str, str], None]
+
+_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
+SUPPORTED_VERSIONS = range(2, 14)
+
+
+def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[BankEntry]:
+    """Every entry of every statement, in order; errors name the element path with the file's prefixes."""
+    reader = XmlReader(path, label)
+    stack: list[Element] = []
+    ns = ""
+    statement = 0
+    position = 0
+    account = ""
+    for event, elem in reader.events():
+        if event == "start":
+            if not stack:
+                ns = _check_root(reader, elem)
+            stack.append(elem)
+            name = local_name(elem.tag)
+            if name == "Stmt" and len(stack) == 3:
+                statement, position, account = statement + 1, 0, ""
+            continue
+        stack.pop()
+        name = local_name(elem.tag)
+        if len(stack) == 2 and name == "Stmt":
+            stack[-1].remove(elem)
+        elif len(stack) != 3:
+            continue
+        elif name == "Acct":
+            account = _account(elem, ns)
+        elif name == "Ntry":
+            position += 1
+            where = _indexed(reader.path(), statement, position)
+            yield from _entries(_Ctx(reader, ns, where, warn), elem, account, position)
+            stack[-1].remove(elem)
+        elif name == "Bal":
+            stack[-1].remove(elem)
+    if statement == 0:
+        raise ImportProblem("/Document/BkToCstmrStmt/Stmt", "missing: the file has no statement")
+
+
+def _check_root(reader: XmlReader, root: Element) -> str:
+    uri = namespace_of(root.tag)
+    found = _NAMESPACE.match(uri)
+    if local_name(root.tag) != "Document" or not found or int(found.group(1)) not in SUPPORTED_VERSIONS:
+        shown = uri or "no namespace"
+        raise ImportProblem("/" + reader.qname(root.tag),
+                            f'"{shown}" is not a camt.053 statement (expected camt.053.001.02, .04 or .08)')
+    return "{" + uri + "}"
+
+
+def _indexed(path: str, statement: int, position: int) -> str:
+    """/Document/BkToCstmrStmt/Stmt[1]/Ntry[3] — the path of this very entry."""
+    head, _, last = path.rpartition("/")
+    stmt_head, _, stmt = head.rpartition("/")
+    return f"{stmt_head}/{stmt}[{statement}]/{last}[{position}]"
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    reader: XmlReader
+    ns: str
+    where: str
+    warn: Warn
+
+    def find(self, elem: Element | None, path: str) -> Element | None:
+        if elem is None:
+            return None
+        return elem.find(_qualified(self.ns, path))
+
+    def text(self, elem: Element | None, path: str) -> str | None:
+        found = self.find(elem, path)
+        value = (found.text or "").strip() if found is not None else ""
+        return value or None
+
+    def texts(self, elem: Element | None, path: str) -> list[str]:
+        if elem is None:
+            return []
+        return [" ".join(e.text.split()) for e in elem.iterfind(_qualified(self.ns, path)) if e.text and e.text.strip()]
+
+    def place(self, path: str, base: str | None = None) -> str:
+        prefix = next((p for uri, p in self.reader.prefixes.items() if "{" + uri + "}" == self.ns), "")
+        shown = "/".join(f"{prefix}:{part}" if prefix else part for part in path.split("/"))
+        return f"{self.where if base is None else base}/{shown}"
+
+
+@lru_cache(maxsize=256)
+def _qualified(ns: str, path: str) -> str:
+    """"Ntry/Amt" → "{urn…}Ntry/{urn…}Amt", computed once per namespace and path."""
+    return "/".join(ns + part for part in path.split("/"))
+
+
+def _account(acct: Element, ns: str) -> str:
+    for path in ("Id/IBAN", "Id/Othr/Id"):
+        found = acct.find("/".join(ns + part for part in path.split("/")))
+        if found is not None and found.text and found.text.strip():
+            return found.text.strip()
+    return ""
+
+
+def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[BankEntry]:
+    amount, currency = _amount(c, ntry, "Amt", required=True)
+    assert amount is not None
+    indicator = c.text(ntry, "CdtDbtInd")
+    if indicator not in {"CRDT", "DBIT"}:
+        raise ImportProblem(c.place("CdtDbtInd"), f'"{indicator}" is not CRDT or DBIT' if indicator else "missing")
+    status = c.text(ntry, "Sts/Cd") or c.text(ntry, "Sts") or c.text(ntry, "Sts/Prtry")
+    if not status:
+        raise ImportProblem(c.place("Sts"), "missing (expected BOOK, PDNG or INFO)")
+    reversal = (c.text(ntry, "RvslInd") or "").lower() in {"true", "1"}
+    booked = status.upper() == "BOOK"
+    day = _booking_date(c, ntry, required=booked and indicator == "CRDT" and not reversal)
+    reference = c.text(ntry, "AcctSvcrRef") or c.text(ntry, "NtryRef")
+    entry_text = " ".join(c.texts(ntry, "AddtlNtryInf"))
+    common = {"account": account, "booking_date": day, "currency": currency, "credit": indicator == "CRDT",
+              "reversal": reversal, "status": status.upper()}
+    txs = list(ntry.iterfind(f"{c.ns}NtryDtls/{c.ns}TxDtls"))
+    shares = _batch_shares(c, txs, amount, currency) if len(txs) > 1 else None
+    if shares is None:
+        tx = txs[0] if len(txs) == 1 else None
+        if tx is not None:
+            _check_single(c, tx, amount, currency)
+        title = " ".join(_tx_title(c, tx) for tx in txs) or entry_text
+        yield _entry(c, tx if len(txs) == 1 else None, c.where, str(position), amount, reference, title,
+                     **common)
+        return
+    for i, (tx, share) in enumerate(zip(txs, shares, strict=True), start=1):
+        own = c.text(tx, "Refs/AcctSvcrRef")
+        ref = own or (f"{reference}/{i}" if reference else None)
+        yield _entry(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]", f"{position}.{i}", share, ref,
+                     _tx_title(c, tx) or entry_text, **common)
+
+
+def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decimal, reference: str | None,
+           title: str, **common: object) -> BankEntry:
+    name = None
+    payer_account = None
+    tax_id = None
+    refs: list[str] = []
+    if tx is not None:
+        name = (c.text(tx, "RltdPties/Dbtr/Nm") or c.text(tx, "RltdPties/Dbtr/Pty/Nm")
+                or c.text(tx, "RltdPties/UltmtDbtr/Nm") or c.text(tx, "RltdPties/UltmtDbtr/Pty/Nm"))
+        payer_account = normalize_account(c.text(tx, "RltdPties/DbtrAcct/Id/IBAN")
+                                          or c.text(tx, "RltdPties/DbtrAcct/Id/Othr/Id"))
+        tax_id = (c.text(tx, "RltdPties/Dbtr/Id/OrgId/Othr/Id")
+                  or c.text(tx, "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id"))
+        refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
+    return BankEntry(
+        where=where, position=position, amount=amount, reference=reference, title=title[:2000],
+        payer_name=name[:300] if name else None, payer_account=payer_account, payer_tax_id=tax_id,
+        creditor_refs=tuple(refs), **common,  # type: ignore[arg-type]
+    )
+
+
+def _tx_title(c: _Ctx, tx: Element) -> str:
+    ustrd = c.texts(tx, "RmtInf/Ustrd")
+    if ustrd:
+        return " ".join(ustrd)
+    refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
+    return " ".join(refs or c.texts(tx, "AddtlTxInf"))
+
+
+def _amount(c: _Ctx, elem: Element, path: str, *, required: bool, base: str | None = None
+            ) -> tuple[Decimal | None, str]:
+    found = c.find(elem, path)
+    where = c.place(path, base)
+    if found is None or not (found.text or "").strip():
+        if required:
+            raise ImportProblem(where, "missing")
+        return None, ""
+    try:
+        currency = check_currency(found.get("Ccy") or "")
+    except UserError as exc:
+        raise ImportProblem(where + "/@Ccy", exc.message) from exc
+    try:
+        value = parse_money(found.text or "", currency, decimal=".")
+    except ValueProblem as exc:
+        raise ImportProblem(where, exc.message) from exc
+    if value < 0:
+        raise ImportProblem(where, f'"{found.text}" is negative (the direction is in CdtDbtInd)')
+    return value, currency
+
+
+def _booking_date(c: _Ctx, ntry: Element, *, required: bool) -> dt.date:
+    for path in ("BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm"):
+        text = c.text(ntry, path)
+        if text:
+            try:
+                return parse_import_date(text[:10] if "T" in text else text)
+            except ValueProblem as exc:
+                raise ImportProblem(c.place(path), exc.message) from exc
+    if required:
+        raise ImportProblem(c.place("BookgDt"), "missing (expected Dt or DtTm)")
+    return dt.date.min
+
+
+def _tx_amount(c: _Ctx, tx: Element, base: str) -> tuple[Decimal | None, str]:
+    amount, currency = _amount(c, tx, "Amt", required=False, base=base)
+    if amount is None:
+        amount, currency = _amount(c, tx, "AmtDtls/TxAmt/Amt", required=False, base=base)
+    return amount, currency
+
+
+def _check_single(c: _Ctx, tx: Element, amount: Decimal, currency: str) -> None:
+    base = f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}"
+    own, own_currency = _tx_amount(c, tx, base)
+    if own is not None and (own != amount or own_currency != currency):
+        c.warn(c.where, f"the transaction details say {own} {own_currency}; the entry's {amount} {currency} is used")
+
+
+def _batch_shares(c: _Ctx, txs: list[Element], amount: Decimal, currency: str) -> list[Decimal] | None:
+    """The transactions' own amounts when all are given in the entry's currency and add up to it."""
+    shares: list[Decimal] = []
+    for i, tx in enumerate(txs, start=1):
+        own, own_currency = _tx_amount(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]")
+        if own is None or own_currency != currency:
+            break
+        shares.append(own)
+    if len(shares) == len(txs) and sum(shares, Decimal(0)) == amount and all(s > 0 for s in shares):
+        return shares
+    c.warn(c.where, f"the {len(txs)} transactions of this batch entry do not add up to its {amount} {currency}; "
+                    "it is imported as one payment")
+    return None

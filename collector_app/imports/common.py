@@ -1,0 +1,566 @@
+"""What every importer shares: decoding, amounts, dates, located errors, safe XML and the summary."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import MAX_AMOUNT, check_currency, currency_places
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+class ValueProblem(ValueError):
+    """A value that cannot be read, before its place in the file is known: '"12,3x" is not an amount'."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class ImportProblem(Exception):
+    """A problem at a place in a file ("line 12: gross" or an XML element path)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+    def to_user_error(self, file: str) -> UserError:
+        return problem(file, self.where, self.message)
+
+
+def problem(file: str, where: str, message: str) -> UserError:
+    """The text a person reads: `FILE: line 12: gross: "12,3x" is not an amount`."""
+    parts = [part for part in (file, where, message) if part]
+    return UserError(None, ": ".join(parts))
+
+
+def currency_at(code: str, where: str) -> str:
+    """An ISO 4217 code read from a file, or an ImportProblem at that place."""
+    try:
+        return check_currency(code)
+    except UserError as exc:
+        raise ImportProblem(where, exc.message) from exc
+
+
+def line_place(line: int, column: str | None = None) -> str:
+    """The place of a CSV/XLSX/MT940 value, counted as a text editor counts lines."""
+    return f"line {line}: {column}" if column else f"line {line}"
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+_ENCODING_ALIASES = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "cp1250": "cp1250",
+    "windows-1250": "cp1250",
+    "iso-8859-2": "iso-8859-2",
+    "iso8859-2": "iso-8859-2",
+    "latin2": "iso-8859-2",
+    "latin-2": "iso-8859-2",
+}
+_CHUNK = 1 << 20
+
+
+def normalize_encoding(name: str) -> str:
+    """Check an encoding named in a mapping or on the command line."""
+    key = name.strip().lower().replace("_", "-")
+    if key in _ENCODING_ALIASES:
+        return _ENCODING_ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError as exc:
+        raise UserError("encoding", f'"{name}" is not a known text encoding (e.g. utf-8, cp1250, iso-8859-2)') from exc
+
+
+def detect_encoding(path: Path, requested: str | None = None) -> str:
+    """UTF-8 with or without BOM, else cp1250; a requested encoding wins (a UTF-8 BOM is still dropped)."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+        if requested:
+            enc = normalize_encoding(requested)
+            return "utf-8-sig" if enc == "utf-8" and head == codecs.BOM_UTF8 else enc
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1250"
+    return "utf-8"
+
+
+def decode_text(data: bytes, requested: str | None = None) -> tuple[str, str]:
+    """Decode bytes held in memory the same way; returns (text, encoding). Undecodable text is a ValueProblem."""
+    if requested:
+        enc = normalize_encoding(requested)
+        if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            enc = "utf-8-sig"
+    elif data.startswith(codecs.BOM_UTF8):
+        enc = "utf-8-sig"
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            enc = "cp1250"
+    try:
+        return data.decode(enc), enc
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportProblem(line_place(line), f"the text is not {enc} (name the file's encoding)") from exc
+
+
+def undecodable_line(path: Path, encoding: str) -> int:
+    """The line (as an editor counts) holding the first byte the encoding cannot decode; 0 if none."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # an error in the chunk's first bytes may belong to a sequence begun in the previous one
+                return lines + chunk[: max(exc.start, 0)].count(b"\n")
+            lines += chunk.count(b"\n")
+    return 0
+
+
+def open_text(path: Path, requested: str | None = None) -> tuple[IO[str], str]:
+    """Open a text file for streaming with the detected (or requested) encoding; returns (handle, encoding)."""
+    enc = detect_encoding(path, requested)
+    return path.open("r", encoding=enc, errors="strict", newline=""), enc
+
+
+def clean_cell(value: str | None) -> str:
+    """Cell text as data: stripped, non-breaking spaces made plain; formula-looking text stays text."""
+    if value is None:
+        return ""
+    return value.replace("\u00a0", " ").strip()
+
+
+# ---------------------------------------------------------------------------------------------- amounts
+
+_NUMBER_CHARS = re.compile(r"^[+-]?[0-9.,' \u00a0\u202f]+$")
+
+
+def parse_decimal(
+    text: str, decimal: str | None = None, thousands: str | None = None, places: int | None = None
+) -> Decimal:
+    """A number as exports write it: 1234.5, 1 234,50, 1,234.50, 1.234,50, -12; a ValueProblem otherwise.
+
+    Without a named decimal mark, a lone mark followed by three digits ("1,234") groups thousands
+    when the currency (`places`) has fewer than three decimals.
+    """
+    raw = text.strip()
+    bad = ValueProblem(f'"{text}" is not an amount')
+    if not raw:
+        raise ValueProblem("is empty (expected an amount)")
+    negative = False
+    if raw.startswith("(") and raw.endswith(")"):
+        raw, negative = raw[1:-1].strip(), True
+    if raw.endswith("-") and not raw.startswith("-"):
+        raw, negative = raw[:-1].strip(), True
+    if not _NUMBER_CHARS.match(raw):
+        raise bad
+    sign = ""
+    if raw[0] in "+-":
+        sign, raw = raw[0], raw[1:].strip()
+    if thousands:
+        raw = raw.replace(thousands, "")
+    raw = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
+    if not raw or not raw[0].isdigit() or not raw[-1].isdigit():
+        raise bad
+    dec = decimal or _guess_decimal(raw, places)
+    if dec:
+        grp = "," if dec == "." else "."
+        if raw.count(dec) > 1:
+            raise bad
+        whole, _, frac = raw.partition(dec)
+        if grp in frac or not _grouped_ok(whole, grp):
+            raise bad
+        whole = whole.replace(grp, "")
+        raw = f"{whole}.{frac}" if frac else whole
+    try:
+        value = Decimal(sign + raw)
+    except InvalidOperation as exc:
+        raise bad from exc
+    if not value.is_finite():
+        raise bad
+    return -value if negative else value
+
+
+def _guess_decimal(raw: str, places: int | None) -> str | None:
+    """The decimal mark of one value: the last of ',' and '.', unless it groups thousands ('1,234')."""
+    commas, points = raw.count(","), raw.count(".")
+    if places is not None and places < 3 and commas + points == 1 and re.fullmatch(r"\d{1,3}[.,]\d{3}", raw):
+        return "," if points else "."
+    if commas and points:
+        return "," if raw.rfind(",") > raw.rfind(".") else "."
+    mark = "," if commas else "." if points else None
+    if mark is None:
+        return None
+    if raw.count(mark) > 1:
+        return "," if mark == "." else "."  # 1.234.567 — the mark only groups
+    return mark
+
+
+def _grouped_ok(whole: str, grp: str) -> bool:
+    if grp not in whole:
+        return True
+    groups = whole.split(grp)
+    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def check_amount(value: Decimal, currency: str, shown: str | None = None) -> Decimal:
+    """More decimal places than the currency has is refused, never rounded; so is an absurd size."""
+    places = currency_places(currency)
+    exponent = value.normalize().as_tuple().exponent
+    text = shown if shown is not None else str(value)
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValueProblem(f'"{text}" has more than {places} decimal places for {currency}')
+    if abs(value) >= MAX_AMOUNT:
+        raise ValueProblem(f'"{text}" is too large')
+    return value
+
+
+def parse_money(text: str, currency: str, decimal: str | None = None, thousands: str | None = None) -> Decimal:
+    """parse_decimal then check_amount: the usual way an importer reads an amount."""
+    places = currency_places(currency)
+    return check_amount(parse_decimal(text, decimal, thousands, places), currency, text.strip())
+
+
+# ---------------------------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ]
+    )
+    for name in names
+}
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_WORDS = re.compile(
+    r"^(?:(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?|([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?),?\s+(\d{4})$"
+)
+
+
+def parse_import_date(text: str, date_format: str | None = None) -> dt.date:
+    """A date as exports write it: the mapping's date_format, else ISO, dd.mm.yyyy, English month names.
+
+    A day/month order that cannot be told (01/02/2021) needs a date_format and is a ValueProblem.
+    """
+    raw = " ".join(text.split())
+    if not raw:
+        raise ValueProblem("is empty (expected a date)")
+    if date_format:
+        try:
+            return dt.datetime.strptime(raw, date_format).date()  # noqa: DTZ007 - a calendar day
+        except ValueError as exc:
+            raise ValueProblem(f'"{text}" is not a date in the format {date_format}') from exc
+    try:
+        return _guess_date(raw)
+    except ValueError as exc:
+        if isinstance(exc, ValueProblem):
+            raise
+        raise ValueProblem(f'"{text}" is not a date (expected e.g. 2026-03-16, 16.03.2026 or Mar 16 2026)') from exc
+
+
+def _guess_date(raw: str) -> dt.date:
+    if m := _ISO.match(raw):
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DOTTED.match(raw):
+        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _SLASHED.match(raw):
+        first, second, year = int(m[1]), int(m[2]), int(m[3])
+        if first > 12 >= second:
+            return dt.date(year, second, first)
+        if second > 12 >= first:
+            return dt.date(year, first, second)
+        if first != second:
+            raise ValueProblem(f'"{raw}": the order of day and month cannot be told; set "date_format" (e.g. %d/%m/%Y)')
+        return dt.date(year, first, second)
+    if m := _WORDS.match(raw):
+        day = int(m[1] or m[4])
+        month = _MONTHS.get((m[2] or m[3]).lower())
+        if month is None:
+            raise ValueError(raw)
+        return dt.date(int(m[5]), month, day)
+    raise ValueError(raw)
+
+
+# ---------------------------------------------------------------------------------------------- XML
+
+
+class XmlReader:
+    """Safe streaming XML over defusedxml: no DTD, no entities, no network; knows the file's own prefixes.
+
+    Iterate `events()` for ("start" | "end", element) pairs; `qname(tag)` gives `cac:Name` as the file
+    writes it, `path()` the path of the element being read, e.g. `/Invoice/cac:LegalMonetaryTotal`.
+    """
+
+    def __init__(self, path: Path, label: str | None = None) -> None:
+        self.file = path
+        self.label = label or path.name
+        self.prefixes: dict[str, str] = {}
+        self._stack: list[str] = []
+
+    def qname(self, tag: str) -> str:
+        if tag.startswith("{"):
+            uri, _, local = tag[1:].partition("}")
+            prefix = self.prefixes.get(uri, "")
+            return f"{prefix}:{local}" if prefix else local
+        return tag
+
+    def path(self, *below: str) -> str:
+        return "/" + "/".join([*self._stack, *below])
+
+    def events(self) -> Iterator[tuple[str, Element]]:
+        try:
+            for event, item in iterparse(
+                str(self.file), events=("start", "end", "start-ns"), forbid_dtd=True,
+                forbid_entities=True, forbid_external=True,
+            ):
+                if event == "start-ns":
+                    prefix, uri = item
+                    self.prefixes.setdefault(uri, prefix)
+                    continue
+                elem: Element = item
+                if event == "start":
+                    self._stack.append(self.qname(elem.tag))
+                    yield event, elem
+                else:
+                    yield event, elem
+                    self._stack.pop()
+        except DefusedXmlException as exc:
+            raise problem(self.label, "", f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
+                          "external entities and entity expansion are never processed") from exc
+        except LookupError as exc:  # an encoding named in the XML declaration that Python does not know
+            raise problem(self.label, "line 1", f"the XML declares an unknown text encoding ({exc})") from exc
+        except ParseError as exc:
+            line, column = exc.position
+            raise problem(self.label, f"line {line}, column {column + 1}",
+                          f"not well-formed XML ({_parse_reason(exc)})") from exc
+
+    def parse(self) -> Element:
+        """The whole document (invoices are small); prefixes and errors as in events()."""
+        root: Element | None = None
+        for event, elem in self.events():
+            if root is None and event == "start":
+                root = elem
+        if root is None:  # pragma: no cover - expat reports an empty document as a ParseError
+            raise problem(self.label, "", "empty XML document")
+        return root
+
+
+class XmlNode:
+    """An element with its path as the file writes it (the file's own prefixes).
+
+    Children are named "cbc:ID" with the keys of `ns` (key → namespace URI; "" is the root's),
+    so a missing element is still reported with the prefix the file uses for that namespace.
+    """
+
+    def __init__(self, reader: XmlReader, elem: Element, path: str, ns: dict[str, str]) -> None:
+        self.reader = reader
+        self.elem = elem
+        self.path = path
+        self.ns = ns
+
+    def _tag(self, name: str) -> str:
+        key, _, local = name.rpartition(":")
+        uri = self.ns.get(key, "")
+        return f"{{{uri}}}{local}" if uri else local
+
+    def where(self, *names: str) -> str:
+        return "/".join([self.path, *(self.reader.qname(self._tag(n)) for n in names)])
+
+    def find(self, *names: str) -> XmlNode | None:
+        node: XmlNode | None = self
+        for name in names:
+            assert node is not None
+            child = node.elem.find(self._tag(name))
+            if child is None:
+                return None
+            node = XmlNode(self.reader, child, f"{node.path}/{self.reader.qname(child.tag)}", self.ns)
+        return node
+
+    def findall(self, name: str) -> list[XmlNode]:
+        return [
+            XmlNode(self.reader, child, f"{self.path}/{self.reader.qname(child.tag)}", self.ns)
+            for child in self.elem.findall(self._tag(name))
+        ]
+
+    def require(self, *names: str) -> XmlNode:
+        node = self.find(*names)
+        if node is None:
+            raise ImportProblem(self.where(*names), "missing")
+        return node
+
+    def text(self, *names: str) -> str | None:
+        node = self.find(*names) if names else self
+        if node is None or node.elem.text is None:
+            return None
+        value = " ".join(node.elem.text.split())
+        return value or None
+
+    def require_text(self, *names: str) -> str:
+        value = self.text(*names)
+        if value is None:
+            raise ImportProblem(self.where(*names), "missing" if self.find(*names) is None else "is empty")
+        return value
+
+    def date(self, *names: str, required: bool = False) -> dt.date | None:
+        value = self.require_text(*names) if required else self.text(*names)
+        if value is None:
+            return None
+        m = _ISO.match(value)
+        try:
+            if m is None:
+                raise ValueError(value)
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as exc:
+            raise ImportProblem(self.where(*names), f'"{value}" is not a date (expected YYYY-MM-DD)') from exc
+
+    def amount(self, *names: str, currency: str, required: bool = False) -> Decimal | None:
+        value = self.require_text(*names) if required else self.text(*names)
+        if value is None:
+            return None
+        try:
+            return check_amount(parse_decimal(value, decimal="."), currency, value)
+        except ValueProblem as exc:
+            raise ImportProblem(self.where(*names), exc.message) from exc
+
+
+def open_xml(path: Path, label: str | None = None) -> tuple[XmlReader, Element]:
+    """Parse a single-document XML file safely; the root element and the reader that knows its prefixes."""
+    reader = XmlReader(path, label)
+    return reader, reader.parse()
+
+
+def _parse_reason(exc: ParseError) -> str:
+    text = str(exc)
+    return text.split(":", 1)[0] if ":" in text else text
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def namespace_of(tag: str) -> str:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did, printed with --json: invoice imports count documents, statement imports payments."""
+
+    file: str
+    format: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    payments: int = 0
+    matched: int = 0
+    unmatched: int = 0
+
+    def warn(self, ref: str, text: str) -> None:
+        self.warnings.append({"ref": ref, "text": text})
+
+    def skip(self, ref: str, reason: str) -> None:
+        self.skipped.append({"ref": ref, "reason": reason})
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportSummary:
+        return cls(**{k: data[k] for k in cls.__slots__ if k in data})
+
+
+# ---------------------------------------------------------------------------------------------- documents
+
+
+@dataclass(slots=True)
+class PartyRecord:
+    """A buyer or seller as a file names it; empty fields are None."""
+
+    name: str | None = None
+    tax_id: str | None = None
+    registration_no: str | None = None
+    country: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(slots=True)
+class InvoiceRecord:
+    """One sales document read from a file, before it meets the ledger.
+
+    `gross` is the amount payable as the file states it (a credit note's amount credited is kept
+    positive or negative as written; the ledger stores it negative). `place` locates the document in
+    the file for errors ("line 12", "/Invoice").
+    """
+
+    place: str
+    kind: str
+    number: str
+    issue_date: dt.date
+    gross: Decimal
+    currency: str | None
+    buyer: PartyRecord
+    due_date: dt.date | None = None
+    terms_days: int | None = None
+    net: Decimal | None = None
+    vat: Decimal | None = None
+    variable_symbol: str | None = None
+    corrects: str | None = None
+    seller: PartyRecord | None = None
+    notes: list[str] = field(default_factory=list)  # warnings the reader found (payments inside, …)
+
+
+_TERMS_RE = re.compile(r"(\d{1,3})\s*(?:days?|dni|dní|dnů|dnu|tage|jours|d\b)", re.IGNORECASE)
+
+
+def terms_from_text(text: str | None) -> int | None:
+    """Payment terms in days from free text ("Payment within 30 days", "14 dni")."""
+    if not text:
+        return None
+    m = _TERMS_RE.search(text)
+    if m is None:
+        return None
+    days = int(m[1])
+    return days if 0 <= days <= 365 else None

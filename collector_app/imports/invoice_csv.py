@@ -1,0 +1,325 @@
+"""Invoices from CSV exports: the column mapping, the row rules shared with XLSX, and the streaming CSV reader."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from collector_app.domain.errors import UserError
+from collector_app.imports.common import (
+    ImportProblem,
+    InvoiceRecord,
+    PartyRecord,
+    ValueProblem,
+    check_amount,
+    clean_cell,
+    currency_at,
+    line_place,
+    normalize_encoding,
+    open_text,
+    parse_import_date,
+    parse_money,
+    problem,
+    undecodable_line,
+)
+
+FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency")
+REQUIRED = ("number", "contractor", "gross", "issue_date")
+OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimiter", "encoding", "skip_rows")
+# Column headers recognised without a mapping (compared in lower case).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "number": ("number", "invoice number", "invoice no", "invoice", "no", "nr", "numer", "numer faktury",
+               "nr faktury", "číslo", "cislo", "číslo faktury", "document", "details"),
+    "contractor": ("contractor", "client", "customer", "buyer", "kontrahent", "nabywca", "klient", "odběratel",
+                   "odberatel", "name"),
+    "tax_id": ("tax_id", "tax id", "vat id", "vat number", "nip", "dič", "dic", "ičo", "ico"),
+    "email": ("email", "e-mail", "mail"),
+    "issue_date": ("issue_date", "issue date", "issued", "date", "invoice date", "data wystawienia", "data",
+                   "datum vystavení", "datum"),
+    "due_date": ("due_date", "due date", "due", "termin płatności", "termin", "splatnost", "datum splatnosti"),
+    "gross": ("gross", "total", "amount", "gross amount", "brutto", "kwota", "kwota brutto", "wartość brutto",
+              "celkem", "částka"),
+    "currency": ("currency", "waluta", "měna", "mena"),
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """What the mapping file (and the GUI wizard) says about a source's columns and formats."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    currency: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    skip_rows: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"columns": dict(self.columns)}
+        for name in OPTIONS[1:]:
+            value = getattr(self, name)
+            if value not in (None, 0):
+                out[name] = value
+        return out
+
+
+def load_mapping(path: Path) -> Mapping:
+    label = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise problem(label, "", f"cannot be read ({exc.strerror})") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise problem(label, "", f"is not a JSON mapping ({exc})") from exc
+    try:
+        return mapping_from_dict(data)
+    except ImportProblem as exc:
+        raise exc.to_user_error(label) from exc
+
+
+def mapping_from_dict(data: Any) -> Mapping:
+    """Check a mapping object; problems name the key ("columns.gross")."""
+    if not isinstance(data, dict):
+        raise ImportProblem("", "expected a JSON object with \"columns\"")
+    unknown = sorted(set(data) - set(OPTIONS))
+    if unknown:
+        raise ImportProblem(unknown[0], f"is not a mapping key (known: {', '.join(OPTIONS)})")
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) and v.strip() for v in columns.values()):
+        raise ImportProblem("columns", "expected an object of field → column header")
+    for key in columns:
+        if key not in FIELDS:
+            raise ImportProblem(f"columns.{key}", f"is not a field (known: {', '.join(FIELDS)})")
+    texts: dict[str, str | None] = {}
+    for key in ("date_format", "decimal", "thousands", "currency", "delimiter", "encoding"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ImportProblem(key, "expected text")
+        texts[key] = value
+    if texts["decimal"] not in (None, ",", "."):
+        raise ImportProblem("decimal", 'expected "," or "."')
+    if texts["delimiter"] is not None and len(texts["delimiter"]) != 1:
+        raise ImportProblem("delimiter", "expected one character")
+    if texts["currency"]:
+        texts["currency"] = currency_at(texts["currency"], "currency")
+    if texts["encoding"]:
+        try:
+            texts["encoding"] = normalize_encoding(texts["encoding"])
+        except UserError as exc:
+            raise ImportProblem("encoding", exc.message) from exc
+    skip = data.get("skip_rows", 0)
+    if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= 1000:
+        raise ImportProblem("skip_rows", "expected a whole number 0–1000")
+    return Mapping(columns={k: v.strip() for k, v in columns.items()}, skip_rows=skip, **texts)
+
+
+def match_columns(header: Sequence[object], mapping: Mapping,
+                  header_line: int = 1) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Field → column index and header text, by the mapping or else by known header names; plus what is missing.
+
+    A column the mapping names but the header lacks is an ImportProblem.
+    """
+    names = [clean_cell(str(h)) if h is not None else "" for h in header]
+    lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
+    index: dict[str, int] = {}
+    for fld in FIELDS:
+        wanted = mapping.columns.get(fld)
+        if wanted is not None:
+            if wanted.lower() not in lower:
+                shown = ", ".join(n for n in names if n) or "nothing"
+                raise ImportProblem(line_place(header_line),
+                                    f'no column "{wanted}" (columns.{fld} of the mapping); the header has: {shown}')
+            index[fld] = lower[wanted.lower()]
+            continue
+        taken = set(index.values()) | {lower[w.lower()] for w in mapping.columns.values() if w.lower() in lower}
+        found = next((lower[s] for s in SYNONYMS[fld] if s in lower and lower[s] not in taken), None)
+        if found is not None:
+            index[fld] = found
+    return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]
+
+
+class RowRules:
+    """Turns the rows under a header into invoice records: shared by the CSV and XLSX readers.
+
+    Rows repeating an invoice number with the same header values are line items of one invoice;
+    conflicting values are an error naming both lines.
+    """
+
+    def __init__(self, header: Sequence[object], header_line: int, mapping: Mapping, default_currency: str) -> None:
+        self.index, self.names, missing = match_columns(header, mapping, header_line)
+        if missing:
+            raise ImportProblem(line_place(header_line),
+                                f"no column for {', '.join(missing)} (name it in a mapping: "
+                                f"{', '.join('columns.' + m for m in missing)})")
+        self.mapping = mapping
+        self.currency = mapping.currency or default_currency
+        self.seen: dict[str, tuple[int, int]] = {}  # number → (first line, hash of its values)
+        self.width = max(self.index.values()) + 1
+
+    def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | None:
+        """The invoice a row starts, or None for a blank row or a further line item."""
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            return None
+        values = hash(tuple(cells[i] if i < len(cells) else None for i in self.index.values()))
+        number = self._text(line, "number", cells, required=True)
+        assert number is not None
+        currency = self.currency
+        if "currency" in self.index:
+            code = self._text(line, "currency", cells)
+            if code:
+                currency = currency_at(code, self._where(line, "currency"))
+        gross = self._amount(line, cells, currency)
+        key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
+        first = self.seen.get(key)
+        if first is not None:
+            if first[1] == values:
+                return None
+            raise ImportProblem(line_place(line),
+                                f'invoice "{number}" repeats line {first[0]} with different values '
+                                "(line items of one invoice must agree on number, contractor, dates and gross)")
+        self.seen[key] = (line, values)
+        issue = self._date(line, "issue_date", cells)
+        assert issue is not None
+        return InvoiceRecord(
+            place=line_place(line),
+            kind="credit_note" if gross < 0 else "invoice",
+            number=number,
+            issue_date=issue,
+            gross=gross,
+            currency=currency,
+            buyer=PartyRecord(
+                name=self._text(line, "contractor", cells, required=True),
+                tax_id=self._text(line, "tax_id", cells),
+                email=self._text(line, "email", cells),
+            ),
+            due_date=self._date(line, "due_date", cells),
+        )
+
+    def _where(self, line: int, fld: str) -> str:
+        return line_place(line, self.names.get(fld, fld))
+
+    def _cell(self, fld: str, cells: Sequence[object]) -> object:
+        i = self.index.get(fld)
+        return cells[i] if i is not None and i < len(cells) else None
+
+    def _text(self, line: int, fld: str, cells: Sequence[object], required: bool = False) -> str | None:
+        value = self._cell(fld, cells)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = " ".join(clean_cell(str(value)).split()) if value is not None else ""
+        if not text and required:
+            raise ImportProblem(self._where(line, fld), "is empty")
+        return text or None
+
+    def _amount(self, line: int, cells: Sequence[object], currency: str) -> Decimal:
+        value = self._cell("gross", cells)
+        try:
+            if isinstance(value, bool):
+                raise ValueProblem(f'"{value}" is not an amount')
+            if isinstance(value, int | float | Decimal):
+                number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+                return check_amount(number, currency, str(value))
+            text = clean_cell(str(value)) if value is not None else ""
+            if not text:
+                raise ValueProblem("is empty (expected an amount)")
+            return parse_money(text, currency, self.mapping.decimal, self.mapping.thousands)
+        except ValueProblem as exc:
+            raise ImportProblem(self._where(line, "gross"), exc.message) from exc
+
+    def _date(self, line: int, fld: str, cells: Sequence[object]) -> dt.date | None:
+        value = self._cell(fld, cells)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = clean_cell(str(value)) if value is not None else ""
+        if not text:
+            if fld == "issue_date":
+                raise ImportProblem(self._where(line, fld), "is empty (expected a date)")
+            return None
+        try:
+            return parse_import_date(text, self.mapping.date_format)
+        except ValueProblem as exc:
+            raise ImportProblem(self._where(line, fld), exc.message) from exc
+
+
+def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str,
+            label: str) -> Iterator[InvoiceRecord]:
+    """Records from (line, cells) rows: rows before `skip_rows` ignored, the next one is the header."""
+    rules: RowRules | None = None
+    skipped = 0
+    try:
+        for line, cells in rows:
+            if skipped < mapping.skip_rows:
+                skipped += 1
+                continue
+            if rules is None:
+                rules = RowRules(cells, line, mapping, default_currency)
+                continue
+            rec = rules.record(line, cells)
+            if rec is not None:
+                yield rec
+    except ImportProblem as exc:
+        raise exc.to_user_error(label) from exc
+    if rules is None:
+        raise problem(label, "", "no header row (the file is empty)")
+
+
+def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord]:
+    handle, _encoding = open_text(path, mapping.encoding)
+    with handle:
+        delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
+        yield from records(_csv_rows(handle, delimiter, label, path), mapping, default_currency, label)
+
+
+def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[list[list[str]], str, str]:
+    """The header and up to `limit` rows under it, as text (for a preview); with the encoding and delimiter."""
+    handle, encoding = open_text(path, mapping.encoding)
+    with handle:
+        delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
+        rows = []
+        for _line, row in _csv_rows(handle, delimiter, label, path):
+            rows.append(row)
+            if len(rows) > mapping.skip_rows + limit:
+                break
+    return rows[mapping.skip_rows:], encoding, delimiter
+
+
+def _sniff(handle: Any, skip_rows: int) -> str:
+    try:
+        sample = handle.read(64 * 1024)
+    except UnicodeDecodeError:
+        sample = ""
+    handle.seek(0)
+    lines = sample.splitlines()[skip_rows:]
+    body = "\n".join(lines[:50])
+    try:
+        return str(csv.Sniffer().sniff(body, delimiters=";,\t|").delimiter)
+    except csv.Error:
+        head = lines[0] if lines else ""
+        return max(";,\t|", key=head.count) if head else ","
+
+
+def _csv_rows(handle: Any, delimiter: str, label: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(handle, delimiter=delimiter)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            line = undecodable_line(path, exc.encoding) or reader.line_num + 1
+            raise problem(label, line_place(line),
+                          f"the text is not {exc.encoding} (name the file's encoding in the mapping)") from exc
+        except csv.Error as exc:
+            raise problem(label, line_place(start), f"not a CSV row ({exc})") from exc
+        yield start, row

@@ -1,0 +1,55 @@
+"""Invoices from XLSX workbooks, read row by row with openpyxl in read-only mode (formulas stay text)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from collector_app.imports.common import InvoiceRecord, problem
+from collector_app.imports.invoice_csv import Mapping, records
+
+
+def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord]:
+    book, sheet = _open(path, label)
+    try:
+        yield from records(_rows(sheet, label), mapping, default_currency, label)
+    finally:
+        book.close()
+
+
+def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> list[list[object]]:
+    """The header and up to `limit` rows under it (for a preview)."""
+    book, sheet = _open(path, label)
+    try:
+        rows: list[list[object]] = []
+        for _line, row in _rows(sheet, label):
+            rows.append(list(row))
+            if len(rows) > mapping.skip_rows + limit:
+                break
+        return rows[mapping.skip_rows:]
+    finally:
+        book.close()
+
+
+def _open(path: Path, label: str) -> tuple[Any, Any]:
+    try:
+        # data_only=False: a formula is read as its text ("=SUM(A1:A3)"), never evaluated
+        book = load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise problem(label, "", f"is not a readable XLSX workbook ({exc})") from exc
+    if not book.worksheets:
+        book.close()
+        raise problem(label, "", "the workbook has no sheet")
+    return book, book.worksheets[0]
+
+
+def _rows(sheet: Any, label: str) -> Iterator[tuple[int, Sequence[object]]]:
+    try:
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise problem(label, "", f"the workbook is damaged ({exc})") from exc

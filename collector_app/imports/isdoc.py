@@ -1,0 +1,103 @@
+"""Czech ISDOC 6 invoices and credit notes read into invoice records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date as dt_date
+from pathlib import Path
+
+from collector_app.domain.money import format_amount
+from collector_app.imports.common import (
+    ImportProblem,
+    InvoiceRecord,
+    PartyRecord,
+    XmlNode,
+    currency_at,
+    namespace_of,
+    open_xml,
+)
+
+ISDOC_NS_PREFIX = "http://isdoc.cz/namespace/"
+CREDIT_TYPES = frozenset({"2", "6"})
+KNOWN_TYPES = frozenset({"1", "2", "3", "4", "5", "6", "7"})
+
+
+def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
+    reader, root = open_xml(path, label)
+    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
+    try:
+        yield _document(node, root.tag)
+    except ImportProblem as exc:
+        raise exc.to_user_error(label) from exc
+
+
+def _document(node: XmlNode, tag: str) -> InvoiceRecord:
+    uri = namespace_of(tag)
+    if tag.rsplit("}", 1)[-1] != "Invoice" or not uri.startswith(ISDOC_NS_PREFIX):
+        raise ImportProblem(node.path, f'unknown document in namespace "{uri}" (expected an ISDOC 6 Invoice)')
+    node.ns = {"": uri}
+    doc_type = node.require_text("DocumentType")
+    if doc_type not in KNOWN_TYPES:
+        raise ImportProblem(node.where("DocumentType"), f'"{doc_type}" is not an ISDOC document type (1–7)')
+    foreign = node.text("ForeignCurrencyCode")
+    suffix = "Curr" if foreign else ""
+    code_name = "ForeignCurrencyCode" if foreign else "LocalCurrencyCode"
+    currency = currency_at(node.require_text(code_name), node.where(code_name))
+    totals = node.require("LegalMonetaryTotal")
+    gross = totals.amount("PayableAmount" + suffix, currency=currency, required=True)
+    assert gross is not None
+    notes: list[str] = []
+    deposits = totals.amount("PaidDepositsAmount" + suffix, currency=currency)
+    if deposits:
+        notes.append(f"deposits of {format_amount(abs(deposits))} {currency} stated in the file (already deducted "
+                     "from the amount payable); not booked as a payment")
+    due: dt_date | None = None
+    symbol: str | None = None
+    means = node.find("PaymentMeans")
+    for payment in means.findall("Payment") if means is not None else []:
+        due = due or payment.date("Details", "PaymentDueDate")
+        symbol = symbol or payment.text("Details", "VariableSymbol")
+        paid = payment.amount("PaidAmount", currency=currency)
+        if paid:
+            notes.append(f"a payment of {format_amount(paid)} {currency} stated in the file; not booked")
+    credit = doc_type in CREDIT_TYPES
+    issue = node.date("IssueDate", required=True)
+    assert issue is not None
+    supplier = node.find("AccountingSupplierParty", "Party")
+    return InvoiceRecord(
+        place=node.path,
+        kind="credit_note" if credit else "invoice",
+        number=node.require_text("ID"),
+        issue_date=issue,
+        gross=gross,
+        currency=currency,
+        buyer=_party(node.require("AccountingCustomerParty", "Party"), required=True),
+        due_date=due,
+        net=totals.amount("TaxExclusiveAmount" + suffix, currency=currency),
+        vat=node.amount("TaxTotal", "TaxAmount" + suffix, currency=currency),
+        variable_symbol=symbol,
+        corrects=node.text("OriginalDocumentReferences", "OriginalDocumentReference", "ID") if credit else None,
+        seller=_party(supplier, required=False) if supplier is not None else None,
+        notes=notes,
+    )
+
+
+def _party(party: XmlNode, *, required: bool) -> PartyRecord:
+    name = party.text("PartyName", "Name")
+    if name is None and required:
+        raise ImportProblem(party.where("PartyName", "Name"), "missing")
+    ico = party.text("PartyIdentification", "ID")
+    dic = party.text("PartyTaxScheme", "CompanyID")
+    street = " ".join(filter(None, (party.text("PostalAddress", "StreetName"),
+                                    party.text("PostalAddress", "BuildingNumber"))))
+    return PartyRecord(
+        name=name,
+        tax_id=dic or ico,
+        registration_no=ico,
+        country=party.text("PostalAddress", "Country", "IdentificationCode"),
+        address=street or None,
+        postal_code=party.text("PostalAddress", "PostalZone"),
+        city=party.text("PostalAddress", "CityName"),
+        email=party.text("Contact", "ElectronicMail"),
+        phone=party.text("Contact", "Telephone"),
+    )

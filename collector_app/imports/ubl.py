@@ -1,0 +1,106 @@
+"""UBL 2.1 Invoice and CreditNote (Peppol BIS Billing 3.0) read into invoice records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date as dt_date
+from pathlib import Path
+
+from collector_app.domain.money import format_amount
+from collector_app.imports.common import (
+    ImportProblem,
+    InvoiceRecord,
+    PartyRecord,
+    XmlNode,
+    currency_at,
+    namespace_of,
+    open_xml,
+    terms_from_text,
+)
+
+UBL_NS = {
+    "Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "CreditNote": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+}
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CREDIT_TYPE_CODES = frozenset({"381", "396", "532"})
+
+
+def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
+    reader, root = open_xml(path, label)
+    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
+    try:
+        yield _document(node, root.tag)
+    except ImportProblem as exc:
+        raise exc.to_user_error(label) from exc
+
+
+def _document(node: XmlNode, tag: str) -> InvoiceRecord:
+    local = tag.rsplit("}", 1)[-1]
+    uri = namespace_of(tag)
+    if local not in UBL_NS or UBL_NS[local] != uri:
+        raise ImportProblem(node.path, f'unknown document "{local}" in namespace "{uri}" '
+                                       "(expected a UBL 2.1 Invoice or CreditNote)")
+    node.ns = {"": uri, "cac": CAC, "cbc": CBC}
+    currency = currency_at(node.require_text("cbc:DocumentCurrencyCode"), node.where("cbc:DocumentCurrencyCode"))
+    type_code = node.text("cbc:InvoiceTypeCode") or ""
+    credit = local == "CreditNote" or type_code in CREDIT_TYPE_CODES
+    totals = node.require("cac:LegalMonetaryTotal")
+    gross = totals.amount("cbc:PayableAmount", currency=currency, required=True)
+    assert gross is not None
+    notes: list[str] = []
+    prepaid = totals.amount("cbc:PrepaidAmount", currency=currency)
+    if prepaid:
+        notes.append(f"prepaid {format_amount(prepaid)} {currency} stated in the file (already deducted from "
+                     "the amount payable); not booked as a payment")
+    due = node.date("cbc:DueDate")
+    means = node.findall("cac:PaymentMeans")
+    for m in means:
+        due = due or m.date("cbc:PaymentDueDate")
+    terms = [t.text("cbc:Note") for t in node.findall("cac:PaymentTerms")]
+    customer = node.require("cac:AccountingCustomerParty", "cac:Party")
+    supplier = node.find("cac:AccountingSupplierParty", "cac:Party")
+    return InvoiceRecord(
+        place=node.path,
+        kind="credit_note" if credit else "invoice",
+        number=node.require_text("cbc:ID"),
+        issue_date=_required_date(node, "cbc:IssueDate"),
+        gross=gross,
+        currency=currency,
+        buyer=_party(customer, required=True),
+        due_date=due,
+        terms_days=next((d for d in map(terms_from_text, terms) if d is not None), None),
+        net=totals.amount("cbc:TaxExclusiveAmount", currency=currency),
+        vat=node.amount("cac:TaxTotal", "cbc:TaxAmount", currency=currency),
+        corrects=node.text("cac:BillingReference", "cac:InvoiceDocumentReference", "cbc:ID") if credit else None,
+        seller=_party(supplier, required=False) if supplier is not None else None,
+        notes=notes,
+    )
+
+
+def _required_date(node: XmlNode, name: str) -> dt_date:
+    value = node.date(name, required=True)
+    assert value is not None
+    return value
+
+
+def _party(party: XmlNode, *, required: bool) -> PartyRecord:
+    name = party.text("cac:PartyLegalEntity", "cbc:RegistrationName") or party.text("cac:PartyName", "cbc:Name")
+    if name is None and required:
+        raise ImportProblem(party.where("cac:PartyLegalEntity", "cbc:RegistrationName"), "missing")
+    scheme_id = party.text("cac:PartyTaxScheme", "cbc:CompanyID")
+    legal_id = party.text("cac:PartyLegalEntity", "cbc:CompanyID")
+    street = " ".join(filter(None, (party.text("cac:PostalAddress", "cbc:StreetName"),
+                                    party.text("cac:PostalAddress", "cbc:AdditionalStreetName"))))
+    return PartyRecord(
+        name=name,
+        tax_id=scheme_id or legal_id,
+        registration_no=legal_id if scheme_id else None,
+        country=party.text("cac:PostalAddress", "cac:Country", "cbc:IdentificationCode"),
+        address=street or None,
+        postal_code=party.text("cac:PostalAddress", "cbc:PostalZone"),
+        city=party.text("cac:PostalAddress", "cbc:CityName"),
+        email=party.text("cac:Contact", "cbc:ElectronicMail"),
+        phone=party.text("cac:Contact", "cbc:Telephone"),
+    )

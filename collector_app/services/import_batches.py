@@ -1,0 +1,270 @@
+"""Import batches: one row per imported file, its summary, and undoing a whole batch while nothing touched it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+
+from collector_app.db.models import (
+    IMPORT_KINDS,
+    Allocation,
+    Call,
+    ContactPerson,
+    Contractor,
+    Demand,
+    DemandInvoice,
+    Event,
+    ImportBatch,
+    Invoice,
+    Note,
+    Outbox,
+    Payment,
+    Task,
+)
+from collector_app.domain.errors import UserError
+from collector_app.imports.common import ImportSummary
+from collector_app.services import audit
+from collector_app.services.context import Ctx
+
+_CHUNK = 500  # ids per IN (…) list, well under SQLite's variable limit
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def open_batch(ctx: Ctx, kind: str, path: Path, fmt: str, label: str | None = None) -> ImportBatch:
+    """Start a batch for one file (in the import's transaction): documents and payments carry its id."""
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind}")
+    batch = ImportBatch(
+        kind=kind, file_name=(label or path.name)[:500], format=fmt, file_sha256=file_sha256(path),
+        created_at=ctx.clock.now(), created_by=ctx.user,
+    )
+    ctx.session.add(batch)
+    ctx.session.flush()
+    return batch
+
+
+def batch_details(batch: ImportBatch) -> dict[str, Any]:
+    """Event details naming the batch: `import_batch` first (undo finds the contractors a batch created by it)."""
+    return {"import_batch": batch.id, "file": batch.file_name}
+
+
+def batch_label(batch: ImportBatch) -> str:
+    return f"{batch.file_name} (import batch {batch.id})"
+
+
+def finish_batch(ctx: Ctx, batch: ImportBatch, summary: ImportSummary) -> None:
+    """Keep the summary; allocations up to now are the import's own, later ones block an undo."""
+    mark = ctx.session.scalar(select(func.max(Allocation.id))) or 0
+    batch.summary = json.dumps({**summary.as_dict(), "allocation_mark": mark}, ensure_ascii=False)
+    what = (f"{summary.created} created, {summary.unchanged} unchanged" if batch.kind == "invoices"
+            else f"{summary.payments} payments, {summary.matched} matched, {summary.unmatched} unmatched")
+    audit.record(ctx, "import.finished", "import_batch", batch.id,
+                 f"Imported {batch_label(batch)}: {what}", details=batch_details(batch))
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    kind: str
+    format: str
+    file: str
+    created_at: dt.datetime
+    created_by: str | None
+    documents: int
+    payments: int
+    undone_at: dt.datetime | None
+
+
+def list_batches(ctx: Ctx, limit: int | None = None) -> list[BatchRow]:
+    docs = (select(Invoice.import_batch_id, func.count().label("n"))
+            .where(Invoice.import_batch_id.is_not(None)).group_by(Invoice.import_batch_id).subquery())
+    pays = (select(Payment.import_batch_id, func.count().label("n"))
+            .where(Payment.import_batch_id.is_not(None)).group_by(Payment.import_batch_id).subquery())
+    query = (select(ImportBatch, docs.c.n, pays.c.n)
+             .outerjoin(docs, docs.c.import_batch_id == ImportBatch.id)
+             .outerjoin(pays, pays.c.import_batch_id == ImportBatch.id)
+             .order_by(ImportBatch.id.desc()))
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        BatchRow(b.id, b.kind, b.format, b.file_name, b.created_at, b.created_by, int(nd or 0), int(np or 0),
+                 b.undone_at)
+        for b, nd, np in ctx.session.execute(query)
+    ]
+
+
+def get_batch(ctx: Ctx, batch_id: int) -> ImportBatch:
+    batch = ctx.session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise UserError("batch", f"no import batch {batch_id}")
+    return batch
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch_id: int
+    file: str
+    documents: int
+    payments: int
+    contractors: int
+    allocations: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batch": self.batch_id, "file": self.file, "documents": self.documents,
+                "payments": self.payments, "contractors": self.contractors, "allocations": self.allocations}
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i:i + _CHUNK]
+
+
+def _mark(batch: ImportBatch) -> int:
+    try:
+        return int(json.loads(batch.summary or "{}").get("allocation_mark", 0))
+    except (ValueError, TypeError):
+        return 0
+
+
+def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
+    """Remove a batch's documents, payments and the contractors it created, if nothing touched them since."""
+    batch = get_batch(ctx, batch_id)
+    if batch.undone_at is not None:
+        raise UserError("batch", f"import batch {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}")
+    if batch.summary is None:
+        raise UserError("batch", f"import batch {batch_id} did not finish")
+    s = ctx.session
+    doc_ids = list(s.scalars(select(Invoice.id).where(Invoice.import_batch_id == batch.id)))
+    pay_ids = list(s.scalars(select(Payment.id).where(Payment.import_batch_id == batch.id)))
+    _refuse_if_touched(ctx, batch, doc_ids, pay_ids)
+    allocations = _take_back_allocations(ctx, batch, set(doc_ids), pay_ids)
+    for ids in _chunks(doc_ids):
+        s.execute(delete(Outbox).where(Outbox.invoice_id.in_(ids)))
+        s.execute(update(Event).where(Event.invoice_id.in_(ids)).values(invoice_id=None))
+    # credit notes first: they may point at invoices of the same batch
+    for kind in ("credit_note", "invoice"):
+        for ids in _chunks(doc_ids):
+            s.execute(delete(Invoice).where(Invoice.id.in_(ids), Invoice.kind == kind))
+    for ids in _chunks(pay_ids):
+        s.execute(delete(Payment).where(Payment.id.in_(ids)))
+    removed = _remove_created_contractors(ctx, batch)
+    batch.undone_at = ctx.clock.now()
+    s.flush()
+    audit.record(ctx, "import.undone", "import_batch", batch.id,
+                 f"Undid {batch_label(batch)}: {len(doc_ids)} documents, {len(pay_ids)} payments, "
+                 f"{removed} contractors removed", details=batch_details(batch))
+    return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), removed, allocations)
+
+
+def _refuse_if_touched(ctx: Ctx, batch: ImportBatch, doc_ids: list[int], pay_ids: list[int]) -> None:
+    s = ctx.session
+    mark = _mark(batch)
+    for ids in _chunks(doc_ids):
+        later = s.execute(select(Allocation.id, Allocation.invoice_id, Allocation.payment_id).where(
+            Allocation.id > mark, or_(Allocation.invoice_id.in_(ids), Allocation.credit_note_id.in_(ids))).limit(1)
+        ).first()
+        if later is not None:
+            number = s.scalar(select(Invoice.number).where(Invoice.id == later.invoice_id))
+            raise _touched(batch, f"money was allocated to {number} since")
+        for model, what in ((Note, "a note"), (Call, "a call"), (Task, "a task"), (DemandInvoice, "a letter")):
+            hit = s.scalar(select(model.invoice_id).where(model.invoice_id.in_(ids)).limit(1))
+            if hit is not None:
+                number = s.scalar(select(Invoice.number).where(Invoice.id == hit))
+                raise _touched(batch, f"{what} was recorded for {number} since")
+        sent = s.scalar(select(Outbox.invoice_id).where(Outbox.invoice_id.in_(ids),
+                                                        Outbox.state.not_in(("planned", "cancelled", "skipped")))
+                        .limit(1))
+        if sent is not None:
+            number = s.scalar(select(Invoice.number).where(Invoice.id == sent))
+            raise _touched(batch, f"a reminder went out for {number} since")
+        other = s.scalar(select(Invoice.number).where(Invoice.corrects_invoice_id.in_(ids),
+                                                      Invoice.import_batch_id.is_distinct_from(batch.id)).limit(1))
+        if other is not None:
+            raise _touched(batch, f"credit note {other} corrects one of its invoices")
+    for ids in _chunks(pay_ids):
+        by_hand = s.scalar(select(Allocation.id).where(Allocation.id > mark, Allocation.payment_id.in_(ids)).limit(1))
+        if by_hand is not None:
+            raise _touched(batch, "one of its payments was allocated by hand since")
+        reversed_ = s.scalar(select(Payment.id).where(Payment.id.in_(ids), Payment.reversed_at.is_not(None)).limit(1))
+        if reversed_ is not None:
+            raise _touched(batch, f"payment {reversed_} was reversed since")
+
+
+def _touched(batch: ImportBatch, why: str) -> UserError:
+    return UserError("batch", f"import batch {batch.id} ({batch.file_name}) cannot be undone: {why}")
+
+
+def _take_back_allocations(ctx: Ctx, batch: ImportBatch, docs: set[int], pay_ids: list[int]) -> int:
+    """The import's own allocations (credit-note offsets, matched payments) come off the documents they paid."""
+    s = ctx.session
+    rows: list[Allocation] = []
+    for ids in _chunks(sorted(docs)):
+        rows += s.scalars(select(Allocation).where(or_(Allocation.invoice_id.in_(ids),
+                                                       Allocation.credit_note_id.in_(ids))))
+    for ids in _chunks(pay_ids):
+        rows += s.scalars(select(Allocation).where(Allocation.payment_id.in_(ids)))
+    seen: set[int] = set()
+    for alloc in rows:
+        if alloc.id in seen:
+            continue
+        seen.add(alloc.id)
+        _release(ctx, alloc, docs)
+        s.delete(alloc)
+    s.flush()
+    return len(seen)
+
+
+def _release(ctx: Ctx, alloc: Allocation, docs: set[int]) -> None:
+    s = ctx.session
+    amount: Decimal = alloc.amount
+    if alloc.invoice_id not in docs:
+        inv = s.get(Invoice, alloc.invoice_id)
+        assert inv is not None
+        inv.paid -= amount
+        audit.record(ctx, "import.undone", "invoice", inv.id,
+                     f"{inv.number}: {amount:f} {inv.currency} taken back (its import was undone)",
+                     invoice_id=inv.id, contractor_id=inv.contractor_id)
+    if alloc.credit_note_id is not None and alloc.credit_note_id not in docs:
+        note = s.get(Invoice, alloc.credit_note_id)
+        assert note is not None
+        note.paid += amount
+    if alloc.payment_id is not None:
+        pay = s.get(Payment, alloc.payment_id)
+        if pay is not None:
+            pay.allocated -= amount
+
+
+def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
+    s = ctx.session
+    prefix = json.dumps({"import_batch": batch.id})[:-1] + ",%"
+    ids = list(s.scalars(select(Event.entity_id).where(
+        Event.action == "contractor.added", Event.entity == "contractor", Event.details.like(prefix))))
+    removed = 0
+    for cid in ids:
+        if cid is None or s.get(Contractor, cid) is None:
+            continue
+        used = any(
+            s.scalar(select(model.id).where(model.contractor_id == cid).limit(1)) is not None
+            for model in (Invoice, Payment, Note, Call, Task, Outbox, Demand, ContactPerson)
+        )
+        if used:
+            continue
+        s.execute(update(Event).where(Event.contractor_id == cid).values(contractor_id=None))
+        s.execute(delete(Contractor).where(Contractor.id == cid))
+        removed += 1
+    return removed

@@ -1,0 +1,596 @@
+"""Writing imported invoices into the ledger: contractors matched or created, documents added once, one batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from collector_app.db.models import Contractor, Event, Firm, ImportBatch, Invoice, Setting
+from collector_app.domain.contact import check_country, check_email, check_phone, default_language
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import format_amount
+from collector_app.domain.references import number_key
+from collector_app.domain.taxid import compact_tax_id, normalize_tax_id
+from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
+from collector_app.imports.common import ImportProblem, ImportSummary, InvoiceRecord, PartyRecord, problem
+from collector_app.imports.detect import INVOICE_FORMATS, detect_format
+from collector_app.imports.invoice_csv import Mapping
+from collector_app.services import audit
+from collector_app.services.context import Ctx
+from collector_app.services.firm import get_firm
+from collector_app.services.import_batches import batch_details, batch_label, finish_batch, open_batch
+from collector_app.services.invoices import offset_credit_note
+
+CHUNK = 2000
+DEFAULT_TERMS = 14
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class InvoiceImport:
+    """One file to import; `label` is the name errors and the timeline show (default: the file's name)."""
+
+    path: Path
+    format: str | None = None
+    mapping: Mapping | None = None
+    label: str | None = None
+
+
+@dataclass
+class InvoiceImportResult:
+    summary: ImportSummary
+    batch_id: int
+
+
+def read_records(request: InvoiceImport, default_currency: str) -> tuple[str, Iterator[InvoiceRecord]]:
+    """The file's format and its documents, read lazily (errors name the file and the place)."""
+    label = request.label or request.path.name
+    if not request.path.is_file():
+        raise problem(label, "", "no such file")
+    fmt = request.format or detect_format(request.path, label)
+    if fmt not in INVOICE_FORMATS:
+        raise UserError("format", f'"{fmt}" is not an invoice format ({", ".join(INVOICE_FORMATS)})')
+    mapping = request.mapping or Mapping()
+    if fmt == "csv":
+        return fmt, invoice_csv.read(request.path, label, mapping, default_currency)
+    if fmt == "xlsx":
+        return fmt, invoice_xlsx.read(request.path, label, mapping, default_currency)
+    reader = {"ubl": ubl.read, "isdoc": isdoc.read, "ksef": ksef.read}[fmt]
+    return fmt, reader(request.path, label)
+
+
+def import_invoices(ctx: Ctx, request: InvoiceImport, progress: Progress | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> InvoiceImportResult:
+    """Import one file in the caller's transaction: everything or, on an error, nothing (the caller rolls back).
+
+    `progress` hears the number of documents read every CHUNK documents; `cancelled` is asked as often and
+    stops the import with a UserError (the caller's rollback then leaves the ledger as it was).
+    """
+    firm = get_firm(ctx)
+    fmt, records = read_records(request, firm.currency if firm else "PLN")
+    label = request.label or request.path.name
+    batch = open_batch(ctx, "invoices", request.path, fmt, label)
+    summary = ImportSummary(file=label, format=fmt)
+    writer = _Writer(ctx, batch, summary, firm, label)
+    for count, rec in enumerate(records, start=1):
+        writer.add(rec)
+        if count % CHUNK == 0:
+            if cancelled is not None and cancelled():
+                raise UserError("import", "cancelled; nothing was imported")
+            if progress is not None:
+                progress(count)
+    writer.finish()
+    finish_batch(ctx, batch, summary)
+    return InvoiceImportResult(summary, batch.id)
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """The first rows of a file as the import wizard shows them, and the columns the import would use."""
+
+    format: str
+    header: list[str]
+    rows: list[list[str]]
+    columns: dict[str, str]  # field → the header it is read from (CSV/XLSX)
+    missing: list[str]  # required fields without a column
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+PREVIEW_FIELDS = ["number", "contractor", "tax_id", "issue_date", "due_date", "gross", "currency", "kind"]
+
+
+def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: int = 20) -> FilePreview:
+    """Read just enough of a file to show it; CSV/XLSX raw cells, e-invoices the document they hold."""
+    label = request.label or request.path.name
+    if not request.path.is_file():
+        raise problem(label, "", "no such file")
+    fmt = request.format or detect_format(request.path, label)
+    mapping = request.mapping or Mapping()
+    encoding = delimiter = None
+    if fmt in ("csv", "xlsx"):
+        if fmt == "csv":
+            raw, encoding, delimiter = invoice_csv.first_rows(request.path, label, mapping, limit)
+        else:
+            raw = [[_cell_text(c) for c in row] for row in invoice_xlsx.first_rows(request.path, label, mapping,
+                                                                                      limit)]
+        header = [_cell_text(c) for c in raw[0]] if raw else []
+        try:
+            _index, names, missing = invoice_csv.match_columns(header, mapping)
+        except ImportProblem as exc:
+            raise exc.to_user_error(label) from exc
+        rows = [[_cell_text(c) for c in row] for row in raw[1:]]
+        return FilePreview(fmt, header, rows, names, missing, encoding, delimiter)
+    _fmt, records = read_records(request, default_currency)
+    rows = [[r.number, r.buyer.name or "", r.buyer.tax_id or "", r.issue_date.isoformat(),
+             r.due_date.isoformat() if r.due_date else "", format_amount(r.gross), r.currency or "", r.kind]
+            for r in records]
+    return FilePreview(fmt, PREVIEW_FIELDS, rows, {}, [])
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+MAPPING_KEY = "import.mapping."
+
+
+def header_key(header: Sequence[str]) -> str:
+    """What identifies a source program's export: its header, in lower case, whitespace normalised."""
+    text = "\x1f".join(" ".join(h.split()).lower() for h in header)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def saved_mapping(ctx: Ctx, header: Sequence[str]) -> Mapping | None:
+    """The mapping saved for files with this header (the wizard remembers one per source)."""
+    row = ctx.session.get(Setting, MAPPING_KEY + header_key(header))
+    if row is None:
+        return None
+    try:
+        return invoice_csv.mapping_from_dict(json.loads(row.value))
+    except (ValueError, ImportProblem):
+        return None
+
+
+def save_mapping(ctx: Ctx, header: Sequence[str], mapping: Mapping) -> None:
+    key = MAPPING_KEY + header_key(header)
+    value = json.dumps(mapping.as_dict(), ensure_ascii=False)
+    row = ctx.session.get(Setting, key)
+    if row is None:
+        ctx.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    ctx.session.flush()
+
+
+@dataclass
+class _Known:
+    """An existing document of the ledger, as far as re-import compares it."""
+
+    id: int
+    contractor_id: int
+    gross: Decimal
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+
+
+@dataclass
+class _Contractors:
+    by_key: dict[str, Contractor] = field(default_factory=dict)
+    by_name: dict[str, Contractor] = field(default_factory=dict)
+    names_loaded: set[str] = field(default_factory=set)
+    filled: set[int] = field(default_factory=set)
+
+
+class _Writer:
+    """Buffers invoices in chunks written with executemany; credit notes go last, through the ledger service."""
+
+    def __init__(self, ctx: Ctx, batch: ImportBatch, summary: ImportSummary, firm: Firm | None, label: str) -> None:
+        self.ctx = ctx
+        self.batch = batch
+        self.summary = summary
+        self.label = label
+        self.source = batch.format
+        self.firm_key = compact_tax_id(firm.tax_id) if firm and firm.tax_id else None
+        self.firm_tax_id = firm.tax_id if firm else None
+        self.firm_country = firm.country if firm else "PL"
+        self.firm_terms = firm.payment_terms_days if firm else DEFAULT_TERMS
+        self.now = ctx.clock.now()
+        self.details = json.dumps(batch_details(batch), ensure_ascii=False)
+        self.pending: list[InvoiceRecord] = []
+        self.credit_notes: list[InvoiceRecord] = []
+        self.cache = _Contractors()
+        self.tax_checked: dict[str, bool] = {}
+        self.seller_noted = False
+        self.fresh: list[Contractor] = []  # created in this chunk, their events written after the flush
+        self.converters: dict[str, dict[str, _Memo]] = {}
+
+    # -- reading side ------------------------------------------------------------------------------
+
+    def add(self, rec: InvoiceRecord) -> None:
+        self._check_seller(rec)
+        if len(rec.number) > 64:
+            raise problem(self.label, rec.place, f'number: "{rec.number[:20]}…" is longer than 64 characters')
+        for note in rec.notes:
+            self.summary.warn(rec.number, note)
+        if rec.kind == "credit_note":
+            self.credit_notes.append(rec)
+            return
+        self.pending.append(rec)
+        if len(self.pending) >= CHUNK:
+            self._flush()
+
+    def finish(self) -> None:
+        self._flush()
+        if self.credit_notes:
+            self._write_credit_notes(self.credit_notes)
+
+    def _check_seller(self, rec: InvoiceRecord) -> None:
+        seller = rec.seller
+        if seller is None:
+            return
+        if self.firm_key is None:
+            if not self.seller_noted:
+                self.seller_noted = True
+                self.summary.warn(rec.number, f"the firm's tax id is not set: seller {seller.name or '?'} "
+                                              f"({seller.tax_id or 'no tax id'}) accepted without a check")
+            return
+        keys = {compact_tax_id(t) for t in (seller.tax_id, seller.registration_no) if t}
+        if not keys:
+            self.summary.warn(rec.number, f"the seller {seller.name or '?'} has no tax id in the file: accepted "
+                                          "as the firm's document")
+            return
+        if self.firm_key not in keys:
+            raise problem(self.label, rec.place,
+                          f"the seller {seller.name or '?'} ({seller.tax_id or 'no tax id'}) is not the firm "
+                          f"(tax id {self.firm_tax_id}): not a sales document of the firm")
+
+    # -- invoices in bulk --------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        recs, self.pending = self.pending, []
+        if not recs:
+            return
+        owners = self._contractors(recs)
+        known = self._known("invoice", [r.number for r in recs])
+        rows: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for rec, owner in zip(recs, owners, strict=True):
+            old = known.get(rec.number)
+            if old is not None:
+                self._compare(rec, old, owner, rec.gross)
+                continue
+            due = self._due(rec, owner)
+            rows.append({
+                "kind": "invoice", "number": rec.number, "number_key": number_key(rec.number),
+                "variable_symbol": _symbol(rec.variable_symbol), "contractor_id": owner.id,
+                "issue_date": rec.issue_date, "due_date": due, "net": rec.net, "vat": rec.vat, "gross": rec.gross,
+                "paid": Decimal(0), "currency": rec.currency, "corrects_invoice_id": None, "disputed": False,
+                "handed_over": False, "under_plan": False, "source": self.source,
+                "import_batch_id": self.batch.id, "created_at": self.now,
+            })
+            events.append({
+                "at": self.now, "user": self.ctx.user, "action": "invoice.imported", "entity": "invoice",
+                "contractor_id": owner.id, "details": self.details,
+                "summary": f"Invoice {rec.number} imported from {batch_label(self.batch)}: "
+                           f"{format_amount(rec.gross)} {rec.currency}, due {due.isoformat()}",
+            })
+            if rec.gross == 0:
+                self.summary.warn(rec.number, "nothing payable: imported as settled, for the record")
+        if rows:
+            for event, doc_id in zip(events, self._insert_invoices(rows), strict=True):
+                event["entity_id"] = event["invoice_id"] = doc_id
+            self._bulk_insert(Event, events)
+            self.summary.created += len(rows)
+
+    def _insert_invoices(self, rows: list[dict[str, Any]]) -> list[int]:
+        """One executemany; SQLite gets its ids numbered here (the write lock is held), others return theirs."""
+        conn = self.ctx.session.connection()
+        if conn.dialect.name == "sqlite":
+            first = int(conn.scalar(select(func.max(Invoice.id))) or 0) + 1
+            ids = list(range(first, first + len(rows)))
+            for row, doc_id in zip(rows, ids, strict=True):
+                row["id"] = doc_id
+            self._bulk_insert(Invoice, rows)
+            return ids
+        result = conn.execute(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows)
+        return [int(i) for i in result.scalars()]
+
+    def _bulk_insert(self, model: type[Invoice] | type[Event], rows: list[dict[str, Any]]) -> None:
+        """executemany; on SQLite straight to the driver with SQLAlchemy's own converters (a third of the cost)."""
+        conn = self.ctx.session.connection()
+        if conn.dialect.name != "sqlite":
+            conn.execute(insert(model), rows)
+            return
+        columns = list(rows[0])
+        converters = self.converters.setdefault(model.__tablename__, {})
+        for col in columns:
+            if col not in converters:
+                sql_type = model.__table__.c[col].type
+                converters[col] = _Memo(sql_type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+        convert = [converters[c] for c in columns]
+        names = ", ".join(f'"{c}"' for c in columns)
+        conn.exec_driver_sql(f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({", ".join("?" * len(columns))})',
+                             [tuple(conv[row[c]] for conv, c in zip(convert, columns, strict=True)) for row in rows])
+
+    def _known(self, kind: str, numbers: Sequence[str]) -> dict[str, _Known]:
+        out: dict[str, _Known] = {}
+        unique = sorted(set(numbers))
+        for i in range(0, len(unique), 500):
+            query = select(Invoice.number, Invoice.id, Invoice.contractor_id, Invoice.gross, Invoice.currency,
+                           Invoice.issue_date, Invoice.due_date).where(
+                Invoice.kind == kind, Invoice.number.in_(unique[i:i + 500]))
+            for row in self.ctx.session.execute(query):
+                out[row.number] = _Known(row.id, row.contractor_id, row.gross, row.currency, row.issue_date,
+                                         row.due_date)
+        return out
+
+    def _compare(self, rec: InvoiceRecord, old: _Known, owner: Contractor, gross: Decimal) -> None:
+        """A document already in the ledger stays as it is; differences are reported, not written."""
+        what = "credit note" if rec.kind == "credit_note" else "invoice"
+        if old.contractor_id != owner.id:
+            other = self.ctx.session.get(Contractor, old.contractor_id)
+            raise problem(self.label, rec.place,
+                          f'number: "{rec.number}" is already {"a" if what == "credit note" else "an"} {what} of '
+                          f"{other.name if other else old.contractor_id} in the ledger, not of {owner.name}")
+        self.summary.unchanged += 1
+        diffs = []
+        if old.gross != gross or old.currency != rec.currency:
+            diffs.append(f"amount {format_amount(gross)} {rec.currency} in the file, "
+                         f"{format_amount(old.gross)} {old.currency} in the ledger")
+        if old.issue_date != rec.issue_date:
+            diffs.append(f"issue date {rec.issue_date} in the file, {old.issue_date} in the ledger")
+        if rec.due_date is not None and old.due_date != rec.due_date:
+            diffs.append(f"due date {rec.due_date} in the file, {old.due_date} in the ledger")
+        if diffs:
+            self.summary.warn(rec.number, f"already in the ledger and differs ({'; '.join(diffs)}): not overwritten")
+
+    def _due(self, rec: InvoiceRecord, owner: Contractor) -> dt.date:
+        if rec.due_date is not None:
+            if rec.due_date < rec.issue_date:
+                self.summary.warn(rec.number, f"due date {rec.due_date} is before the issue date {rec.issue_date}: "
+                                              "kept as the file says")
+            return rec.due_date
+        terms = rec.terms_days
+        if terms is None:
+            terms = owner.payment_terms_days if owner.payment_terms_days is not None else self.firm_terms
+        return rec.issue_date + dt.timedelta(days=terms)
+
+    # -- credit notes, one by one through the ledger's offset ---------------------------------------
+
+    def _write_credit_notes(self, recs: list[InvoiceRecord]) -> None:
+        owners = self._contractors(recs)
+        known = self._known("credit_note", [r.number for r in recs])
+        s = self.ctx.session
+        for rec, owner in zip(recs, owners, strict=True):
+            gross = -abs(rec.gross)
+            old = known.get(rec.number)
+            if old is not None:
+                self._compare(rec, old, owner, gross)
+                continue
+            doc = Invoice(
+                kind="credit_note", number=rec.number, number_key=number_key(rec.number),
+                variable_symbol=_symbol(rec.variable_symbol), contractor_id=owner.id, issue_date=rec.issue_date,
+                due_date=self._due(rec, owner), net=-abs(rec.net) if rec.net is not None else None,
+                vat=-abs(rec.vat) if rec.vat is not None else None, gross=gross, paid=Decimal(0),
+                currency=rec.currency, source=self.source, import_batch_id=self.batch.id, created_at=self.now,
+            )
+            corrected = self._corrected(rec, owner)
+            doc.corrects_invoice_id = corrected.id if corrected else None
+            s.add(doc)
+            s.flush()
+            known[rec.number] = _Known(doc.id, owner.id, gross, doc.currency, doc.issue_date, doc.due_date)
+            audit.record(self.ctx, "credit_note.imported", "invoice", doc.id,
+                         f"Credit note {doc.number} imported from {batch_label(self.batch)}: "
+                         f"{format_amount(gross)} {doc.currency}"
+                         + (f", corrects {corrected.number}" if corrected else ""),
+                         invoice_id=doc.id, contractor_id=owner.id, details=batch_details(self.batch))
+            self.summary.created += 1
+            if gross == 0:
+                self.summary.warn(rec.number, "nothing to credit: imported as settled, for the record")
+            elif corrected is not None:
+                offset_credit_note(self.ctx, doc, corrected)
+
+    def _corrected(self, rec: InvoiceRecord, owner: Contractor) -> Invoice | None:
+        if not rec.corrects:
+            if rec.seller is not None:  # e-invoices name the corrected invoice; CSV rows cannot
+                self.summary.warn(rec.number, "names no corrected invoice: kept as the contractor's credit")
+            return None
+        number = rec.corrects.strip()
+        inv = self.ctx.session.scalar(select(Invoice).where(Invoice.kind == "invoice", Invoice.number == number))
+        why = None
+        if inv is None:
+            why = f'corrects invoice "{number}", which is not in the ledger'
+        elif inv.contractor_id != owner.id:
+            why = f'corrects invoice "{number}" of another contractor'
+        elif inv.currency != rec.currency:
+            why = f'corrects invoice "{number}" in {inv.currency}, not {rec.currency}'
+        if why is not None:
+            self.summary.warn(rec.number, f"{why}: kept as the contractor's credit")
+            return None
+        return inv
+
+    # -- contractors -------------------------------------------------------------------------------
+
+    def _contractors(self, recs: list[InvoiceRecord]) -> list[Contractor]:
+        """The contractor of each record: by tax id, else exact name, else a new one (filling empty fields)."""
+        s = self.ctx.session
+        cache = self.cache
+        keys = {compact_tax_id(r.buyer.tax_id) for r in recs if r.buyer.tax_id} - set(cache.by_key) - {""}
+        for chunk in _slices(sorted(keys)):
+            for c in s.scalars(select(Contractor).where(Contractor.tax_key.in_(chunk)).order_by(Contractor.id)):
+                cache.by_key.setdefault(c.tax_key or "", c)
+        names = {_name(r.buyer) for r in recs} - cache.names_loaded
+        for chunk in _slices(sorted(names)):
+            for c in s.scalars(select(Contractor).where(Contractor.name.in_(chunk)).order_by(Contractor.id)):
+                cache.by_name.setdefault(c.name, c)
+        cache.names_loaded |= names
+        out: list[Contractor] = []
+        for rec in recs:
+            party = rec.buyer
+            key = compact_tax_id(party.tax_id) if party.tax_id else ""
+            if key and key not in self.tax_checked:
+                self._check_tax_id(rec, party)
+            found = cache.by_key.get(key) if key else None
+            if found is None:
+                named = cache.by_name.get(_name(party))
+                if named is not None and (not key or not named.tax_key or named.tax_key == key):
+                    found = named
+            if found is None:
+                found = self._new_contractor(rec, party, key)
+            elif found.id is not None and found.id not in cache.filled:
+                self._fill(found, party, key)
+            out.append(found)
+        if self.fresh:
+            s.flush()
+            for c in self.fresh:
+                cache.filled.add(c.id)
+                audit.record(self.ctx, "contractor.added", "contractor", c.id,
+                             f"Contractor added by {batch_label(self.batch)}: {c.name}",
+                             contractor_id=c.id, details=batch_details(self.batch))
+            self.fresh = []
+        return out
+
+    def _check_tax_id(self, rec: InvoiceRecord, party: PartyRecord) -> None:
+        assert party.tax_id is not None
+        key = compact_tax_id(party.tax_id)
+        try:
+            normalize_tax_id(party.tax_id, _country(party.country) or self.firm_country)
+            self.tax_checked[key] = True
+        except UserError:
+            self.tax_checked[key] = False
+            self.summary.warn(rec.number, f'tax id "{party.tax_id}" of {party.name} fails its checksum: kept as '
+                                          "the file says")
+
+    def _tax_id(self, party: PartyRecord) -> str | None:
+        if not party.tax_id:
+            return None
+        key = compact_tax_id(party.tax_id)
+        if self.tax_checked.get(key):
+            return normalize_tax_id(party.tax_id, _country(party.country) or self.firm_country)[:32]
+        return party.tax_id.strip()[:32]
+
+    def _new_contractor(self, rec: InvoiceRecord, party: PartyRecord, key: str) -> Contractor:
+        country = _country(party.country) or self.firm_country
+        name = _name(party)
+        if not name:
+            raise problem(self.label, rec.place, "contractor: the buyer has no name")
+        c = Contractor(
+            name=name[:300], tax_id=self._tax_id(party), tax_key=key or None,
+            registration_no=_cut(party.registration_no, 32), country=country, address=_cut(party.address, 300),
+            postal_code=_cut(party.postal_code, 16), city=_cut(party.city, 100),
+            email=self._email(rec, party), phone=self._phone(rec, party, country),
+            language=default_language(country), preferred_channel="email", created_at=self.now,
+        )
+        self.fresh.append(c)
+        self.ctx.session.add(c)
+        if key:
+            self.cache.by_key[key] = c
+        self.cache.by_name.setdefault(c.name, c)
+        return c
+
+    def _fill(self, c: Contractor, party: PartyRecord, key: str) -> None:
+        """Fill what is empty; never overwrite what a person typed. Once per contractor and import."""
+        self.cache.filled.add(c.id)
+        filled: list[str] = []
+        if key and not c.tax_key and key not in self.cache.by_key:
+            c.tax_id, c.tax_key = self._tax_id(party), key
+            self.cache.by_key[key] = c
+            filled.append("tax_id")
+        for attr, value, size in (("registration_no", party.registration_no, 32), ("address", party.address, 300),
+                                  ("postal_code", party.postal_code, 16), ("city", party.city, 100)):
+            if value and not getattr(c, attr):
+                setattr(c, attr, value[:size])
+                filled.append(attr)
+        if party.email and not c.email:
+            email = self._email(None, party)
+            if email:
+                c.email = email
+                filled.append("email")
+        if party.phone and not c.phone:
+            phone = self._phone(None, party, c.country)
+            if phone:
+                c.phone = phone
+                filled.append("phone")
+        if filled:
+            self.summary.updated += 1
+            audit.record(self.ctx, "contractor.updated", "contractor", c.id,
+                         f"Contractor {c.name}: {', '.join(filled)} filled from {batch_label(self.batch)}",
+                         contractor_id=c.id, details={**batch_details(self.batch), "filled": filled})
+
+    def _email(self, rec: InvoiceRecord | None, party: PartyRecord) -> str | None:
+        if not party.email:
+            return None
+        try:
+            return check_email(party.email)
+        except UserError:
+            self.summary.warn(rec.number if rec else party.name or "", f'e-mail "{party.email}" of {party.name} is '
+                                                                       "not valid: left out")
+            return None
+
+    def _phone(self, rec: InvoiceRecord | None, party: PartyRecord, country: str) -> str | None:
+        if not party.phone:
+            return None
+        try:
+            return check_phone(party.phone, country)
+        except UserError:
+            self.summary.warn(rec.number if rec else party.name or "", f'phone "{party.phone}" of {party.name} is '
+                                                                       "not valid: left out")
+            return None
+
+
+class _Memo(dict[Any, Any]):
+    """A column's bind processor with a memory: dates and stamps repeat, each is converted once."""
+
+    def __init__(self, convert: Callable[[Any], Any] | None) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        if self.convert is None:
+            return value
+        out = self.convert(value)
+        if isinstance(value, dt.date) and len(self) < 100_000:
+            self[value] = out
+        return out
+
+
+def _slices(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _name(party: PartyRecord) -> str:
+    return " ".join((party.name or "").split())[:300]
+
+
+def _cut(value: str | None, size: int) -> str | None:
+    return value.strip()[:size] or None if value else None
+
+
+def _symbol(value: str | None) -> str | None:
+    return value.strip()[:20] or None if value else None
+
+
+def _country(code: str | None) -> str | None:
+    if not code:
+        return None
+    try:
+        return check_country(code)
+    except UserError:
+        return None

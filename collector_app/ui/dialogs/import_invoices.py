@@ -1,0 +1,365 @@
+"""The invoice import wizard: file → detected format → preview and column mapping → import with progress → summary."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from collector_app.domain.errors import UserError
+from collector_app.imports.common import ImportSummary
+from collector_app.imports.detect import INVOICE_FORMATS
+from collector_app.imports.invoice_csv import FIELDS, REQUIRED, Mapping
+from collector_app.services.context import Ctx
+from collector_app.services.firm import get_firm
+from collector_app.services.import_invoices import (
+    FilePreview,
+    InvoiceImport,
+    import_invoices,
+    preview_file,
+    save_mapping,
+    saved_mapping,
+)
+from collector_app.ui.context import AppContext
+from collector_app.ui.taskrunner import TaskRunner
+
+PREVIEW_ROWS = 20
+
+
+class _Progress(QObject):
+    """Made on the GUI thread; the worker emits, the GUI thread receives (a queued connection)."""
+
+    read = Signal(int)
+
+
+class InvoiceImportDialog(QDialog):
+    """Three pages; the preview and the import run on the task runner, the GUI thread only paints."""
+
+    imported = Signal(object)  # the ImportSummary of a finished import
+
+    def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.runner = runner
+        self.preview: FilePreview | None = None
+        self.summary: ImportSummary | None = None
+        self.running = False
+        self.cancel_requested = threading.Event()
+        self.progress_signals = _Progress(self)
+        self.progress_signals.read.connect(self._progress)
+        self.setWindowTitle(self.tr("Import invoices"))
+        self.setMinimumSize(760, 520)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._file_page())
+        self.pages.addWidget(self._preview_page())
+        self.pages.addWidget(self._result_page())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+
+    # -- pages -------------------------------------------------------------------------------------
+
+    def _file_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("importPath")
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("File:"), row)
+        self.format_combo = QComboBox()
+        self.format_combo.setObjectName("importFormat")
+        self.format_combo.addItem(self.tr("Detect from the content"), None)
+        for fmt in INVOICE_FORMATS:
+            self.format_combo.addItem(fmt.upper(), fmt)
+        form.addRow(self.tr("Format:"), self.format_combo)
+        self.file_error = QLabel("")
+        self.file_error.setWordWrap(True)
+        self.file_error.setObjectName("importFileError")
+        form.addRow(self.file_error)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.next_button = QPushButton(self.tr("Next"))
+        self.next_button.setObjectName("importNext")
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self.load_preview)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.reject)
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(close)
+        form.addRow(buttons)
+        return page
+
+    def _preview_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.detected_label = QLabel("")
+        self.detected_label.setObjectName("importDetected")
+        layout.addWidget(self.detected_label)
+        self.table = QTableWidget()
+        self.table.setObjectName("importPreview")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.table, 1)
+        self.mapping_box = QWidget()
+        grid = QFormLayout(self.mapping_box)
+        self.column_combos: dict[str, QComboBox] = {}
+        for fld in FIELDS:
+            combo = QComboBox()
+            combo.setObjectName(f"column_{fld}")
+            combo.currentIndexChanged.connect(self._update_import_button)
+            self.column_combos[fld] = combo
+            label = fld.replace("_", " ") + (" *" if fld in REQUIRED else "")
+            grid.addRow(label, combo)
+        self.date_format_edit = QLineEdit()
+        self.date_format_edit.setPlaceholderText(self.tr("detected (e.g. %d.%m.%Y)"))
+        grid.addRow(self.tr("date format"), self.date_format_edit)
+        self.decimal_combo = QComboBox()
+        for text, value in ((self.tr("detected"), None), (self.tr("comma"), ","), (self.tr("point"), ".")):
+            self.decimal_combo.addItem(text, value)
+        grid.addRow(self.tr("decimal mark"), self.decimal_combo)
+        self.remember_check = QCheckBox(self.tr("Remember this mapping for files with these columns"))
+        self.remember_check.setChecked(True)
+        grid.addRow(self.remember_check)
+        layout.addWidget(self.mapping_box)
+        buttons = QHBoxLayout()
+        back = QPushButton(self.tr("Back"))
+        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        self.dry_run_check = QCheckBox(self.tr("Dry run (write nothing)"))
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.setObjectName("importRun")
+        self.import_button.clicked.connect(self.start_import)
+        buttons.addWidget(back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.dry_run_check)
+        buttons.addWidget(self.import_button)
+        layout.addLayout(buttons)
+        return page
+
+    def _result_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("importProgress")
+        layout.addWidget(self.progress)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("importResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.result_label)
+        self.warnings_text = QPlainTextEdit()
+        self.warnings_text.setObjectName("importWarnings")
+        self.warnings_text.setReadOnly(True)
+        layout.addWidget(self.warnings_text, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setObjectName("importCancel")
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        return page
+
+    # -- page 1 → 2 --------------------------------------------------------------------------------
+
+    def _browse(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Invoice file"), "",
+            self.tr("Invoice files (*.csv *.txt *.xlsx *.xml *.isdoc);;All files (*)"))
+        if name:
+            self.path_edit.setText(name)
+
+    def request(self, mapping: Mapping | None = None) -> InvoiceImport:
+        path = Path(self.path_edit.text().strip())
+        return InvoiceImport(path, self.format_combo.currentData(), mapping, label=path.name)
+
+    def load_preview(self) -> None:
+        if not self.path_edit.text().strip():
+            self.file_error.setText(self.tr("Choose a file first."))
+            return
+        self.file_error.setText(self.tr("Reading…"))
+        self.next_button.setEnabled(False)
+        request = self.request()
+        app = self.app
+
+        def work() -> tuple[FilePreview, Mapping | None]:
+            with app.transaction() as ctx:
+                firm = get_firm(ctx)
+                preview = preview_file(request, firm.currency if firm else "PLN", PREVIEW_ROWS)
+                saved = saved_mapping(ctx, preview.header) if preview.format in ("csv", "xlsx") else None
+            if saved is not None:
+                preview = preview_file(InvoiceImport(request.path, preview.format, saved, request.label))
+            return preview, saved
+
+        self.runner.run(work, self._show_preview, self._preview_failed)
+
+    def _preview_failed(self, exc: Exception) -> None:
+        self.next_button.setEnabled(True)
+        self.file_error.setText(str(exc) if isinstance(exc, UserError) else self.tr("The file cannot be read: %1")
+                                .replace("%1", str(exc)))
+
+    def _show_preview(self, result: tuple[FilePreview, Mapping | None]) -> None:
+        preview, saved = result
+        self.preview = preview
+        self.next_button.setEnabled(True)
+        self.file_error.setText("")
+        tabular = preview.format in ("csv", "xlsx")
+        details = [preview.format.upper()]
+        if preview.encoding:
+            details.append(preview.encoding)
+        if preview.delimiter:
+            details.append(self.tr("delimiter “%1”").replace("%1", preview.delimiter.replace("\t", "Tab")))
+        if saved is not None:
+            details.append(self.tr("saved mapping"))
+        self.detected_label.setText(self.tr("Detected: %1").replace("%1", ", ".join(details)))
+        self.table.clear()
+        self.table.setColumnCount(len(preview.header))
+        self.table.setHorizontalHeaderLabels(preview.header)
+        self.table.setRowCount(len(preview.rows))
+        for r, row in enumerate(preview.rows):
+            for c, value in enumerate(row[: len(preview.header)]):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.mapping_box.setVisible(tabular)
+        for fld, combo in self.column_combos.items():
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.tr("(none)"), None)
+            for name in preview.header:
+                if name:
+                    combo.addItem(name, name)
+            found = combo.findData(preview.columns.get(fld))
+            combo.setCurrentIndex(max(found, 0))
+            combo.blockSignals(False)
+        if saved is not None:
+            self.date_format_edit.setText(saved.date_format or "")
+            self.decimal_combo.setCurrentIndex(max(self.decimal_combo.findData(saved.decimal), 0))
+        self._update_import_button()
+        self.pages.setCurrentIndex(1)
+
+    def mapping(self) -> Mapping:
+        columns = {fld: combo.currentData() for fld, combo in self.column_combos.items() if combo.currentData()}
+        return Mapping(columns=columns, date_format=self.date_format_edit.text().strip() or None,
+                       decimal=self.decimal_combo.currentData())
+
+    def _update_import_button(self) -> None:
+        tabular = self.preview is not None and self.preview.format in ("csv", "xlsx")
+        missing = [f for f in REQUIRED if tabular and not self.column_combos[f].currentData()]
+        self.import_button.setEnabled(self.preview is not None and not missing)
+        self.import_button.setToolTip(self.tr("Choose a column for: %1").replace("%1", ", ".join(missing))
+                                      if missing else "")
+
+    # -- page 2 → 3 --------------------------------------------------------------------------------
+
+    def start_import(self) -> None:
+        assert self.preview is not None
+        tabular = self.preview.format in ("csv", "xlsx")
+        mapping = self.mapping() if tabular else None
+        base = self.request(mapping)
+        request = InvoiceImport(base.path, self.preview.format, mapping, base.label)
+        header = list(self.preview.header)
+        remember = tabular and self.remember_check.isChecked()
+        dry_run = self.dry_run_check.isChecked()
+        self.cancel_requested.clear()
+        self.running = True
+        self.summary = None
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.result_label.setText(self.tr("Importing…"))
+        self.warnings_text.clear()
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.pages.setCurrentIndex(2)
+        app, signals, cancel = self.app, self.progress_signals, self.cancel_requested
+
+        def work() -> ImportSummary:
+            session = app.ledger.sessions()
+            try:
+                ctx = Ctx(session, app.clock, app.user)
+                result = import_invoices(ctx, request, progress=signals.read.emit, cancelled=cancel.is_set)
+                if remember and mapping is not None:
+                    save_mapping(ctx, header, mapping)
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+                return result.summary
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+        self.runner.run(work, self._finished, self._failed)
+
+    def _progress(self, count: int) -> None:
+        self.result_label.setText(self.tr("Importing… %1 documents read").replace("%1", str(count)))
+
+    def _finished(self, summary: ImportSummary) -> None:
+        self.running = False
+        self.summary = summary
+        self._stop_progress()
+        dry = self.dry_run_check.isChecked()
+        text = self.tr("%1: %2 created, %3 unchanged, %4 contractors filled in, %5 warnings.")
+        for i, value in enumerate((summary.file, summary.created, summary.unchanged, summary.updated,
+                                   len(summary.warnings)), start=1):
+            text = text.replace(f"%{i}", str(value))
+        if dry:
+            text += " " + self.tr("Dry run: nothing was written.")
+        self.result_label.setText(text)
+        self.warnings_text.setPlainText("\n".join(f"{w['ref']}: {w['text']}" for w in summary.warnings))
+        if not dry:
+            self.imported.emit(summary)
+
+    def _failed(self, exc: Exception) -> None:
+        self.running = False
+        self._stop_progress()
+        message = str(exc) if isinstance(exc, UserError) else self.tr("The import failed: %1").replace("%1", str(exc))
+        self.result_label.setText(message + "\n" + self.tr("Nothing was imported."))
+
+    def _stop_progress(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.cancel_button.setText(self.tr("Close"))
+
+    def cancel_or_close(self) -> None:
+        if self.running:
+            self.cancel_requested.set()
+            self.result_label.setText(self.tr("Cancelling…"))
+            return
+        self.accept()
+
+    def reject(self) -> None:
+        if self.running:  # the worker still holds the transaction: ask it to stop, close when it has
+            self.cancel_requested.set()
+            return
+        super().reject()
+
+
+def open_invoice_import(app: AppContext, runner: TaskRunner, parent: QWidget,
+                        on_imported: Callable[[], None]) -> InvoiceImportDialog:
+    """Tools → Import invoices: a non-modal wizard; the registers refresh after an import."""
+    dialog = InvoiceImportDialog(app, runner, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.imported.connect(lambda _summary: on_imported())
+    dialog.open()
+    return dialog

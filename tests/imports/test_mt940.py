@@ -1,0 +1,134 @@
+"""MT940 reader: several statements, framing bytes, encodings, Polish and German field-86 sub-fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from helpers.statements import DATA, SAMPLES
+
+from collector_app.imports.bank import BankEntry
+from collector_app.imports.common import ImportProblem
+from collector_app.imports.mt940 import read_mt940
+
+D = Decimal
+
+
+def read(path: Path) -> tuple[list[BankEntry], list[tuple[str, str]]]:
+    warnings: list[tuple[str, str]] = []
+    entries = list(read_mt940(path, lambda ref, text: warnings.append((ref, text))))
+    return entries, warnings
+
+
+def test_shared_mbank_sample_in_iso_8859_2() -> None:
+    entries, warnings = read(SAMPLES / "mt940/mbank_IPH_iso-8859-2.sta")
+    assert len(entries) == 24
+    assert sum(e.credit for e in entries) == 23
+    first = entries[0]
+    assert (first.where, first.booking_date, first.amount, first.currency) == (
+        "line 6: 61", dt.date(2010, 6, 4), D("6979.18"), "PLN")
+    assert first.reference == "EL004391-000970"
+    assert first.title == "210F1163"
+    assert first.payer_account == "04105014611000002345271577"
+    assert first.payer_name == "GWARANT-CYNKOWANIE SPÓŁKA Z O.O. UL.CIEPŁOWNICZA 27 98-300 WIELUŃ"
+    assert entries[-1].credit is False and entries[-1].amount == D("15.00")
+    assert "ZAKŁAD WODOCIĄGÓW I KANALIZACJI" in (entries[3].payer_name or "")
+    assert warnings == [("line 2", "statement ST100604CYC/1 has no closing balance (:62F:); "
+                                   "its entries were imported as they are")]
+
+
+def test_two_statements_crlf_framing_and_polish_subfields() -> None:
+    entries, warnings = read(DATA / "pl_two_statements_iso-8859-2.sta")
+    assert [e.position for e in entries] == ["1", "2", "3", "4", "5", "6", "1", "2"]
+    one = entries[0]
+    assert one.title == "Zapłata za fakturę FV/1/2026"
+    assert one.payer_name == "OMEGA HANDEL SPÓŁKA Z OGRANICZONĄ ODPOWIEDZIALNOŚCIĄ UL. DŁUGA 5 00-950 WARSZAWA"
+    assert one.payer_account == "PL27114020040000300201355387"  # ~38 wins over ~30/~31
+    assert [(e.credit, e.reversal) for e in entries[2:4]] == [(False, False), (True, True)]
+    assert entries[4].reference is None and entries[4].bank_txn_id() != entries[5].bank_txn_id()
+    lt = entries[6]  # "<" separators, the title and the account wrapped over two lines
+    assert (lt.title, lt.payer_name, lt.payer_account) == (
+        "FV/7/2026, FV/8/20 26", "ŻUK I SYNOWIE", "PL61109010140000071219812874")
+    free = entries[7]
+    assert (free.title, free.payer_name, free.payer_account) == (
+        "ZA USŁUGI", "NIEZNANY PŁATNIK", "49102028920000550201548283")
+    assert warnings == [("line 24", "statement MT940-260317-1 has no closing balance (:62F:); "
+                                    "its entries were imported as they are")]
+
+
+def test_cp1250_with_a_swift_envelope_reads_like_iso_8859_2() -> None:
+    enveloped, _ = read(DATA / "pl_envelope_cp1250.sta")
+    plain, _ = read(DATA / "pl_two_statements_iso-8859-2.sta")
+    assert [(e.title, e.payer_name, e.amount, e.bank_txn_id()) for e in enveloped] == [
+        (e.title, e.payer_name, e.amount, e.bank_txn_id()) for e in plain[:6]]
+
+
+def test_lf_and_crlf_give_the_same_entries(tmp_path: Path) -> None:
+    source = DATA / "pl_two_statements_iso-8859-2.sta"
+    lf = tmp_path / "lf.sta"
+    lf.write_bytes(source.read_bytes().replace(b"\r\n", b"\n"))
+    assert read(lf)[0] == read(source)[0]
+
+
+def test_german_question_mark_subfields_in_utf8() -> None:
+    (entry,), warnings = read(DATA / "de_subfields_utf-8.sta")
+    assert (entry.title, entry.payer_name, entry.payer_account, entry.currency) == (
+        "RECHNUNG EU/1/2026 DANKE", "MÜLLER GMBH", "DE02120300000000202051", "EUR")
+    assert entry.credit and not entry.reversal
+    assert warnings == []
+
+
+def test_booking_date_crosses_new_year(tmp_path: Path) -> None:
+    path = tmp_path / "ny.sta"
+    path.write_text(":20:X\n:25:ACC\n:60F:C251231PLN0,00\n:61:2601011231CN5,00NTRFNONREF//R1\n:86:x\n"
+                    ":62F:C260101PLN5,00\n", encoding="utf-8")
+    (entry,), _ = read(path)
+    assert entry.booking_date == dt.date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("", "line 1"),
+    ("hello\n:20:X\n", "line 1"),
+    (":25:ACC\n:20:X\n", "line 1: 25"),
+    (":20:X\n:60F:C260101PLN0,00\n:61:2613010101CN5,00NTRF//R\n", "line 3: 61"),
+    (":20:X\n:60F:C260101PLN0,00\n:61:garbage\n", "line 3: 61"),
+])
+def test_broken_files_name_the_line(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "bad.sta"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportProblem) as info:
+        read(path)
+    assert info.value.where == where
+
+
+def test_utf8_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "bom.sta"
+    path.write_bytes(b"\xef\xbb\xbf:20:X\r\n:25:ACC\r\n:60F:C260316PLN0,00\r\n:61:2603160316CN5,00NTRFNONREF//R1\r\n"
+                     + ":86:~20Zapłata FV/1/2026~32Łukasz".encode() + b"\r\n:62F:C260316PLN5,00\r\n")
+    (entry,), warnings = read(path)
+    assert (entry.title, entry.payer_name, warnings) == ("Zapłata FV/1/2026", "Łukasz", [])
+
+
+def _many(path: Path, entries: int) -> None:
+    with path.open("w", encoding="iso-8859-2", newline="\r\n") as fh:
+        fh.write(":20:BIG\n:25:ACC\n:60F:C260316PLN0,00\n")
+        for n in range(entries):
+            fh.write(f":61:2603160316CN{n + 1},00NTRFNONREF//R{n}\n:86:~20ZAPŁATA FV/{n}/2026 " + "x" * 150 + "\n")
+        fh.write(":62F:C260316PLN0,00\n")
+
+
+def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    """Lines are read one by one: ten times the entries, about the same peak."""
+    peaks = []
+    for n in (500, 5000):
+        path = tmp_path / f"big{n}.sta"
+        _many(path, n)
+        tracemalloc.start()
+        count = sum(1 for _ in read_mt940(path, lambda ref, text: None))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == n
+    assert peaks[1] < peaks[0] * 2, peaks

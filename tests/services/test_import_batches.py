@@ -1,0 +1,138 @@
+"""Import batches: listed with their counts, undone as a whole only while nothing touched them since."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from helpers.cli_support import ledger_dump
+from helpers.invoice_imports import DATA, documents, make_firm, run_import
+from sqlalchemy import select
+
+from collector_app.db.engine import Ledger
+from collector_app.db.models import Contractor, Event, ImportBatch
+from collector_app.domain.clock import FixedClock
+from collector_app.domain.errors import UserError
+from collector_app.services.context import Ctx
+from collector_app.services.contractors import ContractorData, add_contractor
+from collector_app.services.import_batches import list_batches, undo_batch
+from collector_app.services.import_statement import import_statement
+from collector_app.services.invoices import InvoiceData, add_invoice
+from collector_app.services.payments import PaymentData, add_payment
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-03-16T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S1</Id><CreDtTm>2026-03-16T18:00:00</CreDtTm>
+<Acct><Id><IBAN>PL61109010140000071219812874</IBAN></Id><Ccy>PLN</Ccy></Acct>
+<Ntry><Amt Ccy="PLN">1230.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-16</Dt></BookgDt>
+<AcctSvcrRef>REF-1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Gamma Handel S.A.</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>Zaplata FA/3/2026</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+"""
+
+
+def _undo(ledger: Ledger, clock: FixedClock, batch_id: int) -> dict[str, object]:
+    with ledger.transaction() as s:
+        return undo_batch(Ctx(s, clock, "tester"), batch_id).as_dict()
+
+
+def _batches(ledger: Ledger, clock: FixedClock) -> list[object]:
+    with ledger.transaction() as s:
+        return list(list_batches(Ctx(s, clock, "tester")))
+
+
+def test_undo_removes_the_documents_and_the_contractors_the_batch_created(ledger: Ledger, clock: FixedClock) -> None:
+    make_firm(ledger, clock)
+    with ledger.transaction() as s:
+        add_contractor(Ctx(s, clock, "tester"), ContractorData(name="Gamma (typed)", tax_id="5252344078"))
+    result = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")
+    rows = _batches(ledger, clock)
+    assert [(r.id, r.documents, r.undone_at) for r in rows] == [(result.batch_id, 4, None)]  # type: ignore[attr-defined]
+    assert _undo(ledger, clock, result.batch_id) == {"batch": result.batch_id, "file": "cp1250_semicolon_comma.csv",
+                                                     "documents": 4, "payments": 0, "contractors": 2,
+                                                     "allocations": 0}
+    assert documents(ledger) == {}
+    with ledger.transaction() as s:
+        assert [c.name for c in s.scalars(select(Contractor))] == ["Gamma (typed)"]  # typed in: kept
+        batch = s.get(ImportBatch, result.batch_id)
+        assert batch is not None and batch.undone_at is not None
+        undone = s.scalars(select(Event.summary).where(Event.action == "import.undone")).all()
+    assert undone == [f"Undid cp1250_semicolon_comma.csv (import batch {result.batch_id}): 4 documents, 0 payments, "
+                      "2 contractors removed"]
+    with pytest.raises(UserError, match="already undone"):
+        _undo(ledger, clock, result.batch_id)
+    again = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")  # the file can come in again
+    assert again.summary.created == 4
+
+
+def test_undo_is_refused_once_money_was_allocated(ledger: Ledger, clock: FixedClock, ledger_path: Path) -> None:
+    make_firm(ledger, clock)
+    result = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    with ledger.transaction() as s:
+        add_payment(Ctx(s, clock, "tester"), PaymentData(date=dt.date(2026, 3, 16), amount=Decimal(100),
+                                                           invoice_numbers=("FA/3/2026",)))
+    before = ledger_dump(ledger_path)
+    with pytest.raises(UserError, match=r"import batch \d+ \(ksef_fa3_invoice\.xml\) cannot be undone: money was "
+                                        r"allocated to FA/3/2026 since"):
+        _undo(ledger, clock, result.batch_id)
+    assert ledger_dump(ledger_path) == before
+
+
+def test_undo_of_a_credit_note_gives_the_older_invoice_its_balance_back(ledger: Ledger, clock: FixedClock) -> None:
+    make_firm(ledger, clock)
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    kor = run_import(ledger, clock, DATA / "ksef_fa3_kor.xml")
+    assert documents(ledger)["FA/3/2026"].paid == Decimal(123)
+    assert _undo(ledger, clock, kor.batch_id)["allocations"] == 1
+    docs = documents(ledger)
+    assert set(docs) == {"FA/3/2026"} and docs["FA/3/2026"].paid == 0
+
+
+def test_a_later_credit_note_blocks_the_undo_of_its_invoice(ledger: Ledger, clock: FixedClock) -> None:
+    make_firm(ledger, clock)
+    first = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    run_import(ledger, clock, DATA / "ksef_fa3_kor.xml")
+    with pytest.raises(UserError, match="cannot be undone"):
+        _undo(ledger, clock, first.batch_id)
+
+
+def test_undo_of_a_statement_batch_takes_its_matched_payments_back(ledger: Ledger, clock: FixedClock,
+                                                                  tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    camt = tmp_path / "camt.xml"
+    camt.write_text(CAMT, encoding="utf-8")
+    with ledger.transaction() as s:
+        statement = import_statement(Ctx(s, clock, "tester"), camt)
+    assert statement.batch_id is not None
+    assert documents(ledger)["FA/3/2026"].paid == Decimal(1230)
+    undone = _undo(ledger, clock, statement.batch_id)
+    assert (undone["payments"], undone["allocations"]) == (1, 1)
+    assert documents(ledger)["FA/3/2026"].paid == 0
+
+
+def test_a_hand_allocation_after_a_statement_blocks_its_undo(ledger: Ledger, clock: FixedClock,
+                                                             tmp_path: Path) -> None:
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        c = add_contractor(ctx, ContractorData(name="Eta"))
+        add_invoice(ctx, InvoiceData(c.id, "E/1", dt.date(2026, 3, 1), None, Decimal(999)))
+    camt = tmp_path / "camt.xml"
+    camt.write_text(CAMT.replace("Zaplata FA/3/2026", "no reference"), encoding="utf-8")
+    with ledger.transaction() as s:
+        statement = import_statement(Ctx(s, clock, "tester"), camt)
+    from collector_app.services.payments import allocate
+
+    assert statement.batch_id is not None
+    with ledger.transaction() as s:
+        allocate(Ctx(s, clock, "tester"), statement.payment_ids[0], "E/1")
+    with pytest.raises(UserError, match="allocated by hand since"):
+        _undo(ledger, clock, statement.batch_id)
+
+
+def test_unknown_batch(ledger: Ledger, clock: FixedClock) -> None:
+    with pytest.raises(UserError, match="no import batch 42"):
+        _undo(ledger, clock, 42)

@@ -1,0 +1,107 @@
+"""The invoice import wizard: file, preview with detected columns, import on a worker, summary; mapping remembered."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from helpers.invoice_imports import DATA, documents
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from collector_app.db.engine import Ledger
+from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.import_invoices import InvoiceImportDialog
+from collector_app.ui.taskrunner import TaskRunner
+
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture
+def runner() -> TaskRunner:
+    return TaskRunner()
+
+
+def _dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> InvoiceImportDialog:
+    dlg = InvoiceImportDialog(app, runner)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def click(qtbot: QtBot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def _to_preview(qtbot: QtBot, dlg: InvoiceImportDialog, path: Path) -> None:
+    dlg.path_edit.setFocus()
+    qtbot.keyClicks(dlg.path_edit, str(path))
+    click(qtbot, dlg.next_button)
+    qtbot.waitUntil(lambda: dlg.pages.currentIndex() == 1 or bool(dlg.file_error.text().strip("Reading…")))
+
+
+def _import(qtbot: QtBot, dlg: InvoiceImportDialog) -> None:
+    click(qtbot, dlg.import_button)
+    qtbot.waitUntil(lambda: not dlg.running and dlg.cancel_button.text() == "Close")
+
+
+def test_csv_preview_mapping_and_import(qtbot: QtBot, app: AppContext, runner: TaskRunner, ledger: Ledger,
+                                        tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"Nr dok;Klient;Wystawiono;Do zaplaty\nA/1;Eta;05.03.2026;1 234,50\nA/2;Eta;06.03.2026;10,00\n")
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, path)
+    assert dlg.pages.currentIndex() == 1
+    assert dlg.detected_label.text().startswith("Detected: CSV, utf-8")
+    assert (dlg.table.rowCount(), dlg.table.columnCount()) == (2, 4)
+    assert not dlg.import_button.isEnabled()  # the headers are unknown: the columns must be chosen
+    for fld, header in (("number", "Nr dok"), ("contractor", "Klient"), ("issue_date", "Wystawiono"),
+                        ("gross", "Do zaplaty")):
+        combo = dlg.column_combos[fld]
+        combo.setCurrentIndex(combo.findData(header))
+    assert dlg.import_button.isEnabled()
+    imported: list[object] = []
+    dlg.imported.connect(imported.append)
+    _import(qtbot, dlg)
+    assert dlg.result_label.text().startswith("export.csv: 2 created, 0 unchanged")
+    assert documents(ledger)["A/1"].gross == Decimal("1234.50") and len(imported) == 1
+
+    again = _dialog(qtbot, app, runner)  # the next file from the same program: its mapping is remembered
+    _to_preview(qtbot, again, path)
+    assert "saved mapping" in again.detected_label.text()
+    assert again.column_combos["gross"].currentData() == "Do zaplaty" and again.import_button.isEnabled()
+    _import(qtbot, again)
+    assert "0 created, 2 unchanged" in again.result_label.text()
+
+
+def test_e_invoice_needs_no_mapping_and_dry_run_writes_nothing(qtbot: QtBot, app: AppContext, runner: TaskRunner,
+                                                               ledger: Ledger) -> None:
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, DATA / "ksef_fa3_invoice.xml")
+    assert dlg.detected_label.text() == "Detected: KSEF"
+    assert dlg.mapping_box.isHidden()
+    assert dlg.table.item(0, 0).text() == "FA/3/2026"
+    dlg.dry_run_check.setChecked(True)
+    _import(qtbot, dlg)
+    assert "Dry run: nothing was written." in dlg.result_label.text()
+    assert documents(ledger) == {}
+
+
+def test_errors_are_shown_and_nothing_is_imported(qtbot: QtBot, app: AppContext, runner: TaskRunner,
+                                                  ledger: Ledger, tmp_path: Path) -> None:
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, DATA / "xxe.xml")
+    assert dlg.pages.currentIndex() == 0 and "refused" in dlg.file_error.text()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number;contractor;date;gross\nB/1;Eta;2026-03-01;10\nB/2;Eta;2026-03-01;1x\n")
+    dlg.path_edit.clear()
+    _to_preview(qtbot, dlg, bad)
+    _import(qtbot, dlg)
+    assert dlg.result_label.text() == 'bad.csv: line 3: gross: "1x" is not an amount\nNothing was imported.'
+    assert documents(ledger) == {}

@@ -1,0 +1,78 @@
+"""The statement import dialog: import on a worker, the matching summary, then allocating from the review list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from helpers.ledger import invoice
+from helpers.statements import DATA, statement_ledger
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from collector_app.db.models import Invoice
+from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.import_statement import StatementImportDialog
+from collector_app.ui.taskrunner import TaskRunner
+
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture
+def runner() -> TaskRunner:
+    return TaskRunner()
+
+
+def click(qtbot: QtBot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def _dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> StatementImportDialog:
+    dlg = StatementImportDialog(app, runner)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def _import(qtbot: QtBot, dlg: StatementImportDialog, path: str) -> None:
+    dlg.path_edit.setFocus()
+    qtbot.keyClicks(dlg.path_edit, path)
+    click(qtbot, dlg.import_button)
+    qtbot.waitUntil(lambda: not dlg.running and dlg.cancel_button.text() == "Close")
+
+
+def test_import_shows_how_payments_matched_and_the_review_list_allocates(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    ledger = app.call(lambda ctx: statement_ledger(ctx))
+    app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
+    app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+    dlg = _dialog(qtbot, app, runner)
+    _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
+    assert "6 payments, 3 matched automatically, 3 wait for review, 2 entries skipped" in dlg.result_label.text()
+    assert "invoice number in the title: 3" in dlg.details.toPlainText()
+    assert "skipped (reversal): 1" in dlg.details.toPlainText()
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 3)
+    row = next(r for r in range(3) if dlg.review.item(r, 3).text() == "ZA USŁUGI")
+    assert dlg.review.item(row, 4).text() == "FV/20/2026"
+    assert dlg.review.item(row, 5).text() == "0.30"
+    dlg.review.selectRow(row)
+    assert dlg.allocate_button.isEnabled()
+    assert dlg.suggestion_combo.currentData() == "FV/20/2026"
+    click(qtbot, dlg.allocate_button)
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 2)
+    paid = app.call(lambda ctx: ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FV/20/2026")))
+    assert paid == Decimal("99.99")
+
+
+def test_a_broken_file_says_where_and_imports_nothing(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    dlg = _dialog(qtbot, app, runner)
+    _import(qtbot, dlg, str(DATA / "xxe.xml"))
+    assert "xxe.xml" in dlg.result_label.text() and "Nothing was imported." in dlg.result_label.text()
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 0)
