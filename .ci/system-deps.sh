@@ -25,6 +25,9 @@ need libxcb-image.so.0 libxcb-image0
 need libsm.so.6 libsm6
 need libice.so.6 libice6
 if ! fc-list 2>/dev/null | grep -qi dejavu; then missing="$missing fonts-dejavu-core fontconfig"; fi
+# Letter tests render PDF pages (pdftoppm) and read the payment QR codes back (zbarimg).
+if ! command -v pdftoppm >/dev/null 2>&1; then missing="$missing poppler-utils"; fi
+if ! command -v zbarimg >/dev/null 2>&1; then missing="$missing zbar-tools"; fi
 if [ -z "$missing" ]; then exit 0; fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "Installing system libraries for Qt:$missing"

@@ -531,6 +531,26 @@ def build_parser() -> ArgParser:
     from collector_app import cli_reminders  # reminders plan, policy list/show/export/import/assign
 
     cli_reminders.register(add, ArgParser)
+
+    from collector_app import cli_templates  # template list/show/set/revert
+
+    cli_templates.register(add, ArgParser)
+
+    from collector_app import cli_statements  # review, account add (import statement hangs under `import`)
+
+    cli_statements.register(add, ArgParser)
+
+    from collector_app import cli_imports  # import invoices/statement/batches/undo
+
+    cli_imports.register(add, ArgParser)
+
+    from collector_app import cli_interest  # interest, rates list/add/delete
+
+    cli_interest.register(add, ArgParser)
+
+    from collector_app import cli_demands  # demand make/batch/candidates/reprint/email, demands
+
+    cli_demands.register(add, ArgParser)
     return parser
 
 

@@ -17,12 +17,15 @@ from collector_app.ui.notifier import TaskNotifier, nav_badge
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.views.calls import CallRegisterView
 from collector_app.ui.views.contractors import ContractorRegisterView
+from collector_app.ui.views.demands import DemandsView
 from collector_app.ui.views.invoices import FILTER_BUTTONS, InvoiceRegisterView
 from collector_app.ui.views.outbox import OutboxView
 from collector_app.ui.views.payments import PaymentRegisterView
 from collector_app.ui.views.policies import PoliciesView
+from collector_app.ui.views.rates import RatesView
 from collector_app.ui.views.reminders_preview import RemindersPreviewView
 from collector_app.ui.views.tasks import TaskListView
+from collector_app.ui.views.templates import open_template_editor
 
 
 class MainWindow(QMainWindow):
@@ -61,11 +64,16 @@ class MainWindow(QMainWindow):
         self.add_page("reminders", self.tr("Reminders"), self.reminders)
         self.policies = PoliciesView(app)
         self.add_page("policies", self.tr("Policies"), self.policies)
+        self.demands = DemandsView(app, self.runner)
+        self.add_page("demands", self.tr("Demands"), self.demands)
+        self.rates = RatesView(app)
+        self.add_page("rates", self.tr("Rates"), self.rates)
         self._setup_status_bar()
         self._setup_menus()
         self._setup_activity()
         self._setup_details()
         self._follow_details()
+        self._setup_demands()
         self._setup_dispatcher(dispatcher)
         self.show_page("invoices")
 
@@ -123,10 +131,25 @@ class MainWindow(QMainWindow):
         settings.setShortcut(QKeySequence.StandardKey.Preferences)
         settings.triggered.connect(self.open_settings)
         self.tools_menu.addAction(settings)
+        templates = QAction(self.tr("Message &templates…"), self)
+        templates.triggered.connect(lambda: open_template_editor(self.app, self))
+        self.tools_menu.addAction(templates)
+        from collector_app.ui.dialogs.import_invoices import open_invoice_import  # file → preview → summary
+
+        imports = QAction(self.tr("&Import invoices…"), self)
+        imports.triggered.connect(lambda: open_invoice_import(self.app, self.runner, self, self.refresh))
+        self.tools_menu.addAction(imports)
+        from collector_app.ui.dialogs.import_statement import open_statement_import  # import, review list
+
+        statements = QAction(self.tr("Import bank &statement…"), self)
+        statements.triggered.connect(lambda: open_statement_import(self.app, self.runner, self, self.refresh))
+        self.tools_menu.addAction(statements)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.app, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.dispatcher is not None:  # a changed timer interval applies at once
+            dialog.outbox_saved.connect(self.dispatcher.set_interval_minutes)
         dialog.open()
 
     def _setup_activity(self) -> None:
@@ -161,6 +184,32 @@ class MainWindow(QMainWindow):
         self.details.ledger_changed.connect(self.contractors.refresh)
         for page in (self.payments, self.tasks):  # their writes show in open detail windows too
             page.changed.connect(lambda _changes: self.details.refresh_open())
+
+    def _setup_demands(self) -> None:
+        """Letters made refresh the registers and open details; Tools menu entries for making them."""
+        self.demands.changed.connect(self.invoices.refresh)
+        self.demands.changed.connect(self.details.refresh_open)
+        self.contractors.contractors_changed.connect(self.demands.reload_contractors)
+        self.tools_menu.addSeparator()
+        make = QAction(self.tr("Make &demand…"), self)
+        make.triggered.connect(self.make_demand)
+        self.tools_menu.addAction(make)
+        batch = QAction(self.tr("Demand &batch…"), self)
+        batch.triggered.connect(self.open_demand_batch)
+        self.tools_menu.addAction(batch)
+
+    def open_demand_batch(self) -> None:
+        self.show_page("demands")
+        self.demands.open_batch()
+
+    def make_demand(self) -> None:
+        """For the invoice selected in the register; elsewhere, for the Demands page's contractor."""
+        invoice_id = self.invoices.selected_invoice_id() if self.current_page() == "invoices" else None
+        if invoice_id is not None:
+            self.details.open_invoice(invoice_id).open_demand_dialog()
+            return
+        self.show_page("demands")
+        self.demands.new_letter()
 
     def _setup_dispatcher(self, enabled: bool) -> None:
         """Reminders planned and sent on a timer (started once the window shows); status in the bar."""

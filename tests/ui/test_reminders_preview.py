@@ -120,7 +120,7 @@ def test_the_window_has_the_reminders_and_policies_pages_and_tools_settings(qtbo
     assert isinstance(window.show_page("policies"), PoliciesView)
     assert window.policies.table.rowCount() == 3 and not window.totals_label.isVisible()
     titles = [a.text() for a in window.tools_menu.actions()]
-    assert titles == ["&Settings…"]
+    assert titles[0] == "&Settings…"  # other tools follow it
     window.tools_menu.actions()[0].trigger()
     dialog = window.findChild(SettingsDialog)
     assert isinstance(dialog, SettingsDialog) and dialog.isVisible()
