@@ -184,6 +184,26 @@ class Invoice(Base):
             sqlite_where=sql_text("gross < paid"),
             postgresql_where=sql_text("gross < paid"),
         ),
+        # Small sets that planning, matching and the ready-for-demand list look up without a scan.
+        Index(
+            "ix_invoice_paused_until",
+            "paused_until",
+            sqlite_where=sql_text("paused_until IS NOT NULL"),
+            postgresql_where=sql_text("paused_until IS NOT NULL"),
+        ),
+        Index(
+            "ix_invoice_ready_for_demand",
+            "ready_for_demand_at",
+            sqlite_where=sql_text("ready_for_demand_at IS NOT NULL"),
+            postgresql_where=sql_text("ready_for_demand_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_invoice_partly_paid",
+            "currency",
+            "id",
+            sqlite_where=sql_text("gross > paid AND paid > 0"),
+            postgresql_where=sql_text("gross > paid AND paid > 0"),
+        ),
     )
 
 
