@@ -6,6 +6,7 @@ from pathlib import Path
 
 from helpers.cli_support import Cli, ledger_dump, table_counts
 from helpers.invoice_imports import DATA, SAMPLES
+from helpers.samples import needs_samples
 
 
 def test_import_with_mapping_json_summary_and_batches(cli: Cli) -> None:
@@ -30,6 +31,7 @@ def test_dry_run_writes_nothing(cli: Cli) -> None:
     assert ledger_dump(cli.db) == before
 
 
+@needs_samples
 def test_a_broken_file_exits_2_naming_the_place(cli: Cli, tmp_path: Path) -> None:
     cli.ok("init")
     bad = tmp_path / "bad.csv"
@@ -42,6 +44,7 @@ def test_a_broken_file_exits_2_naming_the_place(cli: Cli, tmp_path: Path) -> Non
     cli.fails("import", "invoices", str(tmp_path / "none.csv"), field="none.csv", expect="no such file")
 
 
+@needs_samples
 def test_explicit_format_and_reimport(cli: Cli) -> None:
     cli.ok("init")
     path = str(SAMPLES / "ubl" / "peppol_bis3_base-example_invoice.xml")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.cli_support import Cli, ledger_dump
+from helpers.samples import needs_samples
 from helpers.statements import DATA, OMEGA_IBAN, SAMPLES
 
 PL_MT940 = str(DATA / "pl_two_statements_iso-8859-2.sta")
@@ -42,6 +43,7 @@ def test_dry_run_shows_the_summary_and_writes_nothing(seeded: Cli) -> None:
     assert ledger_dump(seeded.db) == before
 
 
+@needs_samples
 def test_format_is_told_from_the_content_or_given(seeded: Cli) -> None:
     out = seeded.ok("import", "statement", str(SAMPLES / "camt053/oca_camt053.001.02_NL77ABNA0574908765.xml"),
                     "--format", "camt053")

@@ -16,7 +16,8 @@ from collector_app.services.import_invoices import InvoiceImport, InvoiceImportR
 
 TESTS = Path(__file__).resolve().parents[1]
 DATA = TESTS / "data" / "invoices"
-SAMPLES = TESTS.parents[1] / "shared" / "samples"
+from helpers.samples import SAMPLES  # noqa: E402,F401 - re-exported for the import tests
+
 FIRM_NIP = "5213017228"
 
 

@@ -14,7 +14,8 @@ from collector_app.services.matching import learn_account
 from helpers.ledger import VALID_NIPS, contractor, invoice
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "statements"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+from helpers.samples import SAMPLES  # noqa: E402,F401 - re-exported for the statement tests
+
 OMEGA_IBAN = "PL27114020040000300201355387"
 BETA_IBAN = "PL83101010230000261395100000"
 D = dt.date

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers.samples import needs_samples
 from helpers.statements import DATA, SAMPLES
 
 from collector_app.domain.errors import UserError
@@ -24,6 +25,7 @@ def read(path: Path) -> tuple[list[BankEntry], list[tuple[str, str]]]:
     return entries, warnings
 
 
+@needs_samples
 def test_oca_sample_reversal_and_batch() -> None:
     entries, warnings = read(SAMPLES / "camt053/oca_camt053.001.02_NL77ABNA0574908765.xml")
     assert [(e.position, e.credit, e.reversal, e.skip_reason) for e in entries] == [
@@ -37,6 +39,7 @@ def test_oca_sample_reversal_and_batch() -> None:
     assert warnings == []
 
 
+@needs_samples
 def test_dolibarr_sample_references() -> None:
     entries, _ = read(SAMPLES / "camt053/dolibarr_camt053.001.02_invoice-refs_EUR.xml")
     assert [(e.reference, e.title, e.credit) for e in entries] == [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.invoice_imports import DATA, SAMPLES
+from helpers.samples import needs_samples
 
 from collector_app.domain.errors import UserError
 from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
@@ -21,10 +22,12 @@ from collector_app.imports.invoice_csv import Mapping
     (DATA / "ksef_fa3_kor.xml", "ksef"), (SAMPLES / "ksef" / "fa2_ksef-sample_FK2023-08-31_PLN.xml", "ksef"),
     (SAMPLES / "ubl" / "peppol_bis3_base-example_invoice.xml", "ubl"),
 ])
+@needs_samples
 def test_format_told_by_content(path: Path, fmt: str) -> None:
     assert detect_format(path, path.name) == fmt
 
 
+@needs_samples
 def test_ubl_reads_the_peppol_sample() -> None:
     [rec] = ubl.read(SAMPLES / "ubl" / "peppol_bis3_base-example_invoice.xml", "p.xml")
     assert (rec.number, rec.kind, rec.gross, rec.currency, rec.due_date) == (
@@ -46,6 +49,7 @@ def test_ubl_credit_note_names_the_corrected_invoice() -> None:
     assert (rec.kind, rec.corrects, rec.gross) == ("credit_note", "UBL/10/2026", Decimal(150))
 
 
+@needs_samples
 def test_isdoc_foreign_currency_takes_the_curr_amounts() -> None:
     [rec] = isdoc.read(SAMPLES / "isdoc" / "isdoc-6.0.2_official-sample_FV-111999-2011.isdoc", "s.isdoc")
     assert (rec.currency, rec.gross, rec.net, rec.variable_symbol) == ("EUR", Decimal(0), Decimal(14), "111999")
@@ -70,6 +74,7 @@ def test_ksef_correction_raising_the_amount_is_an_invoice_with_a_warning(tmp_pat
     assert "raises the amount" in rec.notes[0]
 
 
+@needs_samples
 def test_ksef_fa3_sample_and_kor() -> None:
     [rec] = ksef.read(SAMPLES / "ksef" / "fa3_symfonia_rachunek-faktora_5t4343trgfds.xml", "f.xml")
     assert (rec.net, rec.vat, rec.gross) == (Decimal(777), Decimal("178.71"), Decimal("955.71"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers.samples import needs_samples
 from helpers.statements import DATA, SAMPLES
 
 from collector_app.imports.bank import BankEntry
@@ -23,6 +24,7 @@ def read(path: Path) -> tuple[list[BankEntry], list[tuple[str, str]]]:
     return entries, warnings
 
 
+@needs_samples
 def test_shared_mbank_sample_in_iso_8859_2() -> None:
     entries, warnings = read(SAMPLES / "mt940/mbank_IPH_iso-8859-2.sta")
     assert len(entries) == 24

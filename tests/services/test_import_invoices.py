@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers.cli_support import ledger_dump
 from helpers.invoice_imports import DATA, SAMPLES, documents, make_firm, run_import
+from helpers.samples import needs_samples
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -175,6 +176,7 @@ def test_ksef_invoice_correction_and_settlement(ledger: Ledger, clock: FixedCloc
     ("ksef/fa3_symfonia_rachunek-faktora_5t4343trgfds.xml", "5t4343trgfds", "955.71", "PLN", dt.date(2026, 4, 26)),
     ("csv/invoicely_export_invoices.csv", "INV-1", "1020.00", "PLN", dt.date(2021, 1, 28)),
 ])
+@needs_samples
 def test_shared_real_world_samples(ledger: Ledger, clock: FixedClock, sample: str, number: str, gross: str,
                                    currency: str, due: dt.date) -> None:
     result = run_import(ledger, clock, SAMPLES / sample)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers.samples import needs_samples
 from helpers.statements import BETA_IBAN, DATA, SAMPLES, statement_ledger
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,6 +116,7 @@ def test_camt_v08_known_account_and_identical_transfers(ctx: Ctx) -> None:
     ("camt053/oca_camt053.001.02_NL77ABNA0574908765.xml", "camt053", 1, ["debit", "reversal", "reversal"], 0),
     ("camt053/dolibarr_camt053.001.02_invoice-refs_EUR.xml", "camt053", 2, ["debit"], 0),
 ])
+@needs_samples
 def test_shared_samples(ctx: Ctx, sample: str, fmt: str, payments: int, skipped: list[str], warnings: int) -> None:
     path = SAMPLES / sample
     assert detect_format(path) == fmt
@@ -125,6 +127,7 @@ def test_shared_samples(ctx: Ctx, sample: str, fmt: str, payments: int, skipped:
     assert result.summary.unmatched == payments  # an empty ledger: all wait for review
 
 
+@needs_samples
 def test_sample_invoice_numbers_are_matched_when_the_ledger_has_them(ctx: Ctx) -> None:
     from helpers.ledger import contractor, invoice
 
