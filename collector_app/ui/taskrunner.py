@@ -12,6 +12,12 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 
+class CountRelay(QObject):
+    """Made on the GUI thread; a worker emits how far it got, the GUI thread receives (a queued connection)."""
+
+    read = Signal(int)
+
+
 class _Signals(QObject):
     done = Signal(object)
     failed = Signal(object)

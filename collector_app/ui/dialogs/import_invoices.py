@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,15 +41,9 @@ from collector_app.services.import_invoices import (
     saved_mapping,
 )
 from collector_app.ui.context import AppContext
-from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.taskrunner import CountRelay, TaskRunner
 
 PREVIEW_ROWS = 20
-
-
-class _Progress(QObject):
-    """Made on the GUI thread; the worker emits, the GUI thread receives (a queued connection)."""
-
-    read = Signal(int)
 
 
 class InvoiceImportDialog(QDialog):
@@ -65,7 +59,7 @@ class InvoiceImportDialog(QDialog):
         self.summary: ImportSummary | None = None
         self.running = False
         self.cancel_requested = threading.Event()
-        self.progress_signals = _Progress(self)
+        self.progress_signals = CountRelay(self)
         self.progress_signals.read.connect(self._progress)
         self.setWindowTitle(self.tr("Import invoices"))
         self.setMinimumSize(760, 520)

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,15 +31,9 @@ from collector_app.services import matching, payments
 from collector_app.services.context import Ctx
 from collector_app.services.import_statement import FORMATS, StatementResult, import_statement
 from collector_app.ui.context import AppContext
-from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.taskrunner import CountRelay, TaskRunner
 
 REVIEW_PAGE = 200
-
-
-class _Progress(QObject):
-    """Made on the GUI thread; the worker emits, the GUI thread receives (a queued connection)."""
-
-    read = Signal(int)
 
 
 class StatementImportDialog(QDialog):
@@ -55,7 +49,7 @@ class StatementImportDialog(QDialog):
         self.last_result: StatementResult | None = None
         self.items: list[matching.ReviewItem] = []
         self.cancel_requested = threading.Event()
-        self.progress_signals = _Progress(self)
+        self.progress_signals = CountRelay(self)
         self.progress_signals.read.connect(self._progress)
         self.setWindowTitle(self.tr("Import bank statement"))
         self.setMinimumSize(860, 560)
