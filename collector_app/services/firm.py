@@ -35,8 +35,11 @@ class FirmChanges:
     payment_terms_days: int | None = None
 
 
+_FIRM = select(Firm).order_by(Firm.id).limit(1)  # built once: asked for every message sent
+
+
 def get_firm(ctx: Ctx) -> Firm | None:
-    return ctx.session.scalar(select(Firm).order_by(Firm.id).limit(1))
+    return ctx.session.scalar(_FIRM)
 
 
 def check_iban(text: str, field: str = "iban") -> str:

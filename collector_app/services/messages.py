@@ -18,7 +18,7 @@ from typing import Any
 import phonenumbers
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from collector_app.db.models import Contractor, Firm, Invoice, Outbox, PolicyStep
 from collector_app.domain.errors import UserError
@@ -131,15 +131,14 @@ def preview(
     return _message(ctx, invoices, template, channel, attach=attach, outbox_ids=(), source=source)
 
 
+_INVOICES = (select(Invoice).where(Invoice.id.in_(bindparam("ids", expanding=True)))
+             .execution_options(populate_existing=True))  # built once: composing runs for every message
+
+
 def _fresh_invoices(ctx: Ctx, ids: Sequence[int]) -> list[Invoice]:
     """The invoices as the ledger has them now (a payment since planning must show)."""
     ctx.session.flush()
-    found = {
-        inv.id: inv
-        for inv in ctx.session.scalars(
-            select(Invoice).where(Invoice.id.in_(set(ids))).execution_options(populate_existing=True)
-        )
-    }
+    found = {inv.id: inv for inv in ctx.session.scalars(_INVOICES, {"ids": sorted(set(ids))})}
     missing = [i for i in ids if i not in found]
     if missing:
         raise UserError("invoice", f"invoice id {missing[0]} does not exist")

@@ -9,7 +9,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Date, Integer, Select, bindparam, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -304,7 +304,7 @@ class _Run:
         """Stop rules, then compose, then `sending` — committed before the transport is touched."""
         with self._tx() as s:
             ctx = self.ctx(s)
-            first = s.execute(_with_parties().where(Outbox.id == row_id)).tuples().one_or_none()
+            first = s.execute(_ONE_UNIT, {"row_id": row_id}).tuples().one_or_none()
             if first is None or first[0].state != "planned":
                 return None  # already sent with its group, or changed by someone else
             live = [r for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
@@ -320,10 +320,8 @@ class _Run:
                 self._cannot_compose(ctx, live, f"the message could not be composed ({type(exc).__name__}: {exc})")
                 return None
             claimed: CursorResult[Any] = s.execute(  # type: ignore[assignment]
-                update(Outbox).where(Outbox.id.in_([r.id for r in live]), Outbox.state == "planned")
-                .values(state="sending", attempts=Outbox.attempts + 1, next_attempt_at=None,
-                        recipient=message.recipient, subject=message.subject, body=message.text)
-                .execution_options(synchronize_session=False))
+                _CLAIM, {"ids": [r.id for r in live], "recipient": message.recipient, "subject": message.subject,
+                         "body": message.text})
             if claimed.rowcount != len(live):  # someone cancelled or sent a row meanwhile: leave the unit
                 s.rollback()
                 return None
@@ -372,8 +370,7 @@ class _Run:
                 "server_reply": result.reply}
         with self._tx() as s:
             ctx = self.ctx(s)
-            s.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(**sent)
-                      .execution_options(synchronize_session=False))
+            s.execute(_SENT, {"ids": [r.id for r in rows], **sent})
             for row in rows:
                 for name, value in sent.items():
                     set_committed_value(row, name, value)
@@ -404,6 +401,15 @@ class _Run:
 
 Unit = tuple[Outbox, Invoice, Contractor]
 
+# The statements every message runs, built once (building and caching a statement cost more than running it).
+_CLAIM = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.state == "planned")
+          .values(state="sending", attempts=Outbox.attempts + 1, next_attempt_at=None, recipient=bindparam("recipient"),
+                  subject=bindparam("subject"), body=bindparam("body"))
+          .execution_options(synchronize_session=False))
+_SENT = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
+         .values({c: bindparam(c) for c in ("state", "sent_at", "last_error", "message_id", "server_reply")})
+         .execution_options(synchronize_session=False))
+
 
 def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
     """Outbox rows with their invoice and contractor as the ledger has them now (not as last loaded)."""
@@ -411,6 +417,9 @@ def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
             .join(Invoice, Invoice.id == Outbox.invoice_id)
             .join(Contractor, Contractor.id == Outbox.contractor_id)
             .execution_options(populate_existing=True))
+
+
+_ONE_UNIT = _with_parties().where(Outbox.id == bindparam("row_id"))
 
 
 # --- the pieces the GUI and the CLI share ------------------------------------------------------------
