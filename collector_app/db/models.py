@@ -204,6 +204,12 @@ class Invoice(Base):
             sqlite_where=sql_text("gross > paid AND paid > 0"),
             postgresql_where=sql_text("gross > paid AND paid > 0"),
         ),
+        Index(
+            "ix_invoice_import_batch",
+            "import_batch_id",
+            sqlite_where=sql_text("import_batch_id IS NOT NULL"),
+            postgresql_where=sql_text("import_batch_id IS NOT NULL"),
+        ),
     )
 
 
@@ -230,6 +236,15 @@ class Payment(Base):
     created_at: Mapped[dt.datetime]
 
     contractor: Mapped[Contractor | None] = relationship()
+
+    __table_args__ = (
+        Index(
+            "ix_payment_import_batch",
+            "import_batch_id",
+            sqlite_where=sql_text("import_batch_id IS NOT NULL"),
+            postgresql_where=sql_text("import_batch_id IS NOT NULL"),
+        ),
+    )
 
 
 class Allocation(Base):

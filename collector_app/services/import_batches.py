@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from collector_app.db.models import (
     IMPORT_KINDS,
@@ -268,3 +269,82 @@ def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
         s.execute(delete(Contractor).where(Contractor.id == cid))
         removed += 1
     return removed
+
+
+@dataclass(frozen=True)
+class BatchDetail:
+    """A batch as the desktop page lists it: its row and the summary its import kept (None: it did not finish)."""
+
+    row: BatchRow
+    summary: ImportSummary | None
+
+
+def batch_page(ctx: Ctx, limit: int, offset: int = 0) -> list[BatchDetail]:
+    """Newest first, one page at a time; the documents and payments still carrying each batch's id are counted."""
+    batches = list(ctx.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+                                       .offset(offset)))
+    ids = [b.id for b in batches]
+    docs, pays = _counts(ctx, Invoice.import_batch_id, ids), _counts(ctx, Payment.import_batch_id, ids)
+    return [
+        BatchDetail(BatchRow(b.id, b.kind, b.format, b.file_name, b.created_at, b.created_by,
+                             docs.get(b.id, 0), pays.get(b.id, 0), b.undone_at), _stored_summary(b))
+        for b in batches
+    ]
+
+
+def _counts(ctx: Ctx, column: InstrumentedAttribute[int | None], ids: list[int]) -> dict[int, int]:
+    query = select(column, func.count()).where(column.in_(ids)).group_by(column)
+    return {int(bid): int(n) for bid, n in ctx.session.execute(query) if bid is not None}
+
+
+def _stored_summary(batch: ImportBatch) -> ImportSummary | None:
+    if batch.summary is None:
+        return None
+    try:
+        data = json.loads(batch.summary)
+    except ValueError:
+        return None
+    return ImportSummary.from_dict(data) if isinstance(data, dict) else None
+
+
+def preview_undo(ctx: Ctx, batch_id: int) -> UndoResult:
+    """What `undo_batch` would remove, or the UserError it would refuse with, read without writing anything."""
+    batch = get_batch(ctx, batch_id)
+    if batch.undone_at is not None:
+        raise UserError("batch", f"import batch {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}")
+    if batch.summary is None:
+        raise UserError("batch", f"import batch {batch_id} did not finish")
+    s = ctx.session
+    doc_ids = list(s.scalars(select(Invoice.id).where(Invoice.import_batch_id == batch.id)))
+    pay_ids = list(s.scalars(select(Payment.id).where(Payment.import_batch_id == batch.id)))
+    _refuse_if_touched(ctx, batch, doc_ids, pay_ids)
+    allocations: set[int] = set()
+    for ids in _chunks(doc_ids):
+        allocations.update(s.scalars(select(Allocation.id).where(
+            or_(Allocation.invoice_id.in_(ids), Allocation.credit_note_id.in_(ids)))))
+    for ids in _chunks(pay_ids):
+        allocations.update(s.scalars(select(Allocation.id).where(Allocation.payment_id.in_(ids))))
+    return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), _removable_contractors(ctx, batch),
+                      len(allocations))
+
+
+def _removable_contractors(ctx: Ctx, batch: ImportBatch) -> int:
+    """The contractors the batch created that nothing outside it uses (what `_remove_created_contractors` removes
+    once the batch's documents, payments and their outbox rows are gone)."""
+    s = ctx.session
+    prefix = json.dumps({"import_batch": batch.id})[:-1] + ",%"
+    created = sorted(cid for cid in s.scalars(select(Contractor.id).where(Contractor.id.in_(
+        select(Event.entity_id).where(Event.action == "contractor.added", Event.entity == "contractor",
+                                      Event.details.like(prefix))))))
+    used: set[int] = set()
+    for ids in _chunks(created):
+        used.update(s.scalars(select(Invoice.contractor_id).where(
+            Invoice.contractor_id.in_(ids), Invoice.import_batch_id.is_distinct_from(batch.id))))
+        used.update(cid for cid in s.scalars(select(Payment.contractor_id).where(
+            Payment.contractor_id.in_(ids), Payment.import_batch_id.is_distinct_from(batch.id))) if cid is not None)
+        used.update(s.scalars(select(Outbox.contractor_id).outerjoin(Invoice, Invoice.id == Outbox.invoice_id).where(
+            Outbox.contractor_id.in_(ids), Invoice.import_batch_id.is_distinct_from(batch.id))))
+        for model in (Note, Call, Task, Demand, ContactPerson):
+            used.update(cid for cid in s.scalars(select(model.contractor_id).where(model.contractor_id.in_(ids)))
+                        if cid is not None)
+    return len(set(created) - used)

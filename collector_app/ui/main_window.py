@@ -18,6 +18,7 @@ from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.views.calls import CallRegisterView
 from collector_app.ui.views.contractors import ContractorRegisterView
 from collector_app.ui.views.demands import DemandsView
+from collector_app.ui.views.imports import ImportsView
 from collector_app.ui.views.invoices import FILTER_BUTTONS, InvoiceRegisterView
 from collector_app.ui.views.outbox import OutboxView
 from collector_app.ui.views.payments import PaymentRegisterView
@@ -66,8 +67,10 @@ class MainWindow(QMainWindow):
         self.add_page("policies", self.tr("Policies"), self.policies)
         self.demands = DemandsView(app, self.runner)
         self.add_page("demands", self.tr("Demands"), self.demands)
-        self.rates = RatesView(app)
+        self.rates = RatesView(app, self.runner)
         self.add_page("rates", self.tr("Rates"), self.rates)
+        self.imports = ImportsView(app, self.runner, on_changed=self.refresh)
+        self.add_page("imports", self.tr("Imports"), self.imports)
         self._setup_status_bar()
         self._setup_menus()
         self._setup_activity()
@@ -259,7 +262,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.invoices.refresh()
         self.contractors.refresh()
-        for page in (self.payments, self.tasks, self.calls, self.outbox):
+        for page in (self.payments, self.tasks, self.calls, self.outbox, self.imports):
             if page.isVisible():
                 page.refresh()
 

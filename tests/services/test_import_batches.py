@@ -17,7 +17,7 @@ from collector_app.domain.clock import FixedClock
 from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
 from collector_app.services.contractors import ContractorData, add_contractor
-from collector_app.services.import_batches import list_batches, undo_batch
+from collector_app.services.import_batches import batch_page, list_batches, preview_undo, undo_batch
 from collector_app.services.import_statement import import_statement
 from collector_app.services.invoices import InvoiceData, add_invoice
 from collector_app.services.payments import PaymentData, add_payment
@@ -136,3 +136,70 @@ def test_a_hand_allocation_after_a_statement_blocks_its_undo(ledger: Ledger, clo
 def test_unknown_batch(ledger: Ledger, clock: FixedClock) -> None:
     with pytest.raises(UserError, match="no import batch 42"):
         _undo(ledger, clock, 42)
+
+
+def test_the_preview_names_what_an_undo_removes_and_writes_nothing(ledger: Ledger, clock: FixedClock,
+                                                                   ledger_path: Path) -> None:
+    make_firm(ledger, clock)
+    result = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")
+    before = ledger_dump(ledger_path)
+    with ledger.transaction() as s:
+        preview = preview_undo(Ctx(s, clock, "tester"), result.batch_id)
+    assert preview.as_dict() == {"batch": result.batch_id, "file": "cp1250_semicolon_comma.csv", "documents": 4,
+                                 "payments": 0, "contractors": 3, "allocations": 0}
+    assert ledger_dump(ledger_path) == before
+    assert _undo(ledger, clock, result.batch_id) == preview.as_dict()
+
+
+def test_the_preview_gives_the_refusal_of_the_undo(ledger: Ledger, clock: FixedClock, ledger_path: Path) -> None:
+    make_firm(ledger, clock)
+    result = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    with ledger.transaction() as s:
+        add_payment(Ctx(s, clock, "tester"), PaymentData(date=dt.date(2026, 3, 16), amount=Decimal(100),
+                                                           invoice_numbers=("FA/3/2026",)))
+    before = ledger_dump(ledger_path)
+    with pytest.raises(UserError, match="cannot be undone: money was allocated to FA/3/2026 since"), \
+            ledger.transaction() as s:
+        preview_undo(Ctx(s, clock, "tester"), result.batch_id)
+    assert ledger_dump(ledger_path) == before
+
+
+def test_batch_pages_come_newest_first_with_their_summaries(ledger: Ledger, clock: FixedClock,
+                                                            tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    csv = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")
+    ksef = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    camt = tmp_path / "camt.xml"
+    camt.write_text(CAMT, encoding="utf-8")
+    with ledger.transaction() as s:
+        statement = import_statement(Ctx(s, clock, "tester"), camt)
+    _undo(ledger, clock, csv.batch_id)
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        first, second = batch_page(ctx, 2), batch_page(ctx, 2, 2)
+    assert [(d.row.id, d.row.kind, d.row.documents, d.row.payments) for d in first + second] == [
+        (statement.batch_id, "statement", 0, 1), (ksef.batch_id, "invoices", 1, 0), (csv.batch_id, "invoices", 0, 0)]
+    assert [d.row.undone_at is not None for d in first + second] == [False, False, True]
+    summaries = [d.summary for d in first + second]
+    assert all(summary is not None for summary in summaries)
+    assert (summaries[0].payments, summaries[0].matched, summaries[0].unmatched) == (1, 1, 0)  # type: ignore[union-attr]
+    assert (summaries[2].file, summaries[2].created) == ("cp1250_semicolon_comma.csv", 4)  # type: ignore[union-attr]
+
+
+def test_the_preview_counts_only_the_contractors_the_undo_can_remove(ledger: Ledger, clock: FixedClock,
+                                                                     tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    csv = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")  # its buyer is one of the CSV's new contractors
+    camt = tmp_path / "camt.xml"
+    camt.write_text(CAMT, encoding="utf-8")
+    with ledger.transaction() as s:
+        statement = import_statement(Ctx(s, clock, "tester"), camt)
+    assert statement.batch_id is not None
+    for batch_id in (statement.batch_id, csv.batch_id):
+        with ledger.transaction() as s:
+            preview = preview_undo(Ctx(s, clock, "tester"), batch_id).as_dict()
+        assert _undo(ledger, clock, batch_id) == preview
+    assert (preview["documents"], preview["contractors"]) == (4, 2)
+    with pytest.raises(UserError, match="already undone"), ledger.transaction() as s:
+        preview_undo(Ctx(s, clock, "tester"), csv.batch_id)
