@@ -48,15 +48,17 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
             if not stack:
                 ns = _check_root(reader, elem)
             stack.append(elem)
-            name = local_name(elem.tag)
-            if name == "Stmt" and len(stack) == 3:
+            if len(stack) == 3 and local_name(elem.tag) == "Stmt":
                 statement, position, account = statement + 1, 0, ""
             continue
         stack.pop()
+        depth = len(stack)
+        if depth > 3 or depth < 2:  # inside an entry (most elements): read when the entry ends
+            continue
         name = local_name(elem.tag)
-        if len(stack) == 2 and name == "Stmt":
+        if depth == 2 and name == "Stmt":
             stack[-1].remove(elem)
-        elif len(stack) != 3:
+        elif depth != 3:
             continue
         elif name == "Acct":
             account = _account(elem, ns)
@@ -98,7 +100,7 @@ class _Ctx:
     def find(self, elem: Element | None, path: str) -> Element | None:
         if elem is None:
             return None
-        return elem.find(_qualified(self.ns, path))
+        return _first(elem, _steps(self.ns, path))
 
     def text(self, elem: Element | None, path: str) -> str | None:
         found = self.find(elem, path)
@@ -108,7 +110,9 @@ class _Ctx:
     def texts(self, elem: Element | None, path: str) -> list[str]:
         if elem is None:
             return []
-        return [" ".join(e.text.split()) for e in elem.iterfind(_qualified(self.ns, path)) if e.text and e.text.strip()]
+        found: list[Element] = []
+        _all(elem, _steps(self.ns, path), found)
+        return [" ".join(e.text.split()) for e in found if e.text and e.text.strip()]
 
     def place(self, path: str, base: str | None = None) -> str:
         prefix = next((p for uri, p in self.reader.prefixes.items() if "{" + uri + "}" == self.ns), "")
@@ -117,9 +121,30 @@ class _Ctx:
 
 
 @lru_cache(maxsize=256)
-def _qualified(ns: str, path: str) -> str:
-    """"Ntry/Amt" → "{urn…}Ntry/{urn…}Amt", computed once per namespace and path."""
-    return "/".join(ns + part for part in path.split("/"))
+def _steps(ns: str, path: str) -> tuple[str, ...]:
+    """"Ntry/Amt" → ("{urn…}Ntry", "{urn…}Amt")."""
+    return tuple(ns + part for part in path.split("/"))
+
+
+def _first(elem: Element, steps: tuple[str, ...]) -> Element | None:
+    """What elem.find("a/b") gives (the first match in document order), by single-tag finds: ElementPath
+    parses and walks a path in Python, a single tag is looked up in C."""
+    if len(steps) == 1:
+        return elem.find(steps[0])
+    for child in elem.findall(steps[0]):
+        found = _first(child, steps[1:])
+        if found is not None:
+            return found
+    return None
+
+
+def _all(elem: Element, steps: tuple[str, ...], out: list[Element]) -> None:
+    """What elem.iterfind("a/b") gives, in the same order, appended to `out`."""
+    if len(steps) == 1:
+        out.extend(elem.findall(steps[0]))
+        return
+    for child in elem.findall(steps[0]):
+        _all(child, steps[1:], out)
 
 
 def _account(acct: Element, ns: str) -> str:
@@ -146,7 +171,8 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
     entry_text = " ".join(c.texts(ntry, "AddtlNtryInf"))
     common = {"account": account, "booking_date": day, "currency": currency, "credit": indicator == "CRDT",
               "reversal": reversal, "status": status.upper()}
-    txs = list(ntry.iterfind(f"{c.ns}NtryDtls/{c.ns}TxDtls"))
+    txs: list[Element] = []
+    _all(ntry, _steps(c.ns, "NtryDtls/TxDtls"), txs)
     shares = _batch_shares(c, txs, amount, currency) if len(txs) > 1 else None
     if shares is None:
         tx = txs[0] if len(txs) == 1 else None
@@ -195,21 +221,20 @@ def _tx_title(c: _Ctx, tx: Element) -> str:
 def _amount(c: _Ctx, elem: Element, path: str, *, required: bool, base: str | None = None
             ) -> tuple[Decimal | None, str]:
     found = c.find(elem, path)
-    where = c.place(path, base)
     if found is None or not (found.text or "").strip():
         if required:
-            raise ImportProblem(where, "missing")
+            raise ImportProblem(c.place(path, base), "missing")
         return None, ""
     try:
         currency = check_currency(found.get("Ccy") or "")
     except UserError as exc:
-        raise ImportProblem(where + "/@Ccy", exc.message) from exc
+        raise ImportProblem(c.place(path, base) + "/@Ccy", exc.message) from exc
     try:
         value = parse_money(found.text or "", currency, decimal=".")
     except ValueProblem as exc:
-        raise ImportProblem(where, exc.message) from exc
+        raise ImportProblem(c.place(path, base), exc.message) from exc
     if value < 0:
-        raise ImportProblem(where, f'"{found.text}" is negative (the direction is in CdtDbtInd)')
+        raise ImportProblem(c.place(path, base), f'"{found.text}" is negative (the direction is in CdtDbtInd)')
     return value, currency
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from collector_app.db.models import Event, ImportBatch, Payment
 from collector_app.domain.errors import UserError
@@ -22,7 +21,7 @@ from collector_app.imports.bank import BankEntry
 from collector_app.imports.camt053 import read_camt053
 from collector_app.imports.common import ImportProblem, ImportSummary, problem
 from collector_app.imports.mt940 import read_mt940
-from collector_app.services import audit, import_batches, matching
+from collector_app.services import audit, import_batches, matching, payments
 from collector_app.services.context import Ctx
 
 FORMATS = ("mt940", "camt053")
@@ -67,7 +66,8 @@ def import_statement(
     """Read the whole file, create and match its payments; any error raises UserError naming the place.
 
     Entries go in chunks: one IN query per chunk finds those imported before and prefetches what matching
-    looks up, so a large statement costs a few queries per chunk, not per entry.
+    looks up, and one executemany per table writes the chunk's rows, so a large statement costs a few
+    statements per chunk, not per entry.
     """
     name = label or path.name
     if not path.is_file():
@@ -122,35 +122,62 @@ class _Run:
     seen: set[str] = field(default_factory=set)
 
     def chunk(self, entries: list[BankEntry]) -> None:
+        """Match the chunk's payments in memory, then write them with one statement per table: payments,
+        allocations, invoices' paid, events, learned accounts."""
         fresh = self._fresh(entries)
         if not fresh:
             return
         ctx = self.ctx
         if self.batch is None:
             self.batch = import_batches.open_batch(ctx, "statement", self.path, self.fmt, self.name)
-        ctx.session.flush()  # the prefetch reads the database: it must see the allocations made so far
+        ctx.session.flush()  # the prefetch reads the database: it must see everything written so far
         hints = [_hints(e) for e in fresh]
         matching.prefetch(ctx, self.matcher, [(h, e.amount) for h, e in zip(hints, fresh, strict=True)])
-        created = [self._payment(e) for e in fresh]
-        ctx.session.add_all(created)
-        ctx.session.flush()
+        drafts = [self._draft(e) for e in fresh]
+        self.matcher.pending = []
         learned: set[tuple[int, str]] = set()
-        for payment, hint, entry in zip(created, hints, fresh, strict=True):
-            event = self._event(payment, entry)
-            reason = matching.match_payment(ctx, self.matcher, payment, hint)
-            event.contractor_id = payment.contractor_id
-            event.summary += ": " + (payment.match_reason or "waits in the review list")
-            summary = self.result.summary
+        summary = self.result.summary
+        for draft, hint, entry in zip(drafts, hints, fresh, strict=True):
+            reason = matching.match_payment(ctx, self.matcher, draft, hint)
             summary.payments += 1
             if reason is None:
                 summary.unmatched += 1
             else:
                 summary.matched += 1
-            if reason in matching.LEARNING_REASONS and payment.contractor_id is not None and entry.payer_account:
-                learned.add((payment.contractor_id, entry.payer_account))
-            self.result.payment_ids.append(payment.id)
+            if reason in matching.LEARNING_REASONS and draft.contractor_id is not None and entry.payer_account:
+                learned.add((draft.contractor_id, entry.payer_account))
+        self._write(drafts, fresh, self.matcher.pending)
+        self.matcher.pending = None
         matching.learn_accounts(ctx, learned)
         self.matcher.clear_chunk()
+
+    def _write(self, drafts: list[matching.Draft], fresh: list[BankEntry], pending: list[matching.Pending]) -> None:
+        ctx = self.ctx
+        assert self.batch is not None
+        now = ctx.clock.now()
+        rows = [{
+            "contractor_id": d.contractor_id, "date": d.date, "amount": d.amount, "currency": d.currency,
+            "allocated": d.allocated, "payer_name": e.payer_name, "payer_account": e.payer_account,
+            "title": e.title or None, "reference": (e.reference or "")[:64] or None, "source": "bank",
+            "bank_txn_id": e.bank_txn_id(), "import_batch_id": self.batch.id, "match_reason": d.match_reason,
+            "created_at": now,
+        } for d, e in zip(drafts, fresh, strict=True)]
+        inserted = ctx.session.connection().execute(insert(Payment).returning(Payment.bank_txn_id, Payment.id), rows)
+        ids = {txn_id: payment_id for txn_id, payment_id in inserted}  # by bank reference: rows come in any order
+        for draft, row in zip(drafts, rows, strict=True):
+            draft.id = ids[row["bank_txn_id"]]
+        allocations = [payments.BulkAllocation(_id(p.payment), p.payment.date, p.invoice, p.amount, p.reason, p.left)
+                       for p in pending]
+        payments.write_allocations(ctx, allocations)
+        by_payment: dict[int, list[payments.BulkAllocation]] = {}
+        for a in allocations:
+            by_payment.setdefault(a.payment_id, []).append(a)
+        events: list[dict[str, Any]] = []
+        for draft, row, entry in zip(drafts, rows, fresh, strict=True):  # each payment's events in order
+            events.append(self._event(draft, row, entry))
+            events.extend(payments.allocated_event(ctx, a) for a in by_payment.get(_id(draft), ()))
+            self.result.payment_ids.append(_id(draft))
+        ctx.session.connection().execute(insert(Event), events)  # Core executemany
 
     def _fresh(self, entries: list[BankEntry]) -> list[BankEntry]:
         """The entries that become payments: booked credits, not in the ledger yet, not twice in the file."""
@@ -180,28 +207,24 @@ class _Run:
                 fresh.append(entry)
         return fresh
 
-    def _payment(self, entry: BankEntry) -> Payment:
+    def _draft(self, entry: BankEntry) -> matching.Draft:
         try:
             check_places(entry.amount, entry.currency, "amount")
         except UserError as exc:
             raise problem(self.name, entry.where, str(exc)) from exc
-        assert self.batch is not None
-        return Payment(
-            contractor_id=None, date=entry.booking_date, amount=entry.amount, currency=entry.currency,
-            allocated=Decimal(0), payer_name=entry.payer_name, payer_account=entry.payer_account,
-            title=entry.title or None, reference=(entry.reference or "")[:64] or None, source="bank",
-            bank_txn_id=entry.bank_txn_id(), import_batch_id=self.batch.id, created_at=self.ctx.clock.now(),
-        )
+        return matching.Draft(entry.booking_date, entry.amount, entry.currency)
 
-    def _event(self, payment: Payment, entry: BankEntry) -> Event:
+    def _event(self, draft: matching.Draft, row: dict[str, Any], entry: BankEntry) -> dict[str, Any]:
         assert self.batch is not None
-        return audit.record(
-            self.ctx, "payment.added", "payment", payment.id,
-            f"Payment received {payment.date}: {format_amount(payment.amount)} {payment.currency}"
-            + (f" — {payment.title}" if payment.title else "")
-            + f", imported from {import_batches.batch_label(self.batch)}",
+        return audit.values(
+            self.ctx, "payment.added", "payment", draft.id,
+            f"Payment received {draft.date}: {format_amount(draft.amount)} {draft.currency}"
+            + (f" — {row['title']}" if row["title"] else "")
+            + f", imported from {import_batches.batch_label(self.batch)}"
+            + ": " + (draft.match_reason or "waits in the review list"),
+            contractor_id=draft.contractor_id,
             details={**import_batches.batch_details(self.batch), "entry": entry.where,
-                     "bank_txn_id": payment.bank_txn_id},
+                     "bank_txn_id": row["bank_txn_id"]},
         )
 
     def finish(self) -> None:
@@ -211,6 +234,11 @@ class _Run:
             import_batches.finish_batch(self.ctx, self.batch, self.result.summary)
             self.batch.summary = _with_reasons(self.batch.summary, self.result.matched_by)
         self.ctx.session.flush()
+
+
+def _id(draft: matching.Draft) -> int:
+    assert draft.id is not None, "the payment rows are inserted before their allocations"
+    return draft.id
 
 
 def _hints(entry: BankEntry) -> matching.Hints:

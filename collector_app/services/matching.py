@@ -5,7 +5,8 @@
    amount, else its oldest overdue ones;
 3. the only open invoice in the ledger with exactly that balance;
 4. otherwise the payment waits in the review list, with scored suggestions.
-Money is applied through the ledger service (payments._apply), so invoice.paid stays Σ allocations.
+Money is applied through the ledger service (payments._apply), so invoice.paid stays Σ allocations; a
+statement import matches Drafts instead and writes their allocations per chunk (payments.write_allocations).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import exists, insert, literal, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.db.models import Contractor, ContractorAccount, Invoice, Payment
 from collector_app.domain.references import Candidate, candidate_keys, longest_non_overlapping
@@ -59,15 +61,39 @@ class Hints:
     payer_tax_id: str | None = None
 
 
+@dataclass(slots=True)
+class Draft:
+    """A payment being imported, before its row is written: what matching reads and sets on it."""
+
+    date: dt.date
+    amount: Decimal
+    currency: str
+    contractor_id: int | None = None
+    allocated: Decimal = Decimal(0)
+    match_reason: str | None = None
+    id: int | None = None  # known once the chunk's payments are inserted
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An allocation made by matching a Draft, written with the chunk's other rows by one statement each."""
+
+    payment: Draft
+    invoice: Invoice
+    amount: Decimal
+    reason: str
+    left: Decimal  # the invoice's balance after it
+
+
 @dataclass
 class Matcher:
-    """Per-import state: the ledger's number prefixes and the partly paid open invoices by balance (each
-    read once, by index, and kept current as this import allocates), plus lookups prefetched for a chunk
+    """Per-import state: the ledger's number prefixes and the partly paid open invoices by currency and
+    balance (each read once, by index, and kept current as this import allocates), plus lookups prefetched for a chunk
     of entries with one IN query each. The cached ORM rows are the session's own, so balances stay current;
     the open/currency conditions are checked on them in Python."""
 
     prefixes: list[str] | None = None
-    partly_paid: dict[tuple[str, Decimal], set[int]] | None = None
+    partly_paid: dict[str, dict[Decimal, set[int]]] = field(default_factory=dict)  # currencies read so far
     counts: Counter[str] = field(default_factory=Counter)
     by_key: dict[str, list[Invoice]] = field(default_factory=dict)
     by_account: dict[str, list[int]] = field(default_factory=dict)
@@ -75,6 +101,9 @@ class Matcher:
     unpaid_by_gross: dict[Decimal, list[Invoice]] = field(default_factory=dict)
     by_contractor: dict[int, list[_OpenRow]] = field(default_factory=dict)
     touched: dict[int, Invoice] = field(default_factory=dict)  # allocated to since the chunk's flush
+    # None: allocations go through the ledger service at once; a list: Drafts' allocations wait in it for the
+    # import to write them in bulk (invoice.paid is then changed in memory only, not marked for a flush)
+    pending: list[Pending] | None = None
 
     def clear_chunk(self) -> None:
         for cache in (self.by_key, self.by_account, self.by_tax_key, self.unpaid_by_gross, self.by_contractor,
@@ -104,10 +133,12 @@ def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None
     keys = {k for hints, _ in items for k in _text_keys(hints)[2]}
     _fetch_keys(ctx, matcher, sorted(keys))
     prefixed: set[str] = set()
+    prefixed_of: dict[Hints, dict[str, Candidate]] = {}
     for hints, _ in items:  # "12/2026" for FV/12/2026: only where no number was found as written
         text, _end, own, cands = _text_keys(hints)
         if cands and not any(matcher.by_key.get(k) for k in own):
-            prefixed.update(_prefixed_keys(ctx, matcher, text, [c for c in cands if c.key[0].isdigit()]))
+            prefixed_of[hints] = _prefixed_keys(ctx, matcher, text, [c for c in cands if c.key[0].isdigit()])
+            prefixed.update(prefixed_of[hints])
     _fetch_keys(ctx, matcher, sorted(prefixed), symbols=False)
     accounts = sorted({a for hints, _ in items if (a := normalize_account(hints.payer_account))})
     for part in _in_chunks([a for a in accounts if a not in matcher.by_account]):
@@ -124,7 +155,11 @@ def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None
         query = select(Contractor.id, Contractor.tax_key).where(Contractor.tax_key.in_(part))
         for cid, key in ctx.session.execute(query):
             matcher.by_tax_key[key].append(cid)
-    payers = [matcher.by_account[a] for a in accounts] + [matcher.by_tax_key[t] for t in tax_keys]
+    # open invoices only of the payers whose text names no open invoice: the others are matched by their
+    # numbers (a payer that is not after all has its invoices read when it is asked for them)
+    unnamed = [h for h, _ in items if not _names_open(matcher, h, prefixed_of.get(h, {}))]
+    payers = ([matcher.by_account[a] for h in unnamed if (a := normalize_account(h.payer_account))]
+              + [matcher.by_tax_key[compact_tax_id(h.payer_tax_id)] for h in unnamed if h.payer_tax_id])
     _fetch_contractors(ctx, matcher, sorted({ids[0] for ids in payers
                                              if len(ids) == 1 and ids[0] not in matcher.by_contractor}))
     amounts = sorted({amount for _, amount in items if amount is not None and amount not in matcher.unpaid_by_gross})
@@ -133,6 +168,12 @@ def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None
             matcher.unpaid_by_gross[amount] = []
         for inv in ctx.session.scalars(select(Invoice).where(Invoice.gross.in_(part), Invoice.paid == 0)):
             matcher.unpaid_by_gross.setdefault(inv.gross, []).append(inv)
+
+
+def _names_open(matcher: Matcher, hints: Hints, prefixed: dict[str, Candidate]) -> bool:
+    """Whether a number key of the text (as written or with a prefix) names an open invoice in any currency."""
+    return any(inv.kind == "invoice" and inv.gross > inv.paid
+               for keys in (_text_keys(hints)[2], prefixed) for k in keys for inv in matcher.by_key.get(k, ()))
 
 
 def _fetch_keys(ctx: Ctx, matcher: Matcher, keys: list[str], *, symbols: bool = True) -> None:
@@ -190,7 +231,7 @@ class Hit:
     start: int
 
 
-def match_payment(ctx: Ctx, matcher: Matcher, payment: Payment, hints: Hints) -> str | None:
+def match_payment(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints) -> str | None:
     """Allocate what can be told from the statement; returns the reason kind, or None (review list)."""
     reason = (_by_text(ctx, matcher, payment, hints) or _by_payer(ctx, matcher, payment, hints)
               or _by_unique_amount(ctx, matcher, payment))
@@ -310,7 +351,7 @@ def number_prefixes(ctx: Ctx) -> list[str]:
     return prefixes
 
 
-def _by_text(ctx: Ctx, matcher: Matcher, payment: Payment, hints: Hints) -> str | None:
+def _by_text(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints) -> str | None:
     hits, _ = invoices_in_text(ctx, matcher, hints, payment.currency)
     if not hits:
         return None
@@ -351,7 +392,7 @@ def known_payer(ctx: Ctx, matcher: Matcher, hints: Hints) -> tuple[int, str] | N
     return None
 
 
-def _by_payer(ctx: Ctx, matcher: Matcher, payment: Payment, hints: Hints) -> str | None:
+def _by_payer(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints) -> str | None:
     known = known_payer(ctx, matcher, hints)
     if known is None:
         return None
@@ -397,26 +438,32 @@ def invoices_with_balance(ctx: Ctx, matcher: Matcher, currency: str, amount: Dec
         prefetch(ctx, matcher, [(Hints(), amount)])
     unpaid = sorted((inv for inv in matcher.unpaid_by_gross[amount] if inv.paid == 0 and _is_open(inv, currency)),
                     key=lambda inv: (inv.due_date, inv.id))
-    ids = _partly_paid(ctx, matcher).get((currency, amount), set())
+    ids = _partly_paid(ctx, matcher, currency).get(amount, set())
     partly = [inv for inv in (ctx.session.get(Invoice, i) for i in sorted(ids)[:limit]) if inv is not None]
     return (unpaid + partly)[:limit]
 
 
-def _partly_paid(ctx: Ctx, matcher: Matcher) -> dict[tuple[str, Decimal], set[int]]:
-    if matcher.partly_paid is None:
+def _partly_paid(ctx: Ctx, matcher: Matcher, currency: str) -> dict[Decimal, set[int]]:
+    """The partly paid open invoices in `currency` by balance, read once per import off the partial index
+    ix_invoice_partly_paid (currency, id)."""
+    by_balance = matcher.partly_paid.get(currency)
+    if by_balance is None:
         ctx.session.flush()  # the map is read from the database: it must see this import's allocations
-        matcher.partly_paid = {}
-        rows = ctx.session.execute(  # one pass over the partial index of open invoices
-            select(Invoice.id, Invoice.kind, Invoice.currency, Invoice.gross, Invoice.paid)
-            .where(Invoice.gross > Invoice.paid, Invoice.paid > 0)
+        by_balance = matcher.partly_paid[currency] = {}
+        rows = ctx.session.execute(
+            select(Invoice.id, Invoice.kind, Invoice.gross, Invoice.paid)
+            .where(Invoice.currency == currency, Invoice.gross > Invoice.paid, Invoice.paid > 0)
         )
-        for inv_id, kind, currency, gross, paid in rows:
-            if kind == "invoice":
-                matcher.partly_paid.setdefault((currency, balance(gross, paid)), set()).add(inv_id)
-    return matcher.partly_paid
+        for inv_id, kind, gross, paid in rows:
+            if kind == "invoice" and inv_id not in matcher.touched:
+                by_balance.setdefault(balance(gross, paid), set()).add(inv_id)
+        for inv in matcher.touched.values():  # as allocated in memory (a bulk import writes them per chunk)
+            if inv.kind == "invoice" and inv.currency == currency and inv.gross > inv.paid > 0:
+                by_balance.setdefault(balance(inv.gross, inv.paid), set()).add(inv.id)
+    return by_balance
 
 
-def _by_unique_amount(ctx: Ctx, matcher: Matcher, payment: Payment) -> str | None:
+def _by_unique_amount(ctx: Ctx, matcher: Matcher, payment: Payment | Draft) -> str | None:
     if payment.allocated > 0:
         return None
     found = invoices_with_balance(ctx, matcher, payment.currency, payment.amount)
@@ -433,17 +480,25 @@ def _by_unique_amount(ctx: Ctx, matcher: Matcher, payment: Payment) -> str | Non
 
 # --- applying and learning ------------------------------------------------------------------------------
 
-def _allocate(ctx: Ctx, matcher: Matcher, payment: Payment, inv: Invoice, amount: Decimal, reason: str) -> None:
+def _allocate(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, inv: Invoice, amount: Decimal, reason: str
+              ) -> None:
     before = balance(inv.gross, inv.paid)
     was_partly = inv.paid > 0
-    payments._apply(ctx, payments.PaymentResult(payment), inv, amount, reason)
+    if isinstance(payment, Payment):
+        payments._apply(ctx, payments.PaymentResult(payment), inv, amount, reason)
+    else:
+        assert matcher.pending is not None, "a Draft is matched only by a bulk import"
+        set_committed_value(inv, "paid", inv.paid + amount)
+        payment.allocated += amount
+        matcher.pending.append(Pending(payment, inv, amount, reason, balance(inv.gross, inv.paid)))
     matcher.touched[inv.id] = inv
-    if matcher.partly_paid is not None:
+    by_balance = matcher.partly_paid.get(inv.currency)
+    if by_balance is not None:
         if was_partly:
-            matcher.partly_paid.get((inv.currency, before), set()).discard(inv.id)
+            by_balance.get(before, set()).discard(inv.id)
         after = balance(inv.gross, inv.paid)
         if after > 0:
-            matcher.partly_paid.setdefault((inv.currency, after), set()).add(inv.id)
+            by_balance.setdefault(after, set()).add(inv.id)
 
 
 def learn_account(ctx: Ctx, contractor_id: int, account: str | None, source: str = "learned") -> bool:
@@ -459,9 +514,9 @@ def learn_accounts(ctx: Ctx, pairs: set[tuple[int, str]], source: str = "learned
         wanted -= set(ctx.session.execute(select(ContractorAccount.contractor_id, ContractorAccount.account)
                                           .where(ContractorAccount.account.in_(part))).tuples())
     now = ctx.clock.now()
-    ctx.session.add_all(ContractorAccount(contractor_id=cid, account=a, source=source, created_at=now)
-                        for cid, a in sorted(wanted))
-    ctx.session.flush()
+    if wanted:  # one INSERT for all (nothing in the session refers to these rows)
+        ctx.session.connection().execute(insert(ContractorAccount), [
+            {"contractor_id": cid, "account": a, "source": source, "created_at": now} for cid, a in sorted(wanted)])
     return len(wanted)
 
 

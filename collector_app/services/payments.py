@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Numeric, String, column, func, select, text
+from sqlalchemy import Numeric, String, bindparam, column, func, insert, select, text, update
 
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
 from collector_app.domain.errors import UserError
@@ -74,14 +75,51 @@ def _apply(ctx: Ctx, result: PaymentResult, invoice: Invoice, amount: Decimal, r
     invoice.paid += amount
     payment.allocated += amount
     result.applied.append(Applied(invoice.id, invoice.number, amount, reason))
-    after = balance(invoice.gross, invoice.paid)
+    audit.record(ctx, "payment.allocated", "payment", payment.id,
+                 _allocated_summary(payment.date, invoice, amount, balance(invoice.gross, invoice.paid)),
+                 invoice_id=invoice.id, contractor_id=invoice.contractor_id, details={"reason": reason})
+
+
+def _allocated_summary(day: dt.date, invoice: Invoice, amount: Decimal, after: Decimal) -> str:
     state = "settled" if after == 0 else ("overpaid" if after < 0 else f"{format_amount(after)} left")
-    audit.record(
-        ctx, "payment.allocated", "payment", payment.id,
-        f"Payment of {payment.date} allocated to {invoice.number}: {format_amount(amount)} "
-        f"{invoice.currency} ({state})",
-        invoice_id=invoice.id, contractor_id=invoice.contractor_id, details={"reason": reason},
-    )
+    return (f"Payment of {day} allocated to {invoice.number}: {format_amount(amount)} "
+            f"{invoice.currency} ({state})")
+
+
+@dataclass(frozen=True, slots=True)
+class BulkAllocation:
+    """An allocation made in memory by a bulk import: `invoice.paid` already includes `amount`."""
+
+    payment_id: int
+    payment_date: dt.date
+    invoice: Invoice
+    amount: Decimal
+    reason: str
+    left: Decimal  # the invoice's balance right after this allocation
+
+
+def allocated_event(ctx: Ctx, a: BulkAllocation) -> dict[str, Any]:
+    """The event `_apply` records for an allocation, as column values for a bulk insert."""
+    inv = a.invoice
+    return audit.values(ctx, "payment.allocated", "payment", a.payment_id,
+                        _allocated_summary(a.payment_date, inv, a.amount, a.left),
+                        invoice_id=inv.id, contractor_id=inv.contractor_id, details={"reason": a.reason})
+
+
+def write_allocations(ctx: Ctx, allocations: list[BulkAllocation]) -> None:
+    """Write allocations made in memory: their rows by one executemany, and the final `paid` of each
+    invoice they touched by another, so invoice.paid stays Σ allocations. The payments' `allocated`
+    is the caller's (written with the payment rows)."""
+    if not allocations:
+        return
+    now = ctx.clock.now()
+    ctx.session.connection().execute(insert(Allocation), [
+        {"payment_id": a.payment_id, "invoice_id": a.invoice.id, "amount": a.amount, "created_at": now}
+        for a in allocations])
+    paid = {a.invoice.id: a.invoice.paid for a in allocations}
+    ctx.session.connection().execute(  # Core executemany: the ORM objects already hold these values
+        update(Invoice).where(Invoice.id == bindparam("b_id")).values(paid=bindparam("b_paid")),
+        [{"b_id": inv_id, "b_paid": value} for inv_id, value in paid.items()])
 
 
 def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:
