@@ -108,14 +108,16 @@ def bench_plan(workdir: Path, invoices: int) -> None:
     ledger = open_ledger(copy)
     tomorrow = FixedClock(TODAY + dt.timedelta(days=1), dt.time(9, 0))
     try:
-        for label, clock, goal in (("first plan", CLOCK, 10.0), ("re-plan, nothing new", CLOCK, 2.0),
-                                   ("next day (incremental)", tomorrow, 2.0)):
+        runs: tuple[tuple[str, FixedClock, float | None], ...] = (
+            ("first plan", CLOCK, 10.0), ("re-plan, nothing new", CLOCK, 2.0),
+            ("next day (incremental)", tomorrow, None))  # the issue sets no goal for the daily run
+        for label, clock, goal in runs:
             started = time.perf_counter()
             with ledger.transaction() as s:
                 summary = plan_rows(Ctx(s, clock, "bench"))
             took = time.perf_counter() - started
-            print(f"{label:24} {took:7.2f} s  ({summary.planned:,} planned, {summary.skipped:,} skipped)  "
-                  f"goal ≤ {goal:.0f} s  {'OK' if took <= goal else 'MISSED'}")
+            verdict = f"goal ≤ {goal:.0f} s  {'OK' if took <= goal else 'MISSED'}" if goal else ""
+            print(f"{label:24} {took:7.2f} s  ({summary.planned:,} planned, {summary.skipped:,} skipped)  {verdict}")
             if label == "first plan":
                 raw = raw_insert_seconds(copy)
                 print(f"{'  raw INSERT of those rows':24} {raw:7.2f} s  (the same rows into an empty copy of the "
