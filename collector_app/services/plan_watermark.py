@@ -29,16 +29,27 @@ _MAXIMA = (
 
 
 class Watermark(NamedTuple):
+    """`event`…`call` are the highest ids when the run ended; `lag` the same ids one run earlier.
+
+    The next run looks at ids above `lag`, not above the latest: a row whose id was taken before a run
+    but committed after it (possible on PostgreSQL, where ids are not handed out under the write lock)
+    is then still seen by the following run. The price is looking twice at one interval's changes."""
+
     day: dt.date
     event: int
     invoice: int
     allocation: int
     call: int
     policies: str
+    lag: tuple[int, int, int, int] | None = None
+
+    def ids(self) -> tuple[int, int, int, int]:
+        return self.event, self.invoice, self.allocation, self.call
 
     def params(self) -> dict[str, Any]:
-        return {"wm_day": self.day, "wm_event": self.event, "wm_invoice": self.invoice,
-                "wm_allocation": self.allocation, "wm_call": self.call}
+        event, invoice, allocation, call = self.lag or self.ids()
+        return {"wm_day": self.day, "wm_event": event, "wm_invoice": invoice, "wm_allocation": allocation,
+                "wm_call": call}
 
 
 def current(ctx: Ctx) -> Watermark:
@@ -53,15 +64,18 @@ def load(ctx: Ctx) -> Watermark | None:
         return None
     try:
         obj = json.loads(raw)
+        lag = obj.get("lag")
         return Watermark(dt.date.fromisoformat(obj["day"]), int(obj["event"]), int(obj["invoice"]),
-                         int(obj["allocation"]), int(obj["call"]), str(obj["policies"]))
+                         int(obj["allocation"]), int(obj["call"]), str(obj["policies"]),
+                         (int(lag[0]), int(lag[1]), int(lag[2]), int(lag[3])) if lag else None)
     except (ValueError, KeyError, TypeError):  # written by another version: plan everything once
         return None
 
 
 def save(ctx: Ctx, mark: Watermark) -> None:
     value = json.dumps({"day": mark.day.isoformat(), "event": mark.event, "invoice": mark.invoice,
-                        "allocation": mark.allocation, "call": mark.call, "policies": mark.policies})
+                        "allocation": mark.allocation, "call": mark.call, "policies": mark.policies,
+                        "lag": list(mark.lag) if mark.lag else None})
     ctx.session.execute(
         text("INSERT INTO setting (key, value) VALUES (:key, :value) "
              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),

@@ -324,7 +324,8 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
                      details={"planned": planned, "skipped": skipped, "today": today})
     # Taken after this run's own writes (escalation events need no second look): the write lock taken
     # first keeps anyone else from writing in between on SQLite.
-    watermark.save(ctx, watermark.current(ctx))
+    now_mark = watermark.current(ctx)
+    watermark.save(ctx, now_mark._replace(lag=last.ids() if last is not None else None))
     return PlanSummary(after, planned, skipped, incremental)
 
 
