@@ -12,7 +12,8 @@ from collector_app.db.models import FxRate, Rate
 from collector_app.domain.dates import parse_date
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
-from collector_app.services import interest, rates
+from collector_app.services import interest, nbp_rates, rates
+from collector_app.services.context import Ctx
 from collector_app.services.invoices import find_invoice
 
 if TYPE_CHECKING:
@@ -126,6 +127,58 @@ def cmd_rates_delete(run: Run) -> None:
     run.emit({"deleted": a.id, "table": "fx" if a.fx else "rate"})
 
 
+def fetch_plan(run: Run, ctx: Ctx) -> dict[str, list[nbp_rates.Month]]:
+    """Which months of which currencies `rates fetch` asks NBP for (the missing ones unless a range is given)."""
+    a = run.args
+    codes = [nbp_rates.check_code(c) for c in a.code] if a.code else list(nbp_rates.CODES)
+    first = nbp_rates.parse_month(a.month_from, "from") if a.month_from else nbp_rates.FIRST_MONTH
+    last = nbp_rates.parse_month(a.month_to, "to") if a.month_to else nbp_rates.last_complete_month(
+        run.clock.today())
+    if last < first:
+        raise UserError("to", f"{nbp_rates.month_str(last)} is before --from {nbp_rates.month_str(first)}")
+    nbp_rates.check_months(ctx, [first, last])
+    only_missing = a.missing or not (a.month_from or a.month_to)
+    return {code: nbp_rates.missing_months(ctx, code, first, last) if only_missing
+            else nbp_rates.months_between(first, last) for code in dict.fromkeys(codes)}
+
+
+def _nbp_obj(r: nbp_rates.NbpRate) -> dict[str, Any]:
+    return {"date": r.date.isoformat(), "rate": _num(r.mid), "table": r.table}
+
+
+def fetch_obj(r: nbp_rates.FetchResult) -> dict[str, Any]:
+    return {"code": r.code, "quote": nbp_rates.QUOTE, "added": [_nbp_obj(x) for x in r.added],
+            "skipped": [_nbp_obj(x) for x in r.skipped],
+            "conflicts": [{**_nbp_obj(c.nbp), "ledger_rate": _num(c.ledger)} for c in r.conflicts],
+            "unpublished": [nbp_rates.month_str(m) for m in r.unpublished], "requests": r.requests}
+
+
+def cmd_rates_fetch(run: Run) -> None:
+    with run.ledger.transaction() as s:
+        plan = fetch_plan(run, run.ctx(s))
+    results: list[nbp_rates.FetchResult] = []
+    if any(plan.values()):
+        with run.ledger.transaction() as s:  # every download succeeds before the first row is written
+            results = nbp_rates.fetch(run.ctx(s), {c: m for c, m in plan.items() if m},
+                                      base_url=run.args.base_url)
+    if run.json:
+        run.emit({"results": [fetch_obj(r) for r in results]})
+    else:
+        lines = nbp_rates.summary(results) or ["Every month-end rate is already in the ledger; nothing to download."]
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def cmd_rates_nbp_url(run: Run) -> None:
+    a = run.args
+    with run.ledger.transaction() as s:
+        ctx = run.ctx(s)
+        if a.reset or a.url:
+            url = nbp_rates.set_base_url(ctx, None if a.reset else a.url)
+        else:
+            url = nbp_rates.get_base_url(ctx)
+    run.emit({"nbp_base_url": url})
+
+
 def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
     """Adds `interest` and `rates` to the main parser (called from cli.build_parser)."""
     p = add("interest", cmd_interest, "statutory interest and recovery compensation of an invoice")
@@ -148,6 +201,17 @@ def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD")
     p.add_argument("--rate", help="units of quote for one base, e.g. 4.2233")
     p.add_argument("--source", help="where the rate was published (URL)")
+    p = add("fetch", cmd_rates_fetch, "download month-end NBP mid rates (table A) the ledger lacks", rsub)
+    p.add_argument("--code", action="append", metavar="CUR", help="EUR or CZK (repeatable; default both)")
+    p.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (default 2016-01)")
+    p.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (default: the last complete one)")
+    p.add_argument("--missing", action="store_true",
+                   help="only months without a rate (the default when neither --from nor --to is given)")
+    p.add_argument("--base-url", metavar="URL", help="the NBP Web API server (default: the ledger's setting, "
+                   "else https://api.nbp.pl)")
+    p = add("nbp-url", cmd_rates_nbp_url, "show or set the NBP Web API server `rates fetch` uses", rsub)
+    p.add_argument("url", nargs="?", help="e.g. https://api.nbp.pl (kept in the ledger)")
+    p.add_argument("--reset", action="store_true", help="back to https://api.nbp.pl")
     p = add("delete", cmd_rates_delete, "delete a rate you added (shipped rates stay)", rsub)
     p.add_argument("--id", type=int, required=True)
     p.add_argument("--fx", action="store_true", help="the id is an exchange rate's")

@@ -225,6 +225,21 @@ def last_weekday(day: dt.date) -> dt.date:
     return day
 
 
+def missing_fx_message(base: str, quote: str, due: dt.date) -> str:
+    """Which month's rate an invoice due on `due` lacks, and how to get it (download it from NBP, or type it in)."""
+    first, last = month_before(due)
+    add = (f"`collector rates add --fx --base {base} --quote {quote} --date {last_weekday(last).isoformat()} "
+           f"--rate R`")
+    text = (f"no {base}/{quote} rate for {first:%Y-%m} (the mid rate of its last business day, needed for "
+            f"an invoice due {due.isoformat()}): ")
+    if quote != "PLN":
+        return text + f"add it with {add}"
+    from collector_app.services.nbp_rates import fetch_hint
+
+    return text + (f"download it from NBP with {fetch_hint(base, (first.year, first.month))} "
+                   f"(or the Rates page), or add it with {add}")
+
+
 def fx_lookup(ctx: Ctx) -> FxLookup:
     """The rate of the last business day of the month before the due date: the latest row dated in that month."""
 
@@ -235,12 +250,7 @@ def fx_lookup(ctx: Ctx) -> FxLookup:
             .where(FxRate.base == base, FxRate.quote == quote, FxRate.date >= first, FxRate.date <= last)
             .order_by(FxRate.date.desc()).limit(1)).first()
         if row is None:
-            raise UserError(
-                "rates",
-                f"no {base}/{quote} rate for {first:%Y-%m} (the mid rate of its last business day, needed for "
-                f"an invoice due {due.isoformat()}): add it with `collector rates add --fx --base {base} "
-                f"--quote {quote} --date {last_weekday(last).isoformat()} --rate R`",
-            )
+            raise UserError("rates", missing_fx_message(base, quote, due))
         return FxQuote(base, quote, row[0], Decimal(row[1]).normalize())
 
     return lookup

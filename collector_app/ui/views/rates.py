@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from collector_app.domain.errors import UserError
-from collector_app.services import rates
+from collector_app.services import nbp_rates, rates
 from collector_app.services.context import Ctx
 from collector_app.services.interest import pct
 from collector_app.ui.context import AppContext
+from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.widgets.register import ROW_HEIGHT
 
 USER_ROW = QColor("#fff4d6")  # rows the user added stand out from the shipped ones
@@ -110,9 +111,10 @@ def _to_date(edit: QDateEdit) -> dt.date:
 class RatesView(QWidget):
     """Two tabs (central-bank rates, exchange rates), each with its add form; reads the ledger when shown."""
 
-    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
+        self.runner = runner or TaskRunner(self)
         self.tabs = QTabWidget(self)
         self.rate_table = RateTable([self.tr("Country"), self.tr("Kind"), self.tr("Valid from"),
                                      self.tr("Percent"), self.tr("Origin"), self.tr("Source")])
@@ -175,6 +177,13 @@ class RatesView(QWidget):
         self.add_fx_button.clicked.connect(self.add_fx)
         self.fx_error = QLabel(tab)
         self.fx_error.setStyleSheet(ERROR_STYLE)
+        self.fetch_button = QPushButton(self.tr("Download month-end rates from NBP…"), tab)
+        self.fetch_button.setObjectName("fetchButton")
+        self.fetch_button.setToolTip(self.tr("NBP table A mid rate of each month's last business day, for every "
+                                             "month since 2016 the table lacks (EUR and CZK in PLN)"))
+        self.fetch_button.clicked.connect(self.fetch_from_nbp)
+        self.fetch_status = QLabel(tab)
+        self.fetch_status.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Base"), self.fx_base)
         form.addRow(self.tr("Quote"), self.fx_quote)
@@ -183,6 +192,8 @@ class RatesView(QWidget):
         form.addRow(self.tr("Source"), self.fx_source)
         form.addRow("", self.add_fx_button)
         form.addRow("", self.fx_error)
+        form.addRow("", self.fetch_button)
+        form.addRow("", self.fetch_status)
         return self._tab(tab, self.fx_table, form)
 
     @staticmethod
@@ -268,3 +279,43 @@ class RatesView(QWidget):
             QMessageBox.warning(self, self.tr("Rates"), exc.message)
         self.refresh()
 
+    # --- downloading from NBP ------------------------------------------------------------
+    def fetch_from_nbp(self) -> None:
+        """Asks, then downloads every missing month-end rate on the worker; the table refreshes when done."""
+        try:
+            plan = self.app.call(nbp_rates.missing_plan)
+        except UserError as exc:
+            QMessageBox.warning(self, self.tr("Download from NBP"), str(exc))
+            return
+        if not plan:
+            self.fetch_status.setText(self.tr("Every month-end rate since 2016 is already in the table."))
+            return
+        months = "; ".join(f"{code}: {len(m)} ({nbp_rates.month_str(m[0])} – {nbp_rates.month_str(m[-1])})"
+                           for code, m in plan.items())
+        answer = QMessageBox.question(
+            self, self.tr("Download from NBP"),
+            self.tr("Download the NBP table A mid rates of the last business day of these months?\n{0}\n\n"
+                    "Server: {1}").format(months, self.app.call(nbp_rates.get_base_url)))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.fetch_button.setEnabled(False)
+        self.fetch_status.setText(self.tr("Downloading from NBP…"))
+        self.runner.run(lambda: self.app.call(lambda ctx: nbp_rates.fetch(ctx, plan)), self._fetched,
+                        self._fetch_failed)
+
+    def _fetched(self, results: list[nbp_rates.FetchResult]) -> None:
+        self.fetch_button.setEnabled(True)
+        self.fetch_status.setText("\n".join(nbp_rates.summary(results)))
+        self.refresh()
+        added = [r for result in results for r in result.added]
+        if added:
+            last = max(added, key=lambda r: r.date)
+            for row in self.fx_table.rows:
+                if row.cells[:3] == (last.code, nbp_rates.QUOTE, last.date.isoformat()):
+                    self.fx_table.select_id(row.id)
+
+    def _fetch_failed(self, exc: Exception) -> None:
+        self.fetch_button.setEnabled(True)
+        self.fetch_status.setText(self.tr("Nothing was downloaded."))
+        text = exc.message if isinstance(exc, UserError) else self.tr("Unexpected error: {0}").format(exc)
+        QMessageBox.warning(self, self.tr("Download from NBP"), text)
