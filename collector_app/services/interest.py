@@ -15,7 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from collector_app.db.models import Allocation, Invoice, Payment
-from collector_app.domain.compensation import compensation
+from collector_app.domain.compensation import Compensation, compensation, law_currency, pl_tier
 from collector_app.domain.errors import UserError
 from collector_app.domain.interest import CENT, Debt, Law, RateSeries, law_for, statutory_interest
 from collector_app.services import rates
@@ -54,6 +54,7 @@ class InvoiceInterest:
     issue_date: dt.date
     due_date: dt.date
     gross: Decimal
+    warnings: tuple[str, ...] = ()  # e.g. the compensation could not be converted (no exchange rate)
 
 
 def firm_country(ctx: Ctx) -> str:
@@ -89,7 +90,7 @@ class _Engine:
             self._series[law] = rates.series_for(self.ctx, law)
         return self._series[law]
 
-    def compute(self, inv: Invoice, as_of: dt.date) -> InvoiceInterest:
+    def compute(self, inv: Invoice, as_of: dt.date, *, strict_fx: bool = True) -> InvoiceInterest:
         if inv.kind != "invoice":
             raise UserError("invoice", f'"{inv.number}" is a credit note: no interest runs on it')
         paid = reductions(self.ctx, inv.id, as_of)
@@ -97,7 +98,13 @@ class _Engine:
         principal = max(gross - sum((a for _, a in paid), Decimal(0)), Decimal(0)).quantize(CENT)
         law = law_for(inv.currency, self.country)
         result = statutory_interest(law, Debt(inv.issue_date, inv.due_date, gross, paid), as_of, self.series(law))
-        comp = compensation(law, gross, inv.currency, inv.due_date, result.days > 0, self.fx)
+        warnings: tuple[str, ...] = ()
+        try:
+            comp = compensation(law, gross, inv.currency, inv.due_date, result.days > 0, self.fx)
+        except UserError as exc:
+            if strict_fx:
+                raise
+            comp, warnings = _unconverted(law, gross, inv.currency, exc)
         periods = tuple(InterestPeriod(p.start, p.end, pct(p.rate), p.days, p.amount, p.base.quantize(CENT))
                         for p in result.periods)
         interest = result.interest
@@ -106,9 +113,21 @@ class _Engine:
             days=result.days, periods=periods, compensation=comp.amount, compensation_currency=comp.currency,
             compensation_converted=comp.converted, converted_currency=comp.converted_currency,
             fx_rate=comp.fx_rate, fx_date=comp.fx_date,
-            total=principal + interest + comp.in_currency(inv.currency),
+            total=principal + interest + (comp.in_currency(inv.currency) if not warnings else Decimal(0)),
             law=law.value, as_of=as_of, issue_date=inv.issue_date, due_date=inv.due_date, gross=gross,
+            warnings=warnings,
         )
+
+
+def _unconverted(law: Law, gross: Decimal, currency: str, missing: UserError) -> tuple[Compensation, tuple[str, ...]]:
+    """The compensation in the currency the law names, when the rate to convert it is not in the ledger:
+    stated, left out of the total, and the reason given (never a guessed rate)."""
+    if law is Law.PL and currency != "PLN":  # even the tier needs the gross in PLN
+        return Compensation(Decimal("0.00"), "EUR"), (
+            f"compensation not computed: {missing.message}",)
+    tier = pl_tier(gross) if law is Law.PL else Decimal(1200) if law is Law.CZ else Decimal(40)
+    return Compensation(tier.quantize(CENT), law_currency(law)), (
+        f"compensation not converted and not in the total: {missing.message}",)
 
 
 def pct(rate: Decimal) -> Decimal:
@@ -117,9 +136,13 @@ def pct(rate: Decimal) -> Decimal:
     return two if two == rate else rate.normalize()
 
 
-def invoice_interest(ctx: Ctx, invoice: Invoice, *, as_of: dt.date | None = None) -> InvoiceInterest:
-    """Interest and compensation of one invoice as of `as_of` (default: the clock's today)."""
-    return _Engine(ctx).compute(invoice, as_of or ctx.clock.today())
+def invoice_interest(ctx: Ctx, invoice: Invoice, *, as_of: dt.date | None = None,
+                     strict_fx: bool = True) -> InvoiceInterest:
+    """Interest and compensation of one invoice as of `as_of` (default: the clock's today).
+
+    A letter needs every amount, so a missing exchange rate refuses (strict_fx); a look at the interest
+    (`collector interest`) still shows it, with the compensation unconverted and a warning saying why."""
+    return _Engine(ctx).compute(invoice, as_of or ctx.clock.today(), strict_fx=strict_fx)
 
 
 def contractor_interest(ctx: Ctx, contractor_id: int, *, as_of: dt.date | None = None,

@@ -73,13 +73,19 @@ def test_the_interest_letter_works_once_the_rate_is_fetched(cli: Cli, api: NbpAp
          "--due", "2026-01-15", "--gross", "2460.00", "--currency", "PLN"),
     ):
         cli.ok(*args)
-    line = cli.fails("interest", "--invoice", "K/1/2026", field="rates",
-                     expect=["EUR/PLN rate for 2025-12",
-                             "collector rates fetch --code EUR --from 2025-12 --to 2025-12"])
-    assert "collector rates add --fx" in line
+    before = cli.ok("interest", "--invoice", "K/1/2026")  # the interest is shown; the EUR 40 is not converted
+    assert (before["interest"], before["compensation"], before["compensation_currency"]) == ("56.61", "40.00", "EUR")
+    assert "compensation_converted" not in before and before["total"] == "2516.61"  # principal + interest
+    [warning] = before["warnings"]
+    assert "EUR/PLN rate for 2025-12" in warning and "collector rates fetch --code EUR --from 2025-12" in warning
+    line = cli.fails("demand", "make", "--invoice", "K/1/2026", "--kind", "demand", "--out",
+                     str(cli.db.parent / "letter.pdf"), field="rates", expect="collector rates fetch --code EUR")
+    assert "collector rates add --fx" in line  # a letter needs every amount: it refuses
     cli.ok("rates", "fetch", "--code", "EUR", "--from", "2025-12", "--to", "2025-12", "--base-url", api.url)
     obj = cli.ok("interest", "--invoice", "K/1/2026")
     assert (obj["fx_date"], Decimal(obj["fx_rate"])) == ("2025-12-31", api.tables["EUR"][dt.date(2025, 12, 31)])
+    assert "warnings" not in obj
+    assert Decimal(obj["total"]) == Decimal("2516.61") + Decimal(obj["compensation_converted"])
 
 
 def test_refusals_exit_2_and_write_nothing(cli: Cli, api: NbpApi) -> None:

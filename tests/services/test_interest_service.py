@@ -50,6 +50,19 @@ def test_missing_exchange_rate_names_the_command_to_add_it(ctx: Ctx) -> None:
     assert "collector rates add --fx --base EUR --quote PLN --date 2031-01-31" in info.value.message
 
 
+def test_without_the_exchange_rate_a_look_at_the_interest_states_the_compensation_unconverted(ctx: Ctx) -> None:
+    c = contractor(ctx)
+    pln = invoice(ctx, c, "F/1", "6000.00", D(2031, 2, 15), D(2031, 2, 1))  # above 5,000 PLN: EUR 70
+    r = invoice_interest(ctx, pln, as_of=D(2031, 3, 1), strict_fx=False)
+    assert r.interest > 0 and (r.compensation, r.compensation_currency) == (Decimal("70.00"), "EUR")
+    assert r.compensation_converted is None and r.total == r.principal + r.interest
+    assert len(r.warnings) == 1 and "not converted" in r.warnings[0] and "2031-01" in r.warnings[0]
+    czk = invoice(ctx, c, "F/2", "6000.00", D(2031, 2, 15), D(2031, 2, 1), currency="CZK")  # PL law, CZK
+    r = invoice_interest(ctx, czk, as_of=D(2031, 3, 1), strict_fx=False)
+    assert r.compensation == Decimal("0.00") and "not computed" in r.warnings[0]  # its tier needs CZK in PLN
+    assert r.total == r.principal + r.interest
+
+
 def test_paid_late_invoice_gives_interest_with_zero_principal(ctx: Ctx) -> None:
     # 3,650.00 due 2026-01-15 paid in full 2026-01-25: Jan 16..25 = 10 days × 14 % → 3650 × 0.14 × 10/365 = 14.00
     c = contractor(ctx)
