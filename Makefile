@@ -50,8 +50,12 @@ screenshots: install system-deps
 	rm -f $(SHOT_DB) $(SHOT_DB)-wal $(SHOT_DB)-shm && mkdir -p build/screenshots docs/screenshots
 	$(SHOT) --json demo --invoices 2000 --seed 1 > /dev/null
 	$(SHOT) gui --view invoices --filter overdue --screenshot docs/screenshots/invoices.png
-	for view in contractors payments tasks calls; do \
+	$(SHOT) --json reminders plan > /dev/null
+	$(SHOT) --json demand batch --min-days 30 --kind demand --out build/screenshots/letters > /dev/null
+	for view in contractors payments tasks calls outbox policies demands rates; do \
 		$(SHOT) gui --view $$view --screenshot docs/screenshots/$$view.png || exit 1; done
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile "$$(ls build/screenshots/letters/WZ*.pdf | head -1)" \
+		docs/screenshots/letter
 	$(SHOT) gui --filter overdue --screenshot docs/screenshots/invoice.png --view invoice:$$($(SHOT) --json \
 		invoices --filter overdue --sort days_overdue --desc --limit 1 | $(BIN)/python -c \
 		'import json, sys; print(json.load(sys.stdin)[0]["number"])')

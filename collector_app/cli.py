@@ -511,7 +511,8 @@ def build_parser() -> ArgParser:
     # also accepted after `gui` (collector gui --db PATH --today D …); absent, the global ones stand
     p.add_argument("--db", default=argparse.SUPPRESS, help="ledger file or database URL")
     p.add_argument("--today", default=argparse.SUPPRESS, help="act as if today were YYYY-MM-DD")
-    p.add_argument("--view", help="page to show: invoices, contractors, payments, tasks, calls, invoice:NO")
+    p.add_argument("--view", help="page to show: invoices, contractors, payments, tasks, calls, outbox, reminders, "
+                   "policies, demands, rates, imports, invoice:NO")
     p.add_argument("--filter", choices=[f.value for f in Filter])
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window at 1280x800, save it and exit")
 
