@@ -52,6 +52,13 @@ class Run:
     def emit(self, data: Any, columns: Sequence[str] | None = None) -> None:
         render.emit(data, self.json, columns)
 
+    def check_paging(self) -> None:
+        """--limit and --offset of a listing command: neither may be negative."""
+        if self.args.limit is not None and self.args.limit < 0:
+            raise UserError("limit", "must not be negative")
+        if self.args.offset < 0:
+            raise UserError("offset", "must not be negative")
+
 
 Handler = Callable[[Run], None]
 
@@ -116,15 +123,8 @@ def cmd_contractor_edit(run: Run) -> None:
         run.emit(render.contractor_obj(c))
 
 
-def _check_paging(a: argparse.Namespace) -> None:
-    if a.limit is not None and a.limit < 0:
-        raise UserError("limit", "must not be negative")
-    if a.offset < 0:
-        raise UserError("offset", "must not be negative")
-
-
 def cmd_contractor_list(run: Run) -> None:
-    _check_paging(run.args)
+    run.check_paging()
     with run.ledger.transaction() as s:
         rows = contractors.list_contractors(run.ctx(s), run.args.search, run.args.limit, run.args.offset)
         run.emit([render.contractor_obj(c) for c in rows],
@@ -180,7 +180,7 @@ def cmd_invoices(run: Run) -> None:
         due_from=parse_date(a.due_from, "due-from") if a.due_from else None,
         due_to=parse_date(a.due_to, "due-to") if a.due_to else None,
     )
-    _check_paging(a)
+    run.check_paging()
     with run.ledger.transaction() as s:
         if a.contractor:
             rq = replace(rq, contractor_id=contractors.find_contractor(run.ctx(s), a.contractor).id)
@@ -214,7 +214,7 @@ def cmd_payment_reverse(run: Run) -> None:
 
 def cmd_payments(run: Run) -> None:
     a = run.args
-    _check_paging(a)
+    run.check_paging()
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
         cid = contractors.find_contractor(ctx, a.contractor).id if a.contractor else None

@@ -137,10 +137,7 @@ def cmd_demand_batch(run: Run) -> None:
 
 def cmd_demands(run: Run) -> None:
     a = run.args
-    if a.limit is not None and a.limit < 0:
-        raise UserError("limit", "must not be negative")
-    if a.offset < 0:
-        raise UserError("offset", "must not be negative")
+    run.check_paging()
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
         cid = contractors.find_contractor(ctx, a.contractor).id if a.contractor else None

@@ -51,10 +51,7 @@ def review_obj(item: matching.ReviewItem) -> render.JsonObj:
 
 def cmd_review(run: Run) -> None:
     a = run.args
-    if a.limit is not None and a.limit < 0:
-        raise UserError("limit", "must not be negative")
-    if a.offset < 0:
-        raise UserError("offset", "must not be negative")
+    run.check_paging()
     with run.ledger.transaction() as s:
         items = [review_obj(i) for i in matching.review_list(run.ctx(s), a.limit, a.offset)]
     if run.json:

@@ -74,6 +74,18 @@ class Transport(Protocol):
     def send(self, message: MessageLike) -> SendResult: ...
 
 
+class ClosesOnExit:
+    """A transport whose `with` block ends by closing its connection, however the block ended."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 def transport_for(ctx: Ctx, channel: str, secrets: SecretStore) -> Transport:
     """The configured transport for "email" or "sms"; a UserError says what is not set up yet."""
     from collector_app.domain.errors import UserError

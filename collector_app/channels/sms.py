@@ -5,11 +5,10 @@ from __future__ import annotations
 import http.client
 import json
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import urlencode, urlsplit
 
-from collector_app.channels.base import MessageLike, PermanentError, SendResult, TransientError
+from collector_app.channels.base import ClosesOnExit, MessageLike, PermanentError, SendResult, TransientError
 from collector_app.domain.contact import check_phone
 from collector_app.domain.errors import UserError
 from collector_app.services.settings import SmsSettings
@@ -141,7 +140,7 @@ def _int(value: Any) -> int:
 PROVIDERS: dict[str, type[SmsApiProvider]] = {"smsapi": SmsApiProvider}
 
 
-class SmsTransport:
+class SmsTransport(ClosesOnExit):
     """`with SmsTransport(settings, token) as t: t.send(m)`; one keep-alive HTTP connection per batch."""
 
     channel = "sms"
@@ -169,11 +168,6 @@ class SmsTransport:
             self.close()
             raise TransientError(f"SMS gateway {self._host}: {type(exc).__name__}: {exc}") from None
         return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

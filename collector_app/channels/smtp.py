@@ -13,10 +13,9 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
-from types import TracebackType
 from typing import Self
 
-from collector_app.channels.base import MessageLike, PermanentError, SendResult, TransientError
+from collector_app.channels.base import ClosesOnExit, MessageLike, PermanentError, SendResult, TransientError
 from collector_app.domain.errors import UserError
 from collector_app.services.settings import SmtpSettings
 
@@ -113,7 +112,7 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, text)
 
 
-class SmtpTransport:
+class SmtpTransport(ClosesOnExit):
     """`with SmtpTransport(settings, password) as t: t.send(m)`; a dropped connection is reopened on the next send."""
 
     channel = "email"
@@ -138,11 +137,6 @@ class SmtpTransport:
             raise UserError("smtp", f"{self.settings.host}:{self.settings.port} refused the session: {exc.reply}") \
                 from None
         return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None

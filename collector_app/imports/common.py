@@ -6,7 +6,7 @@ import codecs
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -458,6 +458,18 @@ def open_xml(path: Path, label: str | None = None) -> tuple[XmlReader, Element]:
     """Parse a single-document XML file safely; the root element and the reader that knows its prefixes."""
     reader = XmlReader(path, label)
     return reader, reader.parse()
+
+
+def read_xml_document(
+    path: Path, label: str, document: Callable[[XmlNode, str], InvoiceRecord]
+) -> Iterator[InvoiceRecord]:
+    """The one invoice of an XML file: `document` reads it from the root node; its problems name the file."""
+    reader, root = open_xml(path, label)
+    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
+    try:
+        yield document(node, root.tag)
+    except ImportProblem as exc:
+        raise exc.to_user_error(label) from exc
 
 
 def _parse_reason(exc: ParseError) -> str:

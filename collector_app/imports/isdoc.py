@@ -14,8 +14,9 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
-    open_xml,
+    read_xml_document,
 )
+from collector_app.imports.parties import ubl_party
 
 ISDOC_NS_PREFIX = "http://isdoc.cz/namespace/"
 CREDIT_TYPES = frozenset({"2", "6"})
@@ -23,12 +24,7 @@ KNOWN_TYPES = frozenset({"1", "2", "3", "4", "5", "6", "7"})
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    reader, root = open_xml(path, label)
-    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
-    try:
-        yield _document(node, root.tag)
-    except ImportProblem as exc:
-        raise exc.to_user_error(label) from exc
+    yield from read_xml_document(path, label, _document)
 
 
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:
@@ -88,16 +84,4 @@ def _party(party: XmlNode, *, required: bool) -> PartyRecord:
         raise ImportProblem(party.where("PartyName", "Name"), "missing")
     ico = party.text("PartyIdentification", "ID")
     dic = party.text("PartyTaxScheme", "CompanyID")
-    street = " ".join(filter(None, (party.text("PostalAddress", "StreetName"),
-                                    party.text("PostalAddress", "BuildingNumber"))))
-    return PartyRecord(
-        name=name,
-        tax_id=dic or ico,
-        registration_no=ico,
-        country=party.text("PostalAddress", "Country", "IdentificationCode"),
-        address=street or None,
-        postal_code=party.text("PostalAddress", "PostalZone"),
-        city=party.text("PostalAddress", "CityName"),
-        email=party.text("Contact", "ElectronicMail"),
-        phone=party.text("Contact", "Telephone"),
-    )
+    return ubl_party(party, name=name, tax_id=dic or ico, registration_no=ico, second_street="BuildingNumber")

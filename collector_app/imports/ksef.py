@@ -15,7 +15,7 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
-    open_xml,
+    read_xml_document,
     terms_from_text,
 )
 
@@ -25,12 +25,7 @@ KINDS = frozenset({"VAT", "ZAL", "ROZ", "UPR", *CORRECTIONS})
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    reader, root = open_xml(path, label)
-    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
-    try:
-        yield _document(node, root.tag)
-    except ImportProblem as exc:
-        raise exc.to_user_error(label) from exc
+    yield from read_xml_document(path, label, _document)
 
 
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:

@@ -14,9 +14,10 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
-    open_xml,
+    read_xml_document,
     terms_from_text,
 )
+from collector_app.imports.parties import ubl_party
 
 UBL_NS = {
     "Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -28,12 +29,7 @@ CREDIT_TYPE_CODES = frozenset({"381", "396", "532"})
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    reader, root = open_xml(path, label)
-    node = XmlNode(reader, root, "/" + reader.qname(root.tag), {})
-    try:
-        yield _document(node, root.tag)
-    except ImportProblem as exc:
-        raise exc.to_user_error(label) from exc
+    yield from read_xml_document(path, label, _document)
 
 
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:
@@ -91,16 +87,5 @@ def _party(party: XmlNode, *, required: bool) -> PartyRecord:
         raise ImportProblem(party.where("cac:PartyLegalEntity", "cbc:RegistrationName"), "missing")
     scheme_id = party.text("cac:PartyTaxScheme", "cbc:CompanyID")
     legal_id = party.text("cac:PartyLegalEntity", "cbc:CompanyID")
-    street = " ".join(filter(None, (party.text("cac:PostalAddress", "cbc:StreetName"),
-                                    party.text("cac:PostalAddress", "cbc:AdditionalStreetName"))))
-    return PartyRecord(
-        name=name,
-        tax_id=scheme_id or legal_id,
-        registration_no=legal_id if scheme_id else None,
-        country=party.text("cac:PostalAddress", "cac:Country", "cbc:IdentificationCode"),
-        address=street or None,
-        postal_code=party.text("cac:PostalAddress", "cbc:PostalZone"),
-        city=party.text("cac:PostalAddress", "cbc:CityName"),
-        email=party.text("cac:Contact", "cbc:ElectronicMail"),
-        phone=party.text("cac:Contact", "cbc:Telephone"),
-    )
+    return ubl_party(party, name=name, tax_id=scheme_id or legal_id, registration_no=legal_id if scheme_id else None,
+                     second_street="AdditionalStreetName", cac="cac:", cbc="cbc:")

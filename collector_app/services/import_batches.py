@@ -142,17 +142,23 @@ def _mark(batch: ImportBatch) -> int:
         return 0
 
 
-def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
-    """Remove a batch's documents, payments and the contractors it created, if nothing touched them since."""
+def _undoable(ctx: Ctx, batch_id: int) -> tuple[ImportBatch, list[int], list[int]]:
+    """The finished, not yet undone batch with its document and payment ids; a UserError if undo must refuse."""
     batch = get_batch(ctx, batch_id)
     if batch.undone_at is not None:
         raise UserError("batch", f"import batch {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}")
     if batch.summary is None:
         raise UserError("batch", f"import batch {batch_id} did not finish")
-    s = ctx.session
-    doc_ids = list(s.scalars(select(Invoice.id).where(Invoice.import_batch_id == batch.id)))
-    pay_ids = list(s.scalars(select(Payment.id).where(Payment.import_batch_id == batch.id)))
+    doc_ids = list(ctx.session.scalars(select(Invoice.id).where(Invoice.import_batch_id == batch.id)))
+    pay_ids = list(ctx.session.scalars(select(Payment.id).where(Payment.import_batch_id == batch.id)))
     _refuse_if_touched(ctx, batch, doc_ids, pay_ids)
+    return batch, doc_ids, pay_ids
+
+
+def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
+    """Remove a batch's documents, payments and the contractors it created, if nothing touched them since."""
+    batch, doc_ids, pay_ids = _undoable(ctx, batch_id)
+    s = ctx.session
     allocations = _take_back_allocations(ctx, batch, set(doc_ids), pay_ids)
     for ids in _chunks(doc_ids):
         s.execute(delete(Outbox).where(Outbox.invoice_id.in_(ids)))
@@ -309,15 +315,8 @@ def _stored_summary(batch: ImportBatch) -> ImportSummary | None:
 
 def preview_undo(ctx: Ctx, batch_id: int) -> UndoResult:
     """What `undo_batch` would remove, or the UserError it would refuse with, read without writing anything."""
-    batch = get_batch(ctx, batch_id)
-    if batch.undone_at is not None:
-        raise UserError("batch", f"import batch {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}")
-    if batch.summary is None:
-        raise UserError("batch", f"import batch {batch_id} did not finish")
+    batch, doc_ids, pay_ids = _undoable(ctx, batch_id)
     s = ctx.session
-    doc_ids = list(s.scalars(select(Invoice.id).where(Invoice.import_batch_id == batch.id)))
-    pay_ids = list(s.scalars(select(Payment.id).where(Payment.import_batch_id == batch.id)))
-    _refuse_if_touched(ctx, batch, doc_ids, pay_ids)
     allocations: set[int] = set()
     for ids in _chunks(doc_ids):
         allocations.update(s.scalars(select(Allocation.id).where(

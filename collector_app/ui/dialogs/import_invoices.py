@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -41,26 +39,19 @@ from collector_app.services.import_invoices import (
     saved_mapping,
 )
 from collector_app.ui.context import AppContext
-from collector_app.ui.taskrunner import CountRelay, TaskRunner
+from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.import_run import ImportRunDialog, fill, open_import
 
 PREVIEW_ROWS = 20
 
 
-class InvoiceImportDialog(QDialog):
+class InvoiceImportDialog(ImportRunDialog):
     """Three pages; the preview and the import run on the task runner, the GUI thread only paints."""
 
-    imported = Signal(object)  # the ImportSummary of a finished import
-
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        self.runner = runner
+        super().__init__(app, runner, parent)
         self.preview: FilePreview | None = None
         self.summary: ImportSummary | None = None
-        self.running = False
-        self.cancel_requested = threading.Event()
-        self.progress_signals = CountRelay(self)
-        self.progress_signals.read.connect(self._progress)
         self.setWindowTitle(self.tr("Import invoices"))
         self.setMinimumSize(760, 520)
         self.pages = QStackedWidget()
@@ -274,49 +265,26 @@ class InvoiceImportDialog(QDialog):
         header = list(self.preview.header)
         remember = tabular and self.remember_check.isChecked()
         dry_run = self.dry_run_check.isChecked()
-        self.cancel_requested.clear()
-        self.running = True
         self.summary = None
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
-        self.result_label.setText(self.tr("Importing…"))
         self.warnings_text.clear()
-        self.cancel_button.setText(self.tr("Cancel"))
         self.pages.setCurrentIndex(2)
-        app, signals, cancel = self.app, self.progress_signals, self.cancel_requested
 
-        def work() -> ImportSummary:
-            session = app.ledger.sessions()
-            try:
-                ctx = Ctx(session, app.clock, app.user)
-                result = import_invoices(ctx, request, progress=signals.read.emit, cancelled=cancel.is_set)
-                if remember and mapping is not None:
-                    save_mapping(ctx, header, mapping)
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
-                return result.summary
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+        def work(ctx: Ctx, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> ImportSummary:
+            result = import_invoices(ctx, request, progress=progress, cancelled=cancelled)
+            if remember and mapping is not None:
+                save_mapping(ctx, header, mapping)
+            return result.summary
 
-        self.runner.run(work, self._finished, self._failed)
+        self.run_import(work, dry_run, self._finished)
 
     def _progress(self, count: int) -> None:
         self.result_label.setText(self.tr("Importing… %1 documents read").replace("%1", str(count)))
 
     def _finished(self, summary: ImportSummary) -> None:
-        self.running = False
         self.summary = summary
-        self._stop_progress()
         dry = self.dry_run_check.isChecked()
-        text = self.tr("%1: %2 created, %3 unchanged, %4 contractors filled in, %5 warnings.")
-        for i, value in enumerate((summary.file, summary.created, summary.unchanged, summary.updated,
-                                   len(summary.warnings)), start=1):
-            text = text.replace(f"%{i}", str(value))
+        text = fill(self.tr("%1: %2 created, %3 unchanged, %4 contractors filled in, %5 warnings."),
+                    (summary.file, summary.created, summary.unchanged, summary.updated, len(summary.warnings)))
         if dry:
             text += " " + self.tr("Dry run: nothing was written.")
         self.result_label.setText(text)
@@ -324,36 +292,13 @@ class InvoiceImportDialog(QDialog):
         if not dry:
             self.imported.emit(summary)
 
-    def _failed(self, exc: Exception) -> None:
-        self.running = False
-        self._stop_progress()
-        message = str(exc) if isinstance(exc, UserError) else self.tr("The import failed: %1").replace("%1", str(exc))
-        self.result_label.setText(message + "\n" + self.tr("Nothing was imported."))
-
     def _stop_progress(self) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.cancel_button.setText(self.tr("Close"))
 
-    def cancel_or_close(self) -> None:
-        if self.running:
-            self.cancel_requested.set()
-            self.result_label.setText(self.tr("Cancelling…"))
-            return
-        self.accept()
-
-    def reject(self) -> None:
-        if self.running:  # the worker still holds the transaction: ask it to stop, close when it has
-            self.cancel_requested.set()
-            return
-        super().reject()
-
 
 def open_invoice_import(app: AppContext, runner: TaskRunner, parent: QWidget,
                         on_imported: Callable[[], None]) -> InvoiceImportDialog:
     """Tools → Import invoices: a non-modal wizard; the registers refresh after an import."""
-    dialog = InvoiceImportDialog(app, runner, parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.imported.connect(lambda _summary: on_imported())
-    dialog.open()
-    return dialog
+    return open_import(InvoiceImportDialog(app, runner, parent), on_imported)

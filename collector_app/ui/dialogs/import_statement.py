@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -25,32 +23,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
 from collector_app.services import matching, payments
 from collector_app.services.context import Ctx
 from collector_app.services.import_statement import FORMATS, StatementResult, import_statement
 from collector_app.ui.context import AppContext
-from collector_app.ui.taskrunner import CountRelay, TaskRunner
+from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.import_run import ImportRunDialog, fill, open_import
 
 REVIEW_PAGE = 200
 
 
-class StatementImportDialog(QDialog):
+class StatementImportDialog(ImportRunDialog):
     """The import runs on the task runner; the review list below it is what is left for a person."""
 
-    imported = Signal(object)  # the StatementResult of a finished (not dry-run) import
-
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        self.runner = runner
-        self.running = False
+        super().__init__(app, runner, parent)
         self.last_result: StatementResult | None = None
         self.items: list[matching.ReviewItem] = []
-        self.cancel_requested = threading.Event()
-        self.progress_signals = CountRelay(self)
-        self.progress_signals.read.connect(self._progress)
         self.setWindowTitle(self.tr("Import bank statement"))
         self.setMinimumSize(860, 560)
         layout = QVBoxLayout(self)
@@ -134,45 +124,22 @@ class StatementImportDialog(QDialog):
         if not text or self.running:
             return
         path, fmt, dry_run = Path(text), self.format_combo.currentData(), self.dry_run_check.isChecked()
-        self.cancel_requested.clear()
-        self.running = True
         self.import_button.setEnabled(False)
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
-        self.result_label.setText(self.tr("Importing…"))
         self.details.clear()
-        self.cancel_button.setText(self.tr("Cancel"))
-        app, signals, cancel = self.app, self.progress_signals, self.cancel_requested
 
-        def work() -> StatementResult:
-            session = app.ledger.sessions()
-            try:
-                result = import_statement(Ctx(session, app.clock, app.user), path, fmt,
-                                          progress=signals.read.emit, cancelled=cancel.is_set)
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
-                return result
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+        def work(ctx: Ctx, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> StatementResult:
+            return import_statement(ctx, path, fmt, progress=progress, cancelled=cancelled)
 
-        self.runner.run(work, self._finished, self._failed)
+        self.run_import(work, dry_run, self._finished)
 
     def _progress(self, count: int) -> None:
         self.result_label.setText(self.tr("Importing… %1 entries read").replace("%1", str(count)))
 
     def _finished(self, result: StatementResult) -> None:
-        self.running = False
         self.last_result = result
-        self._stop_progress()
         s = result.summary
-        text = self.tr("%1: %2 payments, %3 matched automatically, %4 wait for review, %5 entries skipped.")
-        for i, value in enumerate((s.file, s.payments, s.matched, s.unmatched, len(s.skipped)), start=1):
-            text = text.replace(f"%{i}", str(value))
+        text = fill(self.tr("%1: %2 payments, %3 matched automatically, %4 wait for review, %5 entries skipped."),
+                    (s.file, s.payments, s.matched, s.unmatched, len(s.skipped)))
         if self.dry_run_check.isChecked():
             text += " " + self.tr("Dry run: nothing was written.")
         self.result_label.setText(text)
@@ -188,29 +155,10 @@ class StatementImportDialog(QDialog):
             self.imported.emit(result)
         self.refresh_review()
 
-    def _failed(self, exc: Exception) -> None:
-        self.running = False
-        self._stop_progress()
-        message = str(exc) if isinstance(exc, UserError) else self.tr("The import failed: %1").replace("%1", str(exc))
-        self.result_label.setText(message + "\n" + self.tr("Nothing was imported."))
-
     def _stop_progress(self) -> None:
         self.progress.setVisible(False)
         self.import_button.setEnabled(True)
         self.cancel_button.setText(self.tr("Close"))
-
-    def cancel_or_close(self) -> None:
-        if self.running:
-            self.cancel_requested.set()
-            self.result_label.setText(self.tr("Cancelling…"))
-            return
-        self.accept()
-
-    def reject(self) -> None:
-        if self.running:  # the worker still holds the transaction: ask it to stop
-            self.cancel_requested.set()
-            return
-        super().reject()
 
     # -- review list -----------------------------------------------------------------------------------
 
@@ -272,8 +220,4 @@ class StatementImportDialog(QDialog):
 def open_statement_import(app: AppContext, runner: TaskRunner, parent: QWidget,
                           on_imported: Callable[[], None]) -> StatementImportDialog:
     """Tools → Import bank statement: non-modal; the registers refresh after an import or an allocation."""
-    dialog = StatementImportDialog(app, runner, parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.imported.connect(lambda _result: on_imported())
-    dialog.open()
-    return dialog
+    return open_import(StatementImportDialog(app, runner, parent), on_imported)

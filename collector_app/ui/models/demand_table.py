@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from collector_app.domain.money import format_amount
 from collector_app.services.context import Ctx
 from collector_app.services.demand_view import ReadyRow
 from collector_app.services.demands import DemandRow, list_demands
 from collector_app.ui.context import AppContext
+from collector_app.ui.models.list_table import ListTableModel
 from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, PagedTableModel, RowRole
 
 Row = DemandRow
@@ -86,36 +87,17 @@ class DemandTableModel(PagedTableModel[Row]):
 (READY_CONTRACTOR, READY_INVOICE, READY_DUE, READY_DAYS, READY_BALANCE, READY_CURRENCY, READY_SINCE) = range(7)
 
 
-class ReadyTableModel(QAbstractTableModel):
+class ReadyTableModel(ListTableModel[ReadyRow]):
     """Invoices escalated to a demand (read off the GUI thread and handed over whole: a short list)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.headers = (self.tr("Contractor"), self.tr("Invoice"), self.tr("Due"), self.tr("Days overdue"),
-                        self.tr("Balance"), self.tr("Cur."), self.tr("Ready since"))
-        self.rows: list[ReadyRow] = []
-
-    def set_rows(self, rows: Sequence[ReadyRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__((self.tr("Contractor"), self.tr("Invoice"), self.tr("Due"), self.tr("Days overdue"),
+                          self.tr("Balance"), self.tr("Cur."), self.tr("Ready since")))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+        row = self.row_of(index)
+        if row is None:
             return None
-        row = self.rows[index.row()]
         if role == RowRole:
             return row
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (READY_DAYS, READY_BALANCE):

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
 from collector_app.ui.context import AppContext
+from collector_app.ui.models.list_table import HeaderedTableModel
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class RowStore(Protocol[R_co]):
     def extend(self, page: list[Any], /) -> None: ...
 
 
-class PagedTableModel(QAbstractTableModel, Generic[R]):
+class PagedTableModel(HeaderedTableModel, Generic[R]):
     """Holds the pages fetched so far; a failed query becomes one error row, never an exception in Qt."""
 
     def __init__(self, app: AppContext, headers: tuple[str, ...], page_size: int = PAGE_SIZE) -> None:
@@ -119,15 +120,6 @@ class PagedTableModel(QAbstractTableModel, Generic[R]):
         if parent.isValid():
             return 0
         return len(self.rows) + (1 if self.error else 0)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

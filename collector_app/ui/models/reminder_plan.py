@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from collector_app.services.reminders import PlannedRow
+from collector_app.ui.models.list_table import ListTableModel
 
 COL_DAY, COL_CONTRACTOR, COL_INVOICE, COL_STEP, COL_CHANNEL, COL_RECIPIENT, COL_STATE = range(7)
 RowRole = Qt.ItemDataRole.UserRole + 1  # the PlannedRow itself
@@ -29,35 +29,17 @@ def _cells(row: PlannedRow) -> tuple[str, ...]:
             row.recipient or "—", _state_text(row))
 
 
-class ReminderPlanModel(QAbstractTableModel):
+class ReminderPlanModel(ListTableModel[PlannedRow]):
     """Holds one preview (bounded by the days asked for); the view replaces it after each run."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[PlannedRow] = []
-        self.headers = [self.tr("Planned for"), self.tr("Contractor"), self.tr("Invoice"), self.tr("Step"),
-                        self.tr("Channel"), self.tr("Recipient"), self.tr("State")]
-
-    def set_rows(self, rows: Sequence[PlannedRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__([self.tr("Planned for"), self.tr("Contractor"), self.tr("Invoice"), self.tr("Step"),
+                          self.tr("Channel"), self.tr("Recipient"), self.tr("State")])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+        row = self.row_of(index)
+        if row is None:
             return None
-        row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _cells(row)[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and row.state == "skipped":

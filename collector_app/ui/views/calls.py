@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,8 +25,9 @@ from collector_app.ui.models.call_table import (
     COL_PROMISE_DATE,
     CallTableModel,
 )
-from collector_app.ui.widgets.contractor_combo import chosen_contractor, reload_contractors, setup_contractor_combo
+from collector_app.ui.widgets.contractor_combo import chosen_contractor, setup_contractor_combo
 from collector_app.ui.widgets.detail import outcome_label
+from collector_app.ui.widgets.page import ContractorFilteredPage
 from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_record_open
 
@@ -37,7 +37,7 @@ COLUMN_WIDTHS = {
 }  # the notes take what is left
 
 
-class CallRegisterView(QWidget):
+class CallRegisterView(ContractorFilteredPage):
     """A paged register; filters replace the SQL query."""
 
     open_invoice = Signal(int)
@@ -75,20 +75,9 @@ class CallRegisterView(QWidget):
             promises_only=self.promises_only.isChecked(),
         ))
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():  # shown by the window, not restored from minimised
-            self.refresh()
-
     def refresh(self) -> None:
-        if not self.loaded:
-            self.loaded = True
-            reload_contractors(self.contractor, self.app)
+        self.load_contractors_once()
         self.apply_filter()
-
-    def reload_contractors(self) -> None:
-        if self.loaded:
-            reload_contractors(self.contractor, self.app)
 
     def _update_summary(self) -> None:
         shown = len(self.model.rows)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,7 +49,8 @@ from collector_app.ui.models.demand_table import (
     Row,
 )
 from collector_app.ui.taskrunner import TaskRunner
-from collector_app.ui.widgets.contractor_combo import chosen_contractor, reload_contractors, setup_contractor_combo
+from collector_app.ui.widgets.contractor_combo import chosen_contractor, setup_contractor_combo
+from collector_app.ui.widgets.page import ContractorFilteredPage
 from collector_app.ui.widgets.pdf_print import open_pdf, preview_dialog, print_pdf
 from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_row_open
@@ -65,7 +65,7 @@ def qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-class DemandsView(QWidget):
+class DemandsView(ContractorFilteredPage):
     """Reads the register and the ready list when shown and after letters are made."""
 
     changed = Signal()  # letters were made or queued: invoice registers and detail windows re-read
@@ -132,24 +132,13 @@ class DemandsView(QWidget):
         self._update_buttons()
 
     # --- the rows ------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
-
     def refresh(self, keep_id: int | None = None) -> None:
-        if not self.loaded:
-            self.loaded = True
-            reload_contractors(self.contractor, self.app)
+        self.load_contractors_once()
         keep = keep_id if keep_id is not None else (row.id if (row := self.selected()) else None)
         self.apply_filter()
         if keep is not None:
             self.select_id(keep)
         self.refresh_ready()
-
-    def reload_contractors(self) -> None:
-        if self.loaded:
-            reload_contractors(self.contractor, self.app)
 
     def current_filter(self) -> DemandFilter:
         ranged = self.date_range.isChecked()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,6 +40,7 @@ from collector_app.ui.models.import_table import (
 )
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.widgets.detail import local_time
+from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
 
 COLUMN_WIDTHS = {COL_ID: 50, COL_AT: 115, COL_BY: 75, COL_KIND: 105, COL_FORMAT: 70, COL_RESULT: 250,
@@ -48,7 +48,7 @@ COLUMN_WIDTHS = {COL_ID: 50, COL_AT: 115, COL_BY: 75, COL_KIND: 105, COL_FORMAT:
 ERROR_STYLE = "color: #b00020;"
 
 
-class ImportsView(QWidget):
+class ImportsView(RefreshingPage):
     """Reads the batches when shown and after each import or undo; `on_changed` refreshes the registers."""
 
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None, *,
@@ -117,11 +117,6 @@ class ImportsView(QWidget):
         return box
 
     # --- the rows ------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
-
     def refresh(self, keep_id: int | None = None) -> None:
         """Read the newest page again; the selected batch (or the newest) stays selected."""
         current = self.selected()

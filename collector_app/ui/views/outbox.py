@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QTableView, QWidget
 
 from collector_app.db.models import Outbox
@@ -29,6 +28,7 @@ from collector_app.ui.models.outbox_table import (
     OutboxTableModel,
     Row,
 )
+from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_row_open
 
@@ -40,7 +40,7 @@ MARKABLE = ("uncertain", "failed")
 CANCELLABLE = ("planned", "failed", "uncertain")
 
 
-class OutboxView(QWidget):
+class OutboxView(RefreshingPage):
     """Reads the outbox when shown, after each background run, and after the person's own decisions."""
 
     changed = Signal()  # a row was resent, marked sent or cancelled
@@ -74,11 +74,6 @@ class OutboxView(QWidget):
         self.mark_sent_button.clicked.connect(lambda: self._decide(outbox.mark_sent))
         self.cancel_button.clicked.connect(self.cancel)
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
 
     def refresh(self) -> None:
         keep = self.selected()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QItemSelection, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +34,8 @@ from collector_app.ui.models.payment_table import (
     PaymentTableModel,
 )
 from collector_app.ui.taskrunner import TaskRunner
-from collector_app.ui.widgets.contractor_combo import chosen_contractor, reload_contractors, setup_contractor_combo
+from collector_app.ui.widgets.contractor_combo import chosen_contractor, setup_contractor_combo
+from collector_app.ui.widgets.page import ContractorFilteredPage
 from collector_app.ui.widgets.register import setup_register_table
 
 COLUMN_WIDTHS = {
@@ -44,7 +44,7 @@ COLUMN_WIDTHS = {
 }  # the title takes what is left
 
 
-class PaymentRegisterView(QWidget):
+class PaymentRegisterView(ContractorFilteredPage):
     """Newest payment first; entering, allocating and reversing go through the payments service."""
 
     changed = Signal(object)  # Changes: invoices' paid amounts moved
@@ -79,11 +79,6 @@ class PaymentRegisterView(QWidget):
         self.reverse_button.clicked.connect(self.open_reverse_dialog)
 
     # --- the rows ----------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():  # shown by the window, not restored from minimised
-            self.refresh()
-
     def apply_filter(self) -> None:
         self.model.set_filter(unallocated_only=self.unallocated_only.isChecked(),
                               contractor_id=chosen_contractor(self.contractor))
@@ -91,9 +86,7 @@ class PaymentRegisterView(QWidget):
         self.update_credit()
 
     def refresh(self, keep_id: int | None = None) -> None:
-        if not self.loaded:
-            self.loaded = True
-            reload_contractors(self.contractor, self.app)
+        self.load_contractors_once()
         keep = keep_id if keep_id is not None else (row.id if (row := self.selected()) else None)
         self.model.set_filter(unallocated_only=self.unallocated_only.isChecked(),
                               contractor_id=chosen_contractor(self.contractor))
@@ -103,10 +96,6 @@ class PaymentRegisterView(QWidget):
                 break
         self._selection_changed()
         self.update_credit()
-
-    def reload_contractors(self) -> None:
-        if self.loaded:
-            reload_contractors(self.contractor, self.app)
 
     def selected(self) -> PaymentRow | None:
         return self.model.row_at(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None

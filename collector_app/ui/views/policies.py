@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +30,7 @@ from collector_app.ui.dialogs.policy_step import PolicyDialog, StepDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.views.templates import open_template_editor
 from collector_app.ui.widgets.detail import IdRole, InlineError, fill_table, open_child, selected_id, setup_table
+from collector_app.ui.widgets.page import RefreshingPage
 
 JSON_FILTER = "JSON (*.json)"
 
@@ -73,7 +73,7 @@ def step_cells(position: int, step: StepData) -> tuple[str, ...]:
             _repeat(step), step.action, "yes" if step.active else "no")
 
 
-class PoliciesView(QWidget):
+class PoliciesView(RefreshingPage):
     """Reads the policies when shown; every write goes through services.policies in one transaction."""
 
 
@@ -129,11 +129,6 @@ class PoliciesView(QWidget):
         self.up_button.clicked.connect(lambda: self.move_step(-1))
         self.down_button.clicked.connect(lambda: self.move_step(+1))
         self.steps.currentCellChanged.connect(lambda *_a: self._enable_step_buttons())
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
 
     def refresh(self, select_name: str | None = None) -> None:
         keep = select_name or (p.name if (p := self.selected()) else None)

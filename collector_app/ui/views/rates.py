@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import QDate
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,7 @@ from collector_app.services.context import Ctx
 from collector_app.services.interest import pct
 from collector_app.ui.context import AppContext
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import ROW_HEIGHT
 
 USER_ROW = QColor("#fff4d6")  # rows the user added stand out from the shipped ones
@@ -108,7 +109,7 @@ def _to_date(edit: QDateEdit) -> dt.date:
     return dt.date(d.year(), d.month(), d.day())
 
 
-class RatesView(QWidget):
+class RatesView(RefreshingPage):
     """Two tabs (central-bank rates, exchange rates), each with its add form; reads the ledger when shown."""
 
     def __init__(self, app: AppContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
@@ -208,11 +209,6 @@ class RatesView(QWidget):
         return tab
 
     # --- reading -------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
-
     def refresh(self) -> None:
         rate_rows, fx_rows = self.app.call(lambda ctx: (_rate_rows(ctx), _fx_rows(ctx)))
         self.rate_table.fill(rate_rows)

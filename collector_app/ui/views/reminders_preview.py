@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QWidget
 from shiboken6 import isValid
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from collector_app.ui.models.reminder_plan import (
     RowRole,
 )
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
 
 DEFAULT_DAYS = 14
@@ -60,7 +60,7 @@ def message_for(ctx: Ctx, row: PlannedRow) -> Message:
     return preview(ctx, invoice_id, template, row.channel)
 
 
-class RemindersPreviewView(QWidget):
+class RemindersPreviewView(RefreshingPage):
     """Runs the dry-run plan off the GUI thread when shown or asked; the preview reads the ledger as it is now."""
 
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -84,11 +84,6 @@ class RemindersPreviewView(QWidget):
         self.days.editingFinished.connect(self._days_edited)
         self.preview_button.clicked.connect(self.preview_selected)
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
 
     def _days_edited(self) -> None:
         if self.days.value() != self.shown_days:  # not on a mere loss of focus

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QLabel,
@@ -20,13 +20,14 @@ from collector_app.services.tasks_view import task_counts
 from collector_app.ui.context import AppContext
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.task_table import COL_ASSIGNEE, COL_DUE, COL_INVOICE, TaskTableModel
+from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_record_open
 
 COLUMN_WIDTHS = {COL_DUE: 130, COL_ASSIGNEE: 120, COL_INVOICE: 170}
 
 
-class TaskListView(QWidget):
+class TaskListView(RefreshingPage):
     """Reads the open tasks from the database each time it is shown or told something changed."""
 
     open_invoice = Signal(int)
@@ -57,11 +58,6 @@ class TaskListView(QWidget):
         shortcut = QShortcut(QKeySequence(self.tr("Ctrl+D")), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.mark_done)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():  # shown by the window, not restored from minimised
-            self.refresh()
 
     def refresh(self) -> None:
         keep = self.selected()
