@@ -580,6 +580,7 @@ class ContractorAccount(Base):
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id", ondelete="CASCADE"), index=True)
     account: Mapped[str] = mapped_column(String(64), index=True)  # normalised: no spaces, upper case
     source: Mapped[str] = mapped_column(String(10), default="learned")
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # learned from that statement's payments
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (UniqueConstraint("contractor_id", "account", name="uq_contractor_account"),)
