@@ -1,4 +1,16 @@
-"""Import batches: one row per imported file, its summary, and undoing a whole batch while nothing touched it."""
+"""Import batches: one row per imported file, its summary, and undoing a whole batch while nothing touched it.
+
+What an undo takes back, and where it finds it:
+- documents and payments carry `import_batch_id`; the allocations the import made are those up to the
+  `allocation_mark` kept in `import_batch.summary`;
+- contractors the batch created: its `contractor.added` events (details start with `{"import_batch": ID,`);
+- contractor fields an invoice import filled on an existing contractor: its `contractor.updated` event for
+  that contractor, details `{"import_batch": ID, "file": …, "filled": {field: value written}}`; the undo
+  empties each field that still holds that value and keeps (and reports) one a person changed since;
+- payer accounts a statement learned: the `contractor_account` rows it inserted carry `import_batch_id`
+  (an account known before stays as it was; accounts learned from hand allocations carry none); the undo
+  deletes the batch's rows.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +32,7 @@ from collector_app.db.models import (
     Call,
     ContactPerson,
     Contractor,
+    ContractorAccount,
     Demand,
     DemandInvoice,
     Event,
@@ -124,10 +137,20 @@ class UndoResult:
     payments: int
     contractors: int
     allocations: int
+    fields_reverted: int = 0  # contractor fields the import filled, emptied again
+    kept: tuple[tuple[str, str], ...] = ()  # (contractor, field) filled by the import, changed by a person since
+    accounts_forgotten: int = 0  # payer accounts the statement learned
+
+    @property
+    def fields_kept(self) -> int:
+        return len(self.kept)
 
     def as_dict(self) -> dict[str, Any]:
         return {"batch": self.batch_id, "file": self.file, "documents": self.documents,
-                "payments": self.payments, "contractors": self.contractors, "allocations": self.allocations}
+                "payments": self.payments, "contractors": self.contractors, "allocations": self.allocations,
+                "fields_reverted": self.fields_reverted, "fields_kept": self.fields_kept,
+                "kept": [{"contractor": c, "field": f} for c, f in self.kept],
+                "accounts_forgotten": self.accounts_forgotten}
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -170,12 +193,82 @@ def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
     for ids in _chunks(pay_ids):
         s.execute(delete(Payment).where(Payment.id.in_(ids)))
     removed = _remove_created_contractors(ctx, batch)
+    revert, kept = _filled_fields(ctx, batch)
+    _revert_fields(ctx, batch, revert, kept)
+    accounts = _learned_accounts(ctx, batch)
+    if accounts:
+        s.execute(delete(ContractorAccount).where(ContractorAccount.import_batch_id == batch.id))
     batch.undone_at = ctx.clock.now()
     s.flush()
+    extra = "".join([
+        f"; {len(revert)} contractor fields emptied again" if revert else "",
+        f"; {len(kept)} contractor fields kept (changed since)" if kept else "",
+        f"; {accounts} learned accounts forgotten" if accounts else "",
+    ])
     audit.record(ctx, "import.undone", "import_batch", batch.id,
                  f"Undid {batch_label(batch)}: {len(doc_ids)} documents, {len(pay_ids)} payments, "
-                 f"{removed} contractors removed", details=batch_details(batch))
-    return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), removed, allocations)
+                 f"{removed} contractors removed{extra}", details=batch_details(batch))
+    return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), removed, allocations, len(revert),
+                      _kept(kept), accounts)
+
+
+_Field = tuple[Contractor, str]
+
+
+def _filled_fields(ctx: Ctx, batch: ImportBatch) -> tuple[list[_Field], list[_Field]]:
+    """The contractor fields the batch filled: those still holding the value it wrote, and those changed since."""
+    s = ctx.session
+    events = s.execute(select(Event.entity_id, Event.details).where(
+        Event.action == "contractor.updated", Event.entity == "contractor", Event.details.like(_prefix(batch)))
+        .order_by(Event.id))
+    revert: list[_Field] = []
+    kept: list[_Field] = []
+    for cid, details in events:
+        try:
+            filled = json.loads(details or "{}").get("filled")
+        except (ValueError, AttributeError):
+            continue
+        contractor = s.get(Contractor, cid) if cid is not None else None
+        if contractor is None or not isinstance(filled, dict):
+            continue  # gone since, or an event written before the values were recorded
+        for name, value in filled.items():
+            if name in _FILLABLE:
+                (revert if getattr(contractor, name) == value else kept).append((contractor, name))
+    return revert, kept
+
+
+_FILLABLE = frozenset({"tax_id", "registration_no", "address", "postal_code", "city", "email", "phone"})
+
+
+def _revert_fields(ctx: Ctx, batch: ImportBatch, revert: list[_Field], kept: list[_Field]) -> None:
+    by_contractor: dict[int, tuple[Contractor, list[str], list[str]]] = {}
+    for contractor, name in revert:
+        setattr(contractor, name, None)
+        if name == "tax_id":
+            contractor.tax_key = None
+        by_contractor.setdefault(contractor.id, (contractor, [], []))[1].append(name)
+    for contractor, name in kept:
+        by_contractor.setdefault(contractor.id, (contractor, [], []))[2].append(name)
+    for contractor, emptied, changed in by_contractor.values():
+        parts = ([f"{', '.join(emptied)} emptied again"] if emptied else []) + (
+            [f"{', '.join(changed)} kept (changed since)"] if changed else [])
+        audit.record(ctx, "import.undone", "contractor", contractor.id,
+                     f"Contractor {contractor.name}: {'; '.join(parts)} ({batch_label(batch)} undone)",
+                     contractor_id=contractor.id, details=batch_details(batch))
+
+
+def _kept(kept: list[_Field]) -> tuple[tuple[str, str], ...]:
+    return tuple((contractor.name, name) for contractor, name in kept)
+
+
+def _learned_accounts(ctx: Ctx, batch: ImportBatch) -> int:
+    return int(ctx.session.scalar(select(func.count()).select_from(ContractorAccount)
+                                  .where(ContractorAccount.import_batch_id == batch.id)) or 0)
+
+
+def _prefix(batch: ImportBatch) -> str:
+    """LIKE pattern of the details of the events naming the batch (see `batch_details`)."""
+    return json.dumps({"import_batch": batch.id})[:-1] + ",%"
 
 
 def _refuse_if_touched(ctx: Ctx, batch: ImportBatch, doc_ids: list[int], pay_ids: list[int]) -> None:
@@ -258,9 +351,8 @@ def _release(ctx: Ctx, alloc: Allocation, docs: set[int]) -> None:
 
 def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
     s = ctx.session
-    prefix = json.dumps({"import_batch": batch.id})[:-1] + ",%"
     ids = list(s.scalars(select(Event.entity_id).where(
-        Event.action == "contractor.added", Event.entity == "contractor", Event.details.like(prefix))))
+        Event.action == "contractor.added", Event.entity == "contractor", Event.details.like(_prefix(batch)))))
     removed = 0
     for cid in ids:
         if cid is None or s.get(Contractor, cid) is None:
@@ -323,18 +415,19 @@ def preview_undo(ctx: Ctx, batch_id: int) -> UndoResult:
             or_(Allocation.invoice_id.in_(ids), Allocation.credit_note_id.in_(ids)))))
     for ids in _chunks(pay_ids):
         allocations.update(s.scalars(select(Allocation.id).where(Allocation.payment_id.in_(ids))))
+    revert, kept = _filled_fields(ctx, batch)
     return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), _removable_contractors(ctx, batch),
-                      len(allocations))
+                      len(allocations), len(revert), _kept(kept),
+                      _learned_accounts(ctx, batch))
 
 
 def _removable_contractors(ctx: Ctx, batch: ImportBatch) -> int:
     """The contractors the batch created that nothing outside it uses (what `_remove_created_contractors` removes
     once the batch's documents, payments and their outbox rows are gone)."""
     s = ctx.session
-    prefix = json.dumps({"import_batch": batch.id})[:-1] + ",%"
     created = sorted(cid for cid in s.scalars(select(Contractor.id).where(Contractor.id.in_(
         select(Event.entity_id).where(Event.action == "contractor.added", Event.entity == "contractor",
-                                      Event.details.like(prefix))))))
+                                      Event.details.like(_prefix(batch)))))))
     used: set[int] = set()
     for ids in _chunks(created):
         used.update(s.scalars(select(Invoice.contractor_id).where(

@@ -507,26 +507,24 @@ class _Writer:
     def _fill(self, c: Contractor, party: PartyRecord, key: str) -> None:
         """Fill what is empty; never overwrite what a person typed. Once per contractor and import."""
         self.cache.filled.add(c.id)
-        filled: list[str] = []
+        filled: dict[str, str] = {}  # field → the value written: undoing the batch empties what still holds it
         if key and not c.tax_key and key not in self.cache.by_key:
             c.tax_id, c.tax_key = self._tax_id(party), key
             self.cache.by_key[key] = c
-            filled.append("tax_id")
+            filled["tax_id"] = c.tax_id or ""
         for attr, value, size in (("registration_no", party.registration_no, 32), ("address", party.address, 300),
                                   ("postal_code", party.postal_code, 16), ("city", party.city, 100)):
             if value and not getattr(c, attr):
                 setattr(c, attr, value[:size])
-                filled.append(attr)
+                filled[attr] = value[:size]
         if party.email and not c.email:
             email = self._email(None, party)
             if email:
-                c.email = email
-                filled.append("email")
+                c.email = filled["email"] = email
         if party.phone and not c.phone:
             phone = self._phone(None, party, c.country)
             if phone:
-                c.phone = phone
-                filled.append("phone")
+                c.phone = filled["phone"] = phone
         if filled:
             self.summary.updated += 1
             audit.record(self.ctx, "contractor.updated", "contractor", c.id,

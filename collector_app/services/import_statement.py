@@ -148,7 +148,7 @@ class _Run:
                 learned.add((draft.contractor_id, entry.payer_account))
         self._write(drafts, fresh, self.matcher.pending)
         self.matcher.pending = None
-        matching.learn_accounts(ctx, learned)
+        matching.learn_accounts(ctx, learned, import_batch_id=self.batch.id)
         self.matcher.clear_chunk()
 
     def _write(self, drafts: list[matching.Draft], fresh: list[BankEntry], pending: list[matching.Pending]) -> None:

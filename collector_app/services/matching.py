@@ -506,8 +506,12 @@ def learn_account(ctx: Ctx, contractor_id: int, account: str | None, source: str
     return bool(learn_accounts(ctx, {(contractor_id, account or "")}, source))
 
 
-def learn_accounts(ctx: Ctx, pairs: set[tuple[int, str]], source: str = "learned") -> int:
-    """Remember the (contractor, account) pairs not known yet, with one lookup per IN chunk; how many were new."""
+def learn_accounts(ctx: Ctx, pairs: set[tuple[int, str]], source: str = "learned",
+                   import_batch_id: int | None = None) -> int:
+    """Remember the (contractor, account) pairs not known yet, with one lookup per IN chunk; how many were new.
+
+    A statement import passes its batch: the rows inserted here carry it, so undoing the batch forgets them
+    (a pair known already keeps its row as it was)."""
     wanted = {(cid, norm) for cid, account in pairs if (norm := normalize_account(account))}
     accounts = sorted({a for _, a in wanted})
     for part in _in_chunks(accounts):
@@ -516,7 +520,8 @@ def learn_accounts(ctx: Ctx, pairs: set[tuple[int, str]], source: str = "learned
     now = ctx.clock.now()
     if wanted:  # one INSERT for all (nothing in the session refers to these rows)
         ctx.session.connection().execute(insert(ContractorAccount), [
-            {"contractor_id": cid, "account": a, "source": source, "created_at": now} for cid, a in sorted(wanted)])
+            {"contractor_id": cid, "account": a, "source": source, "import_batch_id": import_batch_id,
+             "created_at": now} for cid, a in sorted(wanted)])
     return len(wanted)
 
 

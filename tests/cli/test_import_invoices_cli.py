@@ -60,6 +60,8 @@ def test_undo_from_the_command_line(cli: Cli) -> None:
     batch = cli.ok("import", "invoices", str(DATA / "isdoc_invoice.isdoc"))["batch"]
     undone = cli.ok("import", "undo", "--batch", str(batch))
     assert (undone["documents"], undone["contractors"]) == (1, 1)
+    assert (undone["fields_reverted"], undone["fields_kept"], undone["kept"], undone["accounts_forgotten"]) == (
+        0, 0, [], 0)
     after = table_counts(cli.db)
     assert after["invoice"] == counts["invoice"] and after["contractor"] == counts["contractor"]
     cli.fails("import", "undo", "--batch", str(batch), field="batch", expect="already undone")

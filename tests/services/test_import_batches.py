@@ -12,14 +12,15 @@ from helpers.invoice_imports import DATA, documents, make_firm, run_import
 from sqlalchemy import select
 
 from collector_app.db.engine import Ledger
-from collector_app.db.models import Contractor, Event, ImportBatch
+from collector_app.db.models import Contractor, ContractorAccount, Event, ImportBatch
 from collector_app.domain.clock import FixedClock
 from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
-from collector_app.services.contractors import ContractorData, add_contractor
+from collector_app.services.contractors import ContractorData, add_contractor, update_contractor
 from collector_app.services.import_batches import batch_page, list_batches, preview_undo, undo_batch
 from collector_app.services.import_statement import import_statement
 from collector_app.services.invoices import InvoiceData, add_invoice
+from collector_app.services.matching import learn_account
 from collector_app.services.payments import PaymentData, add_payment
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -53,7 +54,8 @@ def test_undo_removes_the_documents_and_the_contractors_the_batch_created(ledger
     assert [(r.id, r.documents, r.undone_at) for r in rows] == [(result.batch_id, 4, None)]  # type: ignore[attr-defined]
     assert _undo(ledger, clock, result.batch_id) == {"batch": result.batch_id, "file": "cp1250_semicolon_comma.csv",
                                                      "documents": 4, "payments": 0, "contractors": 2,
-                                                     "allocations": 0}
+                                                     "allocations": 0, "fields_reverted": 0, "fields_kept": 0,
+                                                     "kept": [], "accounts_forgotten": 0}
     assert documents(ledger) == {}
     with ledger.transaction() as s:
         assert [c.name for c in s.scalars(select(Contractor))] == ["Gamma (typed)"]  # typed in: kept
@@ -146,7 +148,8 @@ def test_the_preview_names_what_an_undo_removes_and_writes_nothing(ledger: Ledge
     with ledger.transaction() as s:
         preview = preview_undo(Ctx(s, clock, "tester"), result.batch_id)
     assert preview.as_dict() == {"batch": result.batch_id, "file": "cp1250_semicolon_comma.csv", "documents": 4,
-                                 "payments": 0, "contractors": 3, "allocations": 0}
+                                 "payments": 0, "contractors": 3, "allocations": 0, "fields_reverted": 0,
+                                 "fields_kept": 0, "kept": [], "accounts_forgotten": 0}
     assert ledger_dump(ledger_path) == before
     assert _undo(ledger, clock, result.batch_id) == preview.as_dict()
 
@@ -203,3 +206,102 @@ def test_the_preview_counts_only_the_contractors_the_undo_can_remove(ledger: Led
     assert (preview["documents"], preview["contractors"]) == (4, 2)
     with pytest.raises(UserError, match="already undone"), ledger.transaction() as s:
         preview_undo(Ctx(s, clock, "tester"), csv.batch_id)
+
+
+IBAN = "PL27114020040000300201355387"
+
+
+def _alfa(ledger: Ledger) -> Contractor:
+    with ledger.transaction() as s:
+        alfa = s.scalar(select(Contractor).where(Contractor.name == "Alfa (typed)"))
+    assert alfa is not None
+    return alfa
+
+
+def _preview(ledger: Ledger, clock: FixedClock, batch_id: int) -> dict[str, object]:
+    with ledger.transaction() as s:
+        return preview_undo(Ctx(s, clock, "tester"), batch_id).as_dict()
+
+
+def test_undo_empties_the_contractor_fields_the_import_filled(ledger: Ledger, clock: FixedClock) -> None:
+    make_firm(ledger, clock)
+    with ledger.transaction() as s:
+        add_contractor(Ctx(s, clock, "tester"), ContractorData(name="Alfa (typed)", tax_id="7740001454",
+                                                                city="Wrocław"))
+    result = run_import(ledger, clock, DATA / "ubl_invoice.xml")
+    alfa = _alfa(ledger)
+    assert (alfa.address, alfa.postal_code, alfa.email) == ("Długa 5", "30-001", "ksiegowosc@alfa.example")
+    preview = _preview(ledger, clock, result.batch_id)
+    assert (preview["fields_reverted"], preview["fields_kept"], preview["kept"]) == (3, 0, [])
+    assert _undo(ledger, clock, result.batch_id) == preview
+    alfa = _alfa(ledger)
+    assert (alfa.city, alfa.address, alfa.postal_code, alfa.email) == ("Wrocław", None, None, None)
+    assert alfa.tax_id is not None, "typed in: kept"
+    with ledger.transaction() as s:
+        said = s.scalars(select(Event.summary).where(Event.action == "import.undone", Event.entity == "contractor"))
+        assert list(said) == [f"Contractor Alfa (typed): address, postal_code, email emptied again "
+                              f"(ubl_invoice.xml (import batch {result.batch_id}) undone)"]
+    again = run_import(ledger, clock, DATA / "ubl_invoice.xml")  # the file can come in again and fill them again
+    assert (again.summary.created, again.summary.updated) == (1, 1)
+    assert _alfa(ledger).email == "ksiegowosc@alfa.example"
+
+
+def test_a_field_a_person_changed_since_is_kept_and_named(ledger: Ledger, clock: FixedClock) -> None:
+    make_firm(ledger, clock)
+    with ledger.transaction() as s:
+        alfa_id = add_contractor(Ctx(s, clock, "tester"), ContractorData(name="Alfa (typed)",
+                                                                         tax_id="7740001454")).id
+    result = run_import(ledger, clock, DATA / "ubl_invoice.xml")
+    with ledger.transaction() as s:
+        update_contractor(Ctx(s, clock, "tester"), alfa_id, ContractorData(email="platnosci@alfa.example"))
+    preview = _preview(ledger, clock, result.batch_id)
+    assert (preview["fields_reverted"], preview["fields_kept"]) == (3, 1)
+    assert preview["kept"] == [{"contractor": "Alfa (typed)", "field": "email"}]
+    assert _undo(ledger, clock, result.batch_id) == preview
+    alfa = _alfa(ledger)
+    assert (alfa.email, alfa.postal_code, alfa.city) == ("platnosci@alfa.example", None, None)
+    with ledger.transaction() as s:
+        undone = s.scalar(select(Event.summary).where(Event.action == "import.undone", Event.entity == "import_batch"))
+    assert undone is not None and undone.endswith("; 3 contractor fields emptied again; 1 contractor fields kept "
+                                                  "(changed since)")
+
+
+def _statement(ledger: Ledger, clock: FixedClock, tmp_path: Path) -> int:
+    camt = tmp_path / "camt.xml"
+    camt.write_text(CAMT.replace("</Dbtr>", f"</Dbtr><DbtrAcct><Id><IBAN>{IBAN}</IBAN></Id></DbtrAcct>"),
+                    encoding="utf-8")
+    with ledger.transaction() as s:
+        batch_id = import_statement(Ctx(s, clock, "tester"), camt).batch_id
+    assert batch_id is not None
+    return batch_id
+
+
+def _accounts(ledger: Ledger) -> list[tuple[str, str, int | None]]:
+    with ledger.transaction() as s:
+        return [(a.account, a.source, a.import_batch_id) for a in s.scalars(select(ContractorAccount))]
+
+
+def test_undo_forgets_the_accounts_the_statement_learned(ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    first = _statement(ledger, clock, tmp_path)
+    assert _accounts(ledger) == [(IBAN, "learned", first)]
+    preview = _preview(ledger, clock, first)
+    assert (preview["payments"], preview["accounts_forgotten"]) == (1, 1)
+    assert _undo(ledger, clock, first) == preview
+    assert _accounts(ledger) == []
+    second = _statement(ledger, clock, tmp_path)  # the statement can come in again and teach the account again
+    assert second != first and _accounts(ledger) == [(IBAN, "learned", second)]
+    assert documents(ledger)["FA/3/2026"].paid == Decimal(1230)
+
+
+def test_an_account_known_before_the_statement_stays(ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        owner = documents(ledger)["FA/3/2026"].contractor_id
+        assert learn_account(ctx, owner, IBAN, source="typed")
+    batch_id = _statement(ledger, clock, tmp_path)
+    assert _undo(ledger, clock, batch_id)["accounts_forgotten"] == 0
+    assert _accounts(ledger) == [(IBAN, "typed", None)]

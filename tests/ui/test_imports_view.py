@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from collector_app.db.engine import Ledger
 from collector_app.domain.clock import FixedClock
+from collector_app.services.contractors import ContractorData, add_contractor, update_contractor
 from collector_app.services.import_statement import import_statement
 from collector_app.services.payments import PaymentData, add_payment
 from collector_app.ui.context import AppContext
@@ -214,11 +215,34 @@ def test_undoing_a_statement_names_the_payments_and_the_allocations_taken_back(
     said = answer(monkeypatch, QMessageBox.StandardButton.Yes)
     click(qtbot, page.undo_button)  # the newest batch is selected
     qtbot.waitUntil(lambda: changes == ["changed"])
-    assert said["question"][0].split("\n")[2:6] == [
-        "It removes:", "  payments: 6", "  allocations the import made (taken back): 4", ""]
+    assert said["question"][0].split("\n")[2:7] == [
+        "It removes:", "  payments: 6", "  allocations the import made (taken back): 4",
+        "  payer accounts the statement learned: 2", ""]
+    assert page.status.text() == (f"Batch {sta} undone; removed documents: 0, payments: 6, contractors: 0. "
+                                  "Payer accounts forgotten: 2.")
     assert "In the ledger now" not in page.heading.text() and cell(page, sta, COL_UNDONE) != ""
     paid = {inv.paid for inv in documents(app.ledger).values()}
     assert paid == {Decimal(0)}, "what the statement paid is open again"
+
+
+def test_undo_names_the_contractor_fields_it_empties_and_those_a_person_changed_since(
+        qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock, page: ImportsView, changes: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_firm(ledger, clock)
+    alfa = app.call(lambda ctx: add_contractor(ctx, ContractorData(name="Alfa (typed)", tax_id="7740001454")).id)
+    ubl = run_import(ledger, clock, DATA / "ubl_invoice.xml").batch_id
+    app.call(lambda ctx: update_contractor(ctx, alfa, ContractorData(email="platnosci@alfa.example")))
+    page.refresh()
+    said = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    click(qtbot, page.undo_button)
+    qtbot.waitUntil(lambda: changes == ["changed"])
+    assert said["question"] == [
+        f"Undo import batch {ubl} (ubl_invoice.xml)?\n\nIt removes:\n  documents: 1\n"
+        "  contractor fields the import filled (emptied again): 3\n\n"
+        "Contractor fields it filled that were changed since stay: 1\n  Alfa (typed): email\n\n"
+        "The batch stays in the list, marked undone."]
+    assert page.status.text() == (f"Batch {ubl} undone; removed documents: 1, payments: 0, contractors: 0. "
+                                  "Contractor fields emptied again: 3, kept (changed since): 1.")
 
 
 def test_import_bank_statement_opens_the_statement_dialog(qtbot: QtBot, page: ImportsView) -> None:

@@ -242,15 +242,28 @@ class ImportsView(RefreshingPage):
     def confirm_text(self, preview: UndoResult) -> str:
         removed = [(preview.documents, self.tr("  documents: {0}")), (preview.payments, self.tr("  payments: {0}")),
                    (preview.contractors, self.tr("  contractors the import created: {0}")),
-                   (preview.allocations, self.tr("  allocations the import made (taken back): {0}"))]
+                   (preview.allocations, self.tr("  allocations the import made (taken back): {0}")),
+                   (preview.fields_reverted, self.tr("  contractor fields the import filled (emptied again): {0}")),
+                   (preview.accounts_forgotten, self.tr("  payer accounts the statement learned: {0}"))]
         lines = [text.format(n) for n, text in removed if n]
         head = [self.tr("Undo import batch {0} ({1})?").format(preview.batch_id, preview.file), "",
                 self.tr("It removes:") if lines else self.tr("It removes nothing from the ledger.")]
-        return "\n".join([*head, *lines, "", self.tr("The batch stays in the list, marked undone.")])
+        kept = []
+        if preview.kept:
+            kept = ["", self.tr("Contractor fields it filled that were changed since stay: {0}").format(
+                preview.fields_kept)]
+            kept += [self.tr("  {0}: {1}").format(name, field) for name, field in preview.kept]
+        return "\n".join([*head, *lines, *kept, "", self.tr("The batch stays in the list, marked undone.")])
 
     def _undone(self, result: UndoResult) -> None:
-        self._stop(self.tr("Batch {0} undone; removed documents: {1}, payments: {2}, contractors: {3}.").format(
-            result.batch_id, result.documents, result.payments, result.contractors))
+        text = self.tr("Batch {0} undone; removed documents: {1}, payments: {2}, contractors: {3}.").format(
+            result.batch_id, result.documents, result.payments, result.contractors)
+        if result.fields_reverted or result.fields_kept:
+            text += " " + self.tr("Contractor fields emptied again: {0}, kept (changed since): {1}.").format(
+                result.fields_reverted, result.fields_kept)
+        if result.accounts_forgotten:
+            text += " " + self.tr("Payer accounts forgotten: {0}.").format(result.accounts_forgotten)
+        self._stop(text)
         self.refresh(keep_id=result.batch_id)
         self._changed()
 
