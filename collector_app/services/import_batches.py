@@ -195,9 +195,12 @@ def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
     removed = _remove_created_contractors(ctx, batch)
     revert, kept = _filled_fields(ctx, batch)
     _revert_fields(ctx, batch, revert, kept)
-    accounts = _learned_accounts(ctx, batch)
-    if accounts:
-        s.execute(delete(ContractorAccount).where(ContractorAccount.import_batch_id == batch.id))
+    keep = _accounts_taught_since(ctx, batch)
+    accounts = _learned_accounts(ctx, batch) - len(keep)
+    for row_id, other_batch in keep.items():  # another payment taught it too: it stays, as that one's
+        s.execute(update(ContractorAccount).where(ContractorAccount.id == row_id)
+                  .values(import_batch_id=other_batch))
+    s.execute(delete(ContractorAccount).where(ContractorAccount.import_batch_id == batch.id))
     batch.undone_at = ctx.clock.now()
     s.flush()
     extra = "".join([
@@ -264,6 +267,22 @@ def _kept(kept: list[_Field]) -> tuple[tuple[str, str], ...]:
 def _learned_accounts(ctx: Ctx, batch: ImportBatch) -> int:
     return int(ctx.session.scalar(select(func.count()).select_from(ContractorAccount)
                                   .where(ContractorAccount.import_batch_id == batch.id)) or 0)
+
+
+def _accounts_taught_since(ctx: Ctx, batch: ImportBatch) -> dict[int, int | None]:
+    """The batch's learned accounts that a payment outside it (another live batch's, or one entered by
+    hand) also paid from and was allocated to the same contractor: row id → the batch to hand it to."""
+    other = (select(Payment.import_batch_id)
+             .outerjoin(ImportBatch, ImportBatch.id == Payment.import_batch_id)
+             .where(Payment.contractor_id == ContractorAccount.contractor_id,
+                    Payment.payer_account == ContractorAccount.account,
+                    Payment.allocated > 0, Payment.reversed_at.is_(None),
+                    or_(Payment.import_batch_id.is_(None), Payment.import_batch_id != batch.id),
+                    ImportBatch.undone_at.is_(None))
+             .order_by(Payment.id.desc()).limit(1))
+    found = select(ContractorAccount.id, other.exists(), other.scalar_subquery()).where(
+        ContractorAccount.import_batch_id == batch.id)
+    return {row_id: owner for row_id, taught, owner in ctx.session.execute(found) if taught}
 
 
 def _prefix(batch: ImportBatch) -> str:
@@ -418,7 +437,7 @@ def preview_undo(ctx: Ctx, batch_id: int) -> UndoResult:
     revert, kept = _filled_fields(ctx, batch)
     return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), _removable_contractors(ctx, batch),
                       len(allocations), len(revert), _kept(kept),
-                      _learned_accounts(ctx, batch))
+                      _learned_accounts(ctx, batch) - len(_accounts_taught_since(ctx, batch)))
 
 
 def _removable_contractors(ctx: Ctx, batch: ImportBatch) -> int:

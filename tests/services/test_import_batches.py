@@ -305,3 +305,21 @@ def test_an_account_known_before_the_statement_stays(ledger: Ledger, clock: Fixe
     batch_id = _statement(ledger, clock, tmp_path)
     assert _undo(ledger, clock, batch_id)["accounts_forgotten"] == 0
     assert _accounts(ledger) == [(IBAN, "typed", None)]
+
+
+def test_an_account_a_later_payment_also_paid_from_stays_when_the_statement_is_undone(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    make_firm(ledger, clock)
+    run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml")
+    first = _statement(ledger, clock, tmp_path)
+    owner = documents(ledger)["FA/3/2026"].contractor_id
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        add_invoice(ctx, InvoiceData(contractor_id=owner, number="FA/9/2026", issue_date=dt.date(2026, 3, 1),
+                                     due_date=dt.date(2026, 3, 15), gross=Decimal("100.00"), currency="PLN"))
+        add_payment(ctx, PaymentData(date=dt.date(2026, 3, 16), amount=Decimal("100.00"), currency="PLN",
+                                     contractor_id=owner, invoice_numbers=("FA/9/2026",), payer_account=IBAN))
+    preview = _preview(ledger, clock, first)
+    assert preview["accounts_forgotten"] == 0
+    assert _undo(ledger, clock, first) == preview
+    assert _accounts(ledger) == [(IBAN, "learned", None)]  # kept, now as the hand-entered payment's
