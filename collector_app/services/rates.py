@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -232,25 +232,39 @@ def missing_fx_message(base: str, quote: str, due: dt.date) -> str:
            f"--rate R`")
     text = (f"no {base}/{quote} rate for {first:%Y-%m} (the mid rate of its last business day, needed for "
             f"an invoice due {due.isoformat()}): ")
-    if quote != "PLN":
-        return text + f"add it with {add}"
     from collector_app.services.nbp_rates import fetch_hint
+
+    if quote != "PLN":
+        month = (first.year, first.month)
+        return text + (f"add it with {add}, or have both {base}/PLN and {quote}/PLN of that day (their ratio is "
+                       f"used): {fetch_hint(base, month)} and {fetch_hint(quote, month)}")
 
     return text + (f"download it from NBP with {fetch_hint(base, (first.year, first.month))} "
                    f"(or the Rates page), or add it with {add}")
 
 
+CROSS_PLACES = Decimal("0.000001")  # a rate derived from two NBP rates, kept to the fx table's places
+
+
 def fx_lookup(ctx: Ctx) -> FxLookup:
     """The rate of the last business day of the month before the due date: the latest row dated in that month."""
 
-    def lookup(base: str, quote: str, due: dt.date) -> FxQuote:
+    def direct(base: str, quote: str, due: dt.date) -> tuple[dt.date, Decimal] | None:
         first, last = month_before(due)
         row = ctx.session.execute(
             select(FxRate.date, FxRate.rate)
             .where(FxRate.base == base, FxRate.quote == quote, FxRate.date >= first, FxRate.date <= last)
             .order_by(FxRate.date.desc()).limit(1)).first()
-        if row is None:
-            raise UserError("rates", missing_fx_message(base, quote, due))
-        return FxQuote(base, quote, row[0], Decimal(row[1]).normalize())
+        return (row[0], Decimal(row[1]).normalize()) if row is not None else None
+
+    def lookup(base: str, quote: str, due: dt.date) -> FxQuote:
+        found = direct(base, quote, due)
+        if found is not None:
+            return FxQuote(base, quote, found[0], found[1])
+        if "PLN" not in (base, quote):  # NBP quotes every currency in PLN: EUR→CZK = (EUR/PLN) / (CZK/PLN)
+            over, under = direct(base, "PLN", due), direct(quote, "PLN", due)
+            if over is not None and under is not None and over[0] == under[0]:
+                return FxQuote(base, quote, over[0], (over[1] / under[1]).quantize(CROSS_PLACES, ROUND_HALF_UP))
+        raise UserError("rates", missing_fx_message(base, quote, due))
 
     return lookup

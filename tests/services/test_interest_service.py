@@ -139,3 +139,15 @@ def test_credit_note_itself_has_no_interest(ctx: Ctx) -> None:
     note = invoice(ctx, c, "KOR/1", "400.00", D(2025, 12, 11), D(2025, 12, 11), credit_note_for="F/1")
     with pytest.raises(UserError):
         invoice_interest(ctx, note)
+
+
+def test_a_czk_invoice_under_polish_law_converts_through_the_nbp_rates_of_both_currencies(ctx: Ctx) -> None:
+    # 100,000 CZK due 2025-02-15; NBP mid rates of 2025-01-31: EUR 4.2130 PLN, CZK 0.1676 PLN.
+    # Tier: 100,000 × 0.1676 = 16,760 PLN → EUR 70. In CZK: 4.2130 / 0.1676 = 25.137232 (6 places);
+    # 70 × 25.137232 = 1,759.60624 → 1,759.61 CZK.
+    c = contractor(ctx)
+    inv = invoice(ctx, c, "F/CZK", "100000.00", D(2025, 2, 15), D(2025, 2, 1), currency="CZK")
+    r = invoice_interest(ctx, inv, as_of=D(2025, 3, 1))
+    assert (r.law, r.compensation, r.compensation_currency) == ("PL", Decimal("70.00"), "EUR")
+    assert (r.converted_currency, r.fx_rate, r.fx_date) == ("CZK", Decimal("25.137232"), D(2025, 1, 31))
+    assert r.compensation_converted == Decimal("1759.61") and not r.warnings

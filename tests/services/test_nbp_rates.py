@@ -199,4 +199,7 @@ def test_the_missing_rate_error_names_the_fetch_command(ctx: Ctx) -> None:
     assert "collector rates add --fx --base EUR --quote PLN --date 2031-01-31" in info.value.message
     with pytest.raises(UserError) as info:
         rates.fx_lookup(ctx)("CZK", "EUR", D(2031, 2, 15))
-    assert "rates fetch" not in info.value.message  # NBP publishes rates in PLN only
+    # NBP publishes rates in PLN only: a CZK/EUR rate is the ratio of the two it does publish
+    assert "collector rates add --fx --base CZK --quote EUR --date 2031-01-31" in info.value.message
+    assert ("`collector rates fetch --code CZK --from 2031-01 --to 2031-01` and "
+            "`collector rates fetch --code EUR --from 2031-01 --to 2031-01`") in info.value.message
