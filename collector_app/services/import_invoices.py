@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from collector_app.db.models import Contractor, Event, Firm, ImportBatch, Invoice, Setting
+from collector_app.db.models import Contractor, Event, Firm, ImportBatch, Invoice
 from collector_app.domain.contact import check_country, check_email, check_phone, default_language
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
@@ -23,7 +23,7 @@ from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
 from collector_app.imports.common import ImportProblem, ImportSummary, InvoiceRecord, PartyRecord, problem
 from collector_app.imports.detect import INVOICE_FORMATS, detect_format
 from collector_app.imports.invoice_csv import Mapping
-from collector_app.services import audit
+from collector_app.services import audit, settings
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
 from collector_app.services.import_batches import batch_details, batch_label, finish_batch, open_batch
@@ -157,24 +157,17 @@ def header_key(header: Sequence[str]) -> str:
 
 def saved_mapping(ctx: Ctx, header: Sequence[str]) -> Mapping | None:
     """The mapping saved for files with this header (the wizard remembers one per source)."""
-    row = ctx.session.get(Setting, MAPPING_KEY + header_key(header))
-    if row is None:
+    stored = settings.get_value(ctx, MAPPING_KEY + header_key(header))
+    if stored is None:
         return None
     try:
-        return invoice_csv.mapping_from_dict(json.loads(row.value))
+        return invoice_csv.mapping_from_dict(json.loads(stored))
     except (ValueError, ImportProblem):
         return None
 
 
 def save_mapping(ctx: Ctx, header: Sequence[str], mapping: Mapping) -> None:
-    key = MAPPING_KEY + header_key(header)
-    value = json.dumps(mapping.as_dict(), ensure_ascii=False)
-    row = ctx.session.get(Setting, key)
-    if row is None:
-        ctx.session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-    ctx.session.flush()
+    settings.set_value(ctx, MAPPING_KEY + header_key(header), json.dumps(mapping.as_dict(), ensure_ascii=False))
 
 
 @dataclass

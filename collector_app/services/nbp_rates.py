@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from collector_app.db.models import FxRate, Setting
+from collector_app.db.models import FxRate
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
-from collector_app.services import audit, rates
+from collector_app.services import audit, rates, settings
 from collector_app.services.context import Ctx
 
 DEFAULT_BASE_URL = "https://api.nbp.pl"
@@ -136,24 +136,13 @@ def check_base_url(text: str) -> str:
 
 
 def get_base_url(ctx: Ctx) -> str:
-    row = ctx.session.get(Setting, BASE_URL_SETTING)
-    return row.value if row is not None else DEFAULT_BASE_URL
+    return settings.get_value(ctx, BASE_URL_SETTING) or DEFAULT_BASE_URL
 
 
 def set_base_url(ctx: Ctx, url: str | None) -> str:
     """Point the download at another server (a mirror or a test server); None returns to api.nbp.pl."""
-    row = ctx.session.get(Setting, BASE_URL_SETTING)
-    if url is None:
-        if row is not None:
-            ctx.session.delete(row)
-        value = DEFAULT_BASE_URL
-    else:
-        value = check_base_url(url)
-        if row is None:
-            ctx.session.add(Setting(key=BASE_URL_SETTING, value=value))
-        else:
-            row.value = value
-    ctx.session.flush()
+    value = DEFAULT_BASE_URL if url is None else check_base_url(url)
+    settings.set_value(ctx, BASE_URL_SETTING, None if url is None else value)
     audit.record(ctx, "settings.nbp", "setting", None, f"NBP rates are downloaded from {value}")
     return value
 

@@ -179,8 +179,8 @@ class _Run:
 
         with self._tx() as s:
             ctx = self.ctx(s)
-            first = s.execute(_with_parties().where(Outbox.id == row_id)).tuples().one_or_none()
-            if first is None or first[0].state != "planned":
+            first = _planned_unit(s, row_id)
+            if first is None:
                 return
             row, inv, contractor = first
             if self._stopped(ctx, row, inv, contractor):
@@ -304,9 +304,9 @@ class _Run:
         """Stop rules, then compose, then `sending` — committed before the transport is touched."""
         with self._tx() as s:
             ctx = self.ctx(s)
-            first = s.execute(_ONE_UNIT, {"row_id": row_id}).tuples().one_or_none()
-            if first is None or first[0].state != "planned":
-                return None  # already sent with its group, or changed by someone else
+            first = _planned_unit(s, row_id)
+            if first is None:
+                return None
             live = [r for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
             if not live:
                 return None
@@ -420,6 +420,13 @@ def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
 
 
 _ONE_UNIT = _with_parties().where(Outbox.id == bindparam("row_id"))
+
+
+def _planned_unit(s: Session, row_id: int) -> Unit | None:
+    """The row with its parties as they are now, or None when it is no longer planned (already sent with
+    its group, or changed by someone else)."""
+    first = s.execute(_ONE_UNIT, {"row_id": row_id}).tuples().one_or_none()
+    return first if first is not None and first[0].state == "planned" else None
 
 
 # --- the pieces the GUI and the CLI share ------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import text
 
+from collector_app.services import settings
 from collector_app.services.context import Ctx
 
 KEY = "reminders.watermark"
@@ -52,10 +53,10 @@ class Watermark(NamedTuple):
                 "wm_call": call}
 
 
-def current(ctx: Ctx) -> Watermark:
-    """The ledger as it is now, dated today."""
+def current(ctx: Ctx, digest: str) -> Watermark:
+    """The ledger as it is now, dated today; `digest` is policies(ctx), which the caller already has."""
     event, invoice, allocation, call = ctx.session.execute(text(_MAXIMA)).one()
-    return Watermark(ctx.clock.today(), int(event), int(invoice), int(allocation), int(call), policies(ctx))
+    return Watermark(ctx.clock.today(), int(event), int(invoice), int(allocation), int(call), digest)
 
 
 def load(ctx: Ctx) -> Watermark | None:
@@ -76,11 +77,7 @@ def save(ctx: Ctx, mark: Watermark) -> None:
     value = json.dumps({"day": mark.day.isoformat(), "event": mark.event, "invoice": mark.invoice,
                         "allocation": mark.allocation, "call": mark.call, "policies": mark.policies,
                         "lag": list(mark.lag) if mark.lag else None})
-    ctx.session.execute(
-        text("INSERT INTO setting (key, value) VALUES (:key, :value) "
-             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-        {"key": KEY, "value": value},
-    )
+    settings.write_value_first(ctx, KEY, value)
 
 
 def forget(ctx: Ctx) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import TextClause
 from collector_app.db.base import UTCDateTime
 from collector_app.db.models import Outbox, Policy, PolicyStep, Task
 from collector_app.domain.errors import UserError
-from collector_app.services import audit
+from collector_app.services import audit, settings
 from collector_app.services import plan_watermark as watermark
 from collector_app.services.context import Ctx
 from collector_app.services.users import current_user
@@ -309,7 +309,8 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
     dialect = session.get_bind().dialect.name
     _take_write_lock(ctx, now)
     last = None if full else watermark.load(ctx)
-    incremental = last is not None and last.day <= today and last.policies == watermark.policies(ctx)
+    digest = watermark.policies(ctx)  # planning changes no policy: the same digest holds at the end
+    incremental = last is not None and last.day <= today and last.policies == digest
     params = _base_params(ctx, 0) | {"now": now}
     if incremental:
         assert last is not None
@@ -324,7 +325,7 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
                      details={"planned": planned, "skipped": skipped, "today": today})
     # Taken after this run's own writes (escalation events need no second look): the write lock taken
     # first keeps anyone else from writing in between on SQLite.
-    now_mark = watermark.current(ctx)
+    now_mark = watermark.current(ctx, digest)
     watermark.save(ctx, now_mark._replace(lag=last.ids() if last is not None else None))
     return PlanSummary(after, planned, skipped, incremental)
 
@@ -368,11 +369,7 @@ def _take_write_lock(ctx: Ctx, now: dt.datetime) -> None:
     Two planners then queue instead of both computing the same rows; the unique key with
     ON CONFLICT DO NOTHING keeps the outbox free of duplicates either way.
     """
-    ctx.session.execute(
-        text("INSERT INTO setting (key, value) VALUES (:key, :value) "
-             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-        {"key": LAST_PLAN_KEY, "value": now.isoformat()},
-    )
+    settings.write_value_first(ctx, LAST_PLAN_KEY, now.isoformat())
 
 
 def _max_occurrences(ctx: Ctx) -> int:

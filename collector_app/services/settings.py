@@ -8,7 +8,7 @@ from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from collector_app.db.models import Setting
 from collector_app.domain.contact import check_email
@@ -79,16 +79,42 @@ def _read(ctx: Ctx, prefix: str) -> dict[str, str]:
 
 def _write(ctx: Ctx, prefix: str, values: dict[str, str | None]) -> None:
     for name, value in values.items():
-        key = f"{prefix}.{name}"
-        row = ctx.session.get(Setting, key)
-        if value is None:
-            if row is not None:
-                ctx.session.delete(row)
-        elif row is None:
-            ctx.session.add(Setting(key=key, value=value))
-        else:
-            row.value = value
+        _put(ctx, f"{prefix}.{name}", value)
     ctx.session.flush()
+
+
+def get_value(ctx: Ctx, key: str) -> str | None:
+    """One stored setting (other services keep their own keys here: a mapping, a server address…)."""
+    row = ctx.session.get(Setting, key)
+    return row.value if row is not None else None
+
+
+def set_value(ctx: Ctx, key: str, value: str | None) -> None:
+    """Store one setting; None removes it."""
+    _put(ctx, key, value)
+    ctx.session.flush()
+
+
+def _put(ctx: Ctx, key: str, value: str | None) -> None:
+    row = ctx.session.get(Setting, key)
+    if value is None:
+        if row is not None:
+            ctx.session.delete(row)
+    elif row is None:
+        ctx.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+_UPSERT = text("INSERT INTO setting (key, value) VALUES (:key, :value) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+
+
+def write_value_first(ctx: Ctx, key: str, value: str) -> None:
+    """Store one setting with a single write and no read before it, so it can be a transaction's first
+    statement (on SQLite that takes the write lock at once). Bypasses the session's objects: for keys no
+    one holds as a Setting object."""
+    ctx.session.execute(_UPSERT, {"key": key, "value": value})
 
 
 # --- checks --------------------------------------------------------------------------------------

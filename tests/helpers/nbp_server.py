@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from helpers.local_http import serve
 
 # a few public holidays of Poland on which NBP published no table
 HOLIDAYS = frozenset(dt.date.fromisoformat(d) for d in (
@@ -101,16 +102,9 @@ def nbp_server(api: NbpApi) -> Iterator[NbpApi]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(Handler) as base:
+        api.url = base + ""
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from helpers.local_http import serve
 
 
 @dataclass
@@ -61,13 +62,6 @@ def sms_gateway(gateway: Gateway) -> Iterator[Gateway]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    gateway.url = f"http://127.0.0.1:{server.server_address[1]}/api"
-    try:
+    with serve(Handler) as base:
+        gateway.url = base + "/api"
         yield gateway
-    finally:
-        server.shutdown()
-        server.server_close()
