@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
 MAX_TOKENS_PER_NUMBER = 6
+_DIGITS = frozenset("0123456789")
 
 
 def number_key(number: str) -> str:
@@ -29,21 +30,25 @@ def candidate_keys(text: str) -> list[Candidate]:
     harmless: a key only counts when a document with that number exists.
     """
     tokens = [(m.group().upper(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    digits = [any(ch in _DIGITS for ch in tok) for tok, _, _ in tokens]  # asked once per token, not per key
+    joins = [_adjacent(text, tokens[j - 1][2], tokens[j][1]) for j in range(1, len(tokens))]
     out: dict[str, Candidate] = {}
     for i in range(len(tokens)):
         key = ""
+        has_digit = False
         for j in range(i, min(i + MAX_TOKENS_PER_NUMBER, len(tokens))):
-            if j > i and not _adjacent(text, tokens[j - 1][2], tokens[j][1]):
+            if j > i and not joins[j - 1]:
                 break
             key += tokens[j][0]
-            if any(ch.isdigit() for ch in key) and key not in out:
+            has_digit = has_digit or digits[j]
+            if has_digit and key not in out:
                 out[key] = Candidate(key, tokens[i][1], tokens[j][2])
     return sorted(out.values(), key=lambda c: (c.start, -(c.end - c.start)))
 
 
 def _adjacent(text: str, end: int, start: int) -> bool:
     gap = text[end:start]  # up to 3 separators: "12/2026", "12. 2026", "12 / 2026"
-    return len(gap) <= 3 and all(ch in " /-_.\\#" for ch in gap)
+    return len(gap) <= 3 and not gap.strip(" /-_.\\#")
 
 
 def longest_non_overlapping(found: list[Candidate]) -> list[Candidate]:

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, iterparse
+from xml.parsers import expat
+
+from defusedxml import DTDForbidden
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
@@ -33,11 +36,65 @@ Warn = Callable[[str, str], None]
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
 SUPPORTED_VERSIONS = range(2, 14)
+_ENTRY_DEPTH = 4  # Document/BkToCstmrStmt/Stmt/Ntry: what lies deeper is read from the entry's element
+_PROLOG_CHUNK = 1 << 16
+
+
+class _StatementReader(XmlReader):
+    """XmlReader for a statement: expat's C tree builder instead of defusedxml's Python one (several times
+    faster), made as safe by refusing a DOCTYPE before parsing, as forbid_dtd does: without a DTD there
+    are no entities to expand and nothing external to fetch. Events and path() reach down to the entries
+    only; what lies inside an entry is read from its element when it ends."""
+
+    def events(self) -> Iterator[tuple[str, Element]]:
+        with self.errors():
+            _refuse_doctype(self.file)
+            depth = 0
+            for event, item in iterparse(str(self.file), events=("start", "end", "start-ns")):
+                if event == "start":
+                    depth += 1
+                    if depth <= _ENTRY_DEPTH:
+                        self._stack.append(self.qname(item.tag))
+                        yield event, item
+                elif event == "end":
+                    if depth <= _ENTRY_DEPTH:
+                        yield event, item
+                        self._stack.pop()
+                    depth -= 1
+                else:
+                    prefix, uri = item
+                    self.prefixes.setdefault(uri, prefix)
+
+
+class _RootReached(Exception):
+    """The prolog is over: a DOCTYPE can no longer come."""
+
+
+def _refuse_doctype(path: Path) -> None:
+    """DTDForbidden when the prolog declares a document type; reads only up to the root element. A file
+    that is not well-formed before it is left to the parser, which names the place."""
+    parser = expat.ParserCreate()
+
+    def doctype(name: str, sysid: str | None, pubid: str | None, _internal: bool) -> None:
+        raise DTDForbidden(name, sysid, pubid)
+
+    def root(_name: str, _attrs: object) -> None:
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_PROLOG_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (_RootReached, expat.ExpatError, LookupError):  # DTDForbidden (a ValueError) goes on
+        return
 
 
 def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[BankEntry]:
     """Every entry of every statement, in order; errors name the element path with the file's prefixes."""
-    reader = XmlReader(path, label)
+    reader = _StatementReader(path, label)
     stack: list[Element] = []
     ns = ""
     statement = 0
@@ -103,7 +160,7 @@ class _Ctx:
         return _first(elem, _steps(self.ns, path))
 
     def text(self, elem: Element | None, path: str) -> str | None:
-        found = self.find(elem, path)
+        found = _first(elem, _steps(self.ns, path)) if elem is not None else None
         value = (found.text or "").strip() if found is not None else ""
         return value or None
 
@@ -128,23 +185,31 @@ def _steps(ns: str, path: str) -> tuple[str, ...]:
 
 def _first(elem: Element, steps: tuple[str, ...]) -> Element | None:
     """What elem.find("a/b") gives (the first match in document order), by single-tag finds: ElementPath
-    parses and walks a path in Python, a single tag is looked up in C."""
-    if len(steps) == 1:
-        return elem.find(steps[0])
-    for child in elem.findall(steps[0]):
-        found = _first(child, steps[1:])
-        if found is not None:
-            return found
-    return None
+    parses and walks a path in Python, a single tag is looked up in C. Down a chain of only children
+    (the usual shape) it is a loop; where a step has several, each is tried in order."""
+    node = elem
+    last = len(steps) - 1
+    for i in range(last):
+        children = node.findall(steps[i])
+        if len(children) != 1:
+            rest = steps[i + 1:]
+            return next((found for child in children if (found := _first(child, rest)) is not None), None)
+        node = children[0]
+    return node.find(steps[last])
 
 
 def _all(elem: Element, steps: tuple[str, ...], out: list[Element]) -> None:
-    """What elem.iterfind("a/b") gives, in the same order, appended to `out`."""
-    if len(steps) == 1:
-        out.extend(elem.findall(steps[0]))
-        return
-    for child in elem.findall(steps[0]):
-        _all(child, steps[1:], out)
+    """What elem.iterfind("a/b") gives, in the same order, appended to `out` (a loop down only children)."""
+    node = elem
+    last = len(steps) - 1
+    for i in range(last):
+        children = node.findall(steps[i])
+        if len(children) != 1:
+            for child in children:
+                _all(child, steps[i + 1:], out)
+            return
+        node = children[0]
+    out.extend(node.findall(steps[last]))
 
 
 def _account(acct: Element, ns: str) -> str:
@@ -218,24 +283,34 @@ def _tx_title(c: _Ctx, tx: Element) -> str:
     return " ".join(refs or c.texts(tx, "AddtlTxInf"))
 
 
-def _amount(c: _Ctx, elem: Element, path: str, *, required: bool, base: str | None = None
+def _amount(c: _Ctx, elem: Element, path: str, *, required: bool, tx: int | None = None
             ) -> tuple[Decimal | None, str]:
+    """The amount at `path` below the entry, or below its transaction (`tx`: 0 the only one, i the i-th)."""
     found = c.find(elem, path)
     if found is None or not (found.text or "").strip():
         if required:
-            raise ImportProblem(c.place(path, base), "missing")
+            raise ImportProblem(c.place(path, _tx_base(c, tx)), "missing")
         return None, ""
     try:
         currency = check_currency(found.get("Ccy") or "")
     except UserError as exc:
-        raise ImportProblem(c.place(path, base) + "/@Ccy", exc.message) from exc
+        raise ImportProblem(c.place(path, _tx_base(c, tx)) + "/@Ccy", exc.message) from exc
     try:
         value = parse_money(found.text or "", currency, decimal=".")
     except ValueProblem as exc:
-        raise ImportProblem(c.place(path, base), exc.message) from exc
+        raise ImportProblem(c.place(path, _tx_base(c, tx)), exc.message) from exc
     if value < 0:
-        raise ImportProblem(c.place(path, base), f'"{found.text}" is negative (the direction is in CdtDbtInd)')
+        raise ImportProblem(c.place(path, _tx_base(c, tx)),
+                            f'"{found.text}" is negative (the direction is in CdtDbtInd)')
     return value, currency
+
+
+def _tx_base(c: _Ctx, tx: int | None) -> str | None:
+    """Where a transaction's element paths start (only built for an error message)."""
+    if tx is None:
+        return None
+    base = f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}"
+    return f"{base}[{tx}]" if tx else base
 
 
 def _booking_date(c: _Ctx, ntry: Element, *, required: bool) -> dt.date:
@@ -251,16 +326,15 @@ def _booking_date(c: _Ctx, ntry: Element, *, required: bool) -> dt.date:
     return dt.date.min
 
 
-def _tx_amount(c: _Ctx, tx: Element, base: str) -> tuple[Decimal | None, str]:
-    amount, currency = _amount(c, tx, "Amt", required=False, base=base)
+def _tx_amount(c: _Ctx, tx: Element, index: int) -> tuple[Decimal | None, str]:
+    amount, currency = _amount(c, tx, "Amt", required=False, tx=index)
     if amount is None:
-        amount, currency = _amount(c, tx, "AmtDtls/TxAmt/Amt", required=False, base=base)
+        amount, currency = _amount(c, tx, "AmtDtls/TxAmt/Amt", required=False, tx=index)
     return amount, currency
 
 
 def _check_single(c: _Ctx, tx: Element, amount: Decimal, currency: str) -> None:
-    base = f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}"
-    own, own_currency = _tx_amount(c, tx, base)
+    own, own_currency = _tx_amount(c, tx, 0)
     if own is not None and (own != amount or own_currency != currency):
         c.warn(c.where, f"the transaction details say {own} {own_currency}; the entry's {amount} {currency} is used")
 
@@ -269,7 +343,7 @@ def _batch_shares(c: _Ctx, txs: list[Element], amount: Decimal, currency: str) -
     """The transactions' own amounts when all are given in the entry's currency and add up to it."""
     shares: list[Decimal] = []
     for i, tx in enumerate(txs, start=1):
-        own, own_currency = _tx_amount(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]")
+        own, own_currency = _tx_amount(c, tx, i)
         if own is None or own_currency != currency:
             break
         shares.append(own)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -229,9 +231,15 @@ def _grouped_ok(whole: str, grp: str) -> bool:
     return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
 
 
+@functools.lru_cache(maxsize=64)
+def _places(currency: str) -> int:
+    """currency_places, remembered: a file's rows repeat one or two currencies (babel's lookup is not free)."""
+    return currency_places(currency)
+
+
 def check_amount(value: Decimal, currency: str, shown: str | None = None) -> Decimal:
     """More decimal places than the currency has is refused, never rounded; so is an absurd size."""
-    places = currency_places(currency)
+    places = _places(currency)
     exponent = value.normalize().as_tuple().exponent
     text = shown if shown is not None else str(value)
     if isinstance(exponent, int) and -exponent > places:
@@ -243,7 +251,7 @@ def check_amount(value: Decimal, currency: str, shown: str | None = None) -> Dec
 
 def parse_money(text: str, currency: str, decimal: str | None = None, thousands: str | None = None) -> Decimal:
     """parse_decimal then check_amount: the usual way an importer reads an amount."""
-    places = currency_places(currency)
+    places = _places(currency)
     return check_amount(parse_decimal(text, decimal, thousands, places), currency, text.strip())
 
 
@@ -339,7 +347,7 @@ class XmlReader:
         return "/" + "/".join([*self._stack, *below])
 
     def events(self) -> Iterator[tuple[str, Element]]:
-        try:
+        with self.errors():
             for event, item in iterparse(
                 str(self.file), events=("start", "end", "start-ns"), forbid_dtd=True,
                 forbid_entities=True, forbid_external=True,
@@ -355,6 +363,12 @@ class XmlReader:
                 else:
                     yield event, elem
                     self._stack.pop()
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Parser errors as the UserError that names the file and the place (for readers that parse themselves)."""
+        try:
+            yield
         except DefusedXmlException as exc:
             raise problem(self.label, "", f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
                           "external entities and entity expansion are never processed") from exc

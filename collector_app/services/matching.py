@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import Row, Select, exists, insert, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.db.models import Contractor, ContractorAccount, Invoice, Payment
@@ -101,6 +101,7 @@ class Matcher:
     unpaid_by_gross: dict[Decimal, list[Invoice]] = field(default_factory=dict)
     by_contractor: dict[int, list[_OpenRow]] = field(default_factory=dict)
     touched: dict[int, Invoice] = field(default_factory=dict)  # allocated to since the chunk's flush
+    has_symbols: bool | None = None  # whether the ledger has variable symbols at all (asked once)
     # None: allocations go through the ledger service at once; a list: Drafts' allocations wait in it for the
     # import to write them in bulk (invoice.paid is then changed in memory only, not marked for a flush)
     pending: list[Pending] | None = None
@@ -128,6 +129,13 @@ def _in_chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[i:i + IN_CHUNK]
 
 
+def _rows(ctx: Ctx, query: Select[Any]) -> Sequence[Row[Any]]:
+    """Plain column rows through the session's connection, fetched at once: no ORM result layer, no row
+    by row fetching (and no autoflush: the callers read what they flushed, or run inside the import's
+    no_autoflush block)."""
+    return ctx.session.connection().execute(query).all()
+
+
 def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None]]) -> None:
     """Look up, for a chunk of payments, every number key, payer account, tax id and amount they mention."""
     keys = {k for hints, _ in items for k in _text_keys(hints)[2]}
@@ -144,8 +152,8 @@ def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None
     for part in _in_chunks([a for a in accounts if a not in matcher.by_account]):
         for a in part:
             matcher.by_account[a] = []
-        for cid, account in ctx.session.execute(select(ContractorAccount.contractor_id, ContractorAccount.account)
-                                                .where(ContractorAccount.account.in_(part))):
+        for cid, account in _rows(ctx, select(ContractorAccount.contractor_id, ContractorAccount.account)
+                                  .where(ContractorAccount.account.in_(part))):
             if cid not in matcher.by_account[account]:
                 matcher.by_account[account].append(cid)
     tax_keys = sorted({compact_tax_id(h.payer_tax_id) for h, _ in items if h.payer_tax_id})
@@ -153,16 +161,18 @@ def prefetch(ctx: Ctx, matcher: Matcher, items: list[tuple[Hints, Decimal | None
         for t in part:
             matcher.by_tax_key[t] = []
         query = select(Contractor.id, Contractor.tax_key).where(Contractor.tax_key.in_(part))
-        for cid, key in ctx.session.execute(query):
+        for cid, key in _rows(ctx, query):
             matcher.by_tax_key[key].append(cid)
-    # open invoices only of the payers whose text names no open invoice: the others are matched by their
-    # numbers (a payer that is not after all has its invoices read when it is asked for them)
-    unnamed = [h for h, _ in items if not _names_open(matcher, h, prefixed_of.get(h, {}))]
-    payers = ([matcher.by_account[a] for h in unnamed if (a := normalize_account(h.payer_account))]
-              + [matcher.by_tax_key[compact_tax_id(h.payer_tax_id)] for h in unnamed if h.payer_tax_id])
+    # open invoices of the payers, and unpaid invoices of the amounts, only where the text names no open
+    # invoice: the others are matched by their numbers (one that is not after all has what it needs read
+    # when it asks for it)
+    unnamed = [(h, amount) for h, amount in items if not _names_open(matcher, h, prefixed_of.get(h, {}))]
+    payers = ([matcher.by_account[a] for h, _ in unnamed if (a := normalize_account(h.payer_account))]
+              + [matcher.by_tax_key[compact_tax_id(h.payer_tax_id)] for h, _ in unnamed if h.payer_tax_id])
     _fetch_contractors(ctx, matcher, sorted({ids[0] for ids in payers
                                              if len(ids) == 1 and ids[0] not in matcher.by_contractor}))
-    amounts = sorted({amount for _, amount in items if amount is not None and amount not in matcher.unpaid_by_gross})
+    amounts = sorted({amount for _, amount in unnamed
+                      if amount is not None and amount not in matcher.unpaid_by_gross})
     for part in _in_chunks(amounts):
         for amount in part:
             matcher.unpaid_by_gross[amount] = []
@@ -182,10 +192,14 @@ def _fetch_keys(ctx: Ctx, matcher: Matcher, keys: list[str], *, symbols: bool = 
     missing = [k for k in keys if k not in matcher.by_key]
     for k in missing:
         matcher.by_key[k] = []
+    if not missing:
+        return
+    columns = (Invoice.number_key, Invoice.variable_symbol) if symbols and _has_symbols(ctx, matcher) \
+        else (Invoice.number_key,)
     for part in _in_chunks(missing):
         wanted = set(part)
         seen: set[int] = set()
-        for column in (Invoice.number_key, Invoice.variable_symbol) if symbols else (Invoice.number_key,):
+        for column in columns:
             for inv in ctx.session.scalars(select(Invoice).where(column.in_(part))):
                 if inv.id in seen:
                     continue
@@ -193,6 +207,15 @@ def _fetch_keys(ctx: Ctx, matcher: Matcher, keys: list[str], *, symbols: bool = 
                 vs = inv.variable_symbol or ""
                 for key in {inv.number_key, vs, vs.lstrip("0")} & wanted:
                     matcher.by_key[key].append(inv)
+
+
+def _has_symbols(ctx: Ctx, matcher: Matcher) -> bool:
+    """Whether any invoice has a variable symbol, asked once per matcher (one index seek): a ledger without
+    them (no Czech invoices) needs no second lookup per key."""
+    if matcher.has_symbols is None:
+        matcher.has_symbols = ctx.session.scalar(
+            select(Invoice.id).where(Invoice.variable_symbol.is_not(None)).limit(1)) is not None
+    return matcher.has_symbols
 
 
 def _fetch_contractors(ctx: Ctx, matcher: Matcher, contractor_ids: list[int]) -> None:
@@ -203,7 +226,7 @@ def _fetch_contractors(ctx: Ctx, matcher: Matcher, contractor_ids: list[int]) ->
                         Invoice.paid, Invoice.due_date)
                  .where(Invoice.contractor_id.in_(part), Invoice.gross > Invoice.paid)
                  .order_by(Invoice.contractor_id, Invoice.due_date, Invoice.id))
-        for cid, *row in ctx.session.execute(query):
+        for cid, *row in _rows(ctx, query):
             matcher.by_contractor[cid].append(_OpenRow(*row))
 
 
@@ -450,12 +473,12 @@ def _partly_paid(ctx: Ctx, matcher: Matcher, currency: str) -> dict[Decimal, set
     if by_balance is None:
         ctx.session.flush()  # the map is read from the database: it must see this import's allocations
         by_balance = matcher.partly_paid[currency] = {}
-        rows = ctx.session.execute(
-            select(Invoice.id, Invoice.kind, Invoice.gross, Invoice.paid)
-            .where(Invoice.currency == currency, Invoice.gross > Invoice.paid, Invoice.paid > 0)
-        )
-        for inv_id, kind, gross, paid in rows:
-            if kind == "invoice" and inv_id not in matcher.touched:
+        rows = _rows(ctx, select(Invoice.id, Invoice.gross, Invoice.paid)
+                     .where(Invoice.currency == currency, Invoice.gross > Invoice.paid, Invoice.paid > 0,
+                            Invoice.kind == "invoice"))
+        touched = matcher.touched
+        for inv_id, gross, paid in rows:
+            if inv_id not in touched:
                 by_balance.setdefault(balance(gross, paid), set()).add(inv_id)
         for inv in matcher.touched.values():  # as allocated in memory (a bulk import writes them per chunk)
             if inv.kind == "invoice" and inv.currency == currency and inv.gross > inv.paid > 0:

@@ -119,7 +119,7 @@ def write_allocations(ctx: Ctx, allocations: list[BulkAllocation]) -> None:
     paid = {a.invoice.id: a.invoice.paid for a in allocations}
     ctx.session.connection().execute(  # Core executemany: the ORM objects already hold these values
         update(Invoice).where(Invoice.id == bindparam("b_id")).values(paid=bindparam("b_paid")),
-        [{"b_id": inv_id, "b_paid": value} for inv_id, value in paid.items()])
+        [{"b_id": inv_id, "b_paid": value} for inv_id, value in sorted(paid.items())])  # in page order
 
 
 def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tracemalloc
+import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from helpers.samples import needs_samples
 from helpers.statements import DATA, SAMPLES
 
 from collector_app.domain.errors import UserError
+from collector_app.imports import camt053
 from collector_app.imports.bank import BankEntry
 from collector_app.imports.camt053 import read_camt053
 from collector_app.imports.common import ImportProblem
@@ -123,3 +125,42 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
         tracemalloc.stop()
         assert count == n
     assert peaks[1] < peaks[0] * 2, peaks
+
+
+def test_any_doctype_is_refused_even_without_entities(tmp_path: Path) -> None:
+    """The reader parses with expat's C tree builder after refusing a DOCTYPE, as defusedxml's forbid_dtd does."""
+    path = tmp_path / "dtd.xml"
+    path.write_text('<?xml version="1.0"?>\n<!-- a comment first -->\n<!DOCTYPE Document>\n'
+                    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>', encoding="utf-8")
+    with pytest.raises(UserError, match=r"^dtd.xml: refused: the XML declares a DTD or entities \(DTDForbidden\)"):
+        read(path)
+
+
+def test_not_well_formed_before_the_root_is_named_by_the_parser(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_text('<?xml version="1.0"?>\n<!-- x -- y -->\n<Document/>', encoding="utf-8")
+    with pytest.raises(UserError, match=r"^bad.xml: line 2, column \d+: not well-formed XML"):
+        read(path)
+
+
+def test_paths_find_the_first_match_in_document_order_as_elementpath_does() -> None:
+    """Repeated elements: the first RltdPties has no Dbtr, the second two; the lookup walks them in order."""
+    root = ET.fromstring("<Tx><RltdPties><Cdtr><Nm>C</Nm></Cdtr></RltdPties><RltdPties><Dbtr><Id/></Dbtr>"
+                         "<Dbtr><Nm>D2</Nm></Dbtr></RltdPties><RmtInf><Ustrd>a</Ustrd><Ustrd>b</Ustrd></RmtInf></Tx>")
+    for path in ("RltdPties/Dbtr/Nm", "RltdPties/Cdtr/Nm", "RltdPties/Dbtr", "RmtInf/Ustrd", "RltdPties/X/Nm", "Nope"):
+        assert camt053._first(root, camt053._steps("", path)) is root.find(path), path
+        found: list[ET.Element] = []
+        camt053._all(root, camt053._steps("", path), found)
+        assert found == root.findall(path), path
+
+
+def test_a_bad_transaction_amount_names_its_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "tx.xml"
+    path.write_text(
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
+        '<Ntry><Amt Ccy="PLN">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-16</Dt>'
+        '</BookgDt><NtryDtls><TxDtls><Amt Ccy="PLN">4.00</Amt></TxDtls><TxDtls><Amt Ccy="XX">6.00</Amt></TxDtls>'
+        "</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>", encoding="utf-8")
+    with pytest.raises(ImportProblem) as info:
+        read(path)
+    assert info.value.where == "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/NtryDtls/TxDtls[2]/Amt/@Ccy"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,15 @@ from collector_app.domain.errors import UserError
 from collector_app.imports.invoice_csv import Mapping, load_mapping
 from collector_app.services.context import Ctx
 from collector_app.services.contractors import ContractorData, add_contractor
-from collector_app.services.import_invoices import CHUNK, InvoiceImport, import_invoices, save_mapping, saved_mapping
+from collector_app.services.import_invoices import (
+    CHUNK,
+    ROWS_PER_STATEMENT,
+    InvoiceImport,
+    import_invoices,
+    save_mapping,
+    saved_mapping,
+)
+from collector_app.services.invoices import InvoiceData, add_invoice
 
 
 def _contractors(ledger: Ledger) -> dict[str, Contractor]:
@@ -338,6 +347,37 @@ def test_a_cancelled_import_writes_nothing(ledger: Ledger, clock: FixedClock, le
     with pytest.raises(UserError, match="cancelled; nothing was imported"), ledger.transaction() as s:
         import_invoices(Ctx(s, clock, "tester"), InvoiceImport(path), progress=seen.append, cancelled=lambda: True)
     assert ledger_dump(ledger_path) == before and seen == []
+
+
+def _search_ids(con: sqlite3.Connection, fragment: str) -> set[int]:
+    return {r for (r,) in con.execute("SELECT rowid FROM invoice_search WHERE invoice_search MATCH ?",
+                                      ('"' + fragment + '"',))}
+
+
+def test_a_bulk_import_keeps_the_search_index_exact(ledger: Ledger, clock: FixedClock, ledger_path: Path,
+                                                     tmp_path: Path) -> None:
+    """Many rows a statement (several statements a chunk, several chunks, a short last one) index every number."""
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        eta = add_contractor(ctx, ContractorData(name="Eta"))
+        for number in ("S/17/2026", "S/170/2026"):  # typed in before: indexed by the trigger
+            add_invoice(ctx, InvoiceData(eta.id, number, dt.date(2026, 3, 1), None, Decimal(5)))
+    count = CHUNK + ROWS_PER_STATEMENT + 7
+    rows = b"".join(b"S/%d/2026,Eta %d,2026-03-01,10\n" % (i, i % 3) for i in range(1000, 1000 + count))
+    path = _cp(tmp_path, "many.csv", b"number,contractor,date,gross\n" + rows + b"S/99/2026,Eta,2026-03-01,-4\n")
+    assert run_import(ledger, clock, path).summary.created == count + 1
+    con = sqlite3.connect(ledger_path)
+    try:
+        con.execute("INSERT INTO invoice_search(invoice_search, rank) VALUES ('integrity-check', 1)")
+        numbers = dict(con.execute("SELECT id, number FROM invoice"))
+        assert len(numbers) == count + 3
+        for fragment in ("S/17", "/2026", "S/1000/", f"S/{1000 + count - 1}/", "99/", "0/20", "S/4"):
+            assert _search_ids(con, fragment) == {i for i, n in numbers.items() if fragment in n}, fragment
+        assert {r for (r,) in con.execute("SELECT rowid FROM contractor_search WHERE contractor_search MATCH "
+                                          "'\"Eta 2\"'")} == {
+            i for (i,) in con.execute("SELECT id FROM contractor WHERE name = 'Eta 2'")}
+    finally:
+        con.close()
 
 
 def test_the_wizard_remembers_a_mapping_per_header(ledger: Ledger, clock: FixedClock) -> None:

@@ -50,3 +50,17 @@ def test_payments_to_one_invoice_within_and_across_chunks(ctx: Ctx, tmp_path: Pa
         "SELECT CAST(p.id AS TEXT) FROM payment p LEFT JOIN (SELECT payment_id, SUM(amount) s FROM allocation "
         "GROUP BY payment_id) a ON a.payment_id = p.id WHERE ROUND(p.allocated - COALESCE(a.s, 0), 2) <> 0")).all()
     assert bad == []
+
+
+def test_an_amount_is_read_when_asked_for_even_where_the_title_names_an_open_invoice(ctx: Ctx, tmp_path: Path) -> None:
+    """The chunk's prefetch reads unpaid invoices by amount only for payments whose text names no open invoice;
+    one that names an invoice open in another currency still finds the only PLN invoice of its amount."""
+    statement_ledger(ctx)
+    path = tmp_path / "other.sta"
+    path.write_text("\n".join([":20:X", ":25:ACC", ":60F:C260316PLN0,00",
+                               ":61:2603160316CN432,10NTRFNONREF//OTHER1", ":86:~20FA-2026-0007",
+                               ":62F:C260316PLN432,10", ""]), encoding="utf-8")
+    result = statement_import.import_statement(ctx, path)
+    assert result.matched_by == {"unique-amount": 1}
+    assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FV/9/2026")) == D("432.10")
+    assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FA-2026-0007")) == D(0)
