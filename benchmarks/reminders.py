@@ -222,35 +222,44 @@ def bench_dispatch(workdir: Path, emails: int) -> None:
           f"(pre-built bytes: no compose, no ledger)")
     print(f"raw smtplib + MIME build       {emails:,} e-mails in {raw_mime_s:6.2f} s = "
           f"{emails / raw_mime_s:7.0f} msg/s")
-    print(f"dispatch (compose + 2 commits) {len(report.sent):,} e-mails in {ours_s:6.2f} s = {ours_rate:7.0f} msg/s")
+    print(f"dispatch (compose + 1 commit)  {len(report.sent):,} e-mails in {ours_s:6.2f} s = {ours_rate:7.0f} msg/s")
     n = max(1, len(report.sent))
-    ledger_ms = (ours_s - spent["compose"] - spent["send"]) / n * 1000
+    ledger_ms = (ours_s - spent["compose"] - spent["wait"]) / n * 1000  # the run's thread, besides those two
     ms = {name: value / n * 1000 for name, value in spent.items()}
-    print(f"  per message: compose {ms['compose']:.2f} ms, transport.send {ms['send']:.2f} ms"
-          f" (of which MIME build {ms['build']:.2f} ms), outbox states/events/lock {ledger_ms:.2f} ms;"
-          f" raw SMTP exchange {raw_s / emails * 1000:.2f} ms")
+    print(f"  per message: compose {ms['compose']:.2f} ms, outbox reads/states/events/lock {ledger_ms:.2f} ms,"
+          f" waiting for the wire {ms['wait']:.2f} ms; on the wire thread, overlapped: transport.send"
+          f" {ms['send']:.2f} ms (of which MIME build {ms['build']:.2f} ms); raw SMTP exchange"
+          f" {raw_s / emails * 1000:.2f} ms")
     ratio = ours_rate / raw_rate
     print(f"dispatch / raw = {ratio:.0%}   goal ≥ 90 %  {'OK' if ratio >= 0.9 else 'MISSED'}   ({len(rows):,} rows)")
 
 
 def _timed_phases() -> dict[str, float]:
-    """Wraps compose, the SMTP transport's send and the MIME build to say where dispatch time goes."""
+    """Wraps compose, the wait for the wire thread, and on that thread the SMTP transport's send and its
+    MIME build, to say where dispatch time goes."""
     import collector_app.services.outbox as outbox_module
     from collector_app.channels import smtp as smtp_module
 
-    spent = {"compose": 0.0, "send": 0.0, "build": 0.0}
+    spent = {"compose": 0.0, "wait": 0.0, "send": 0.0, "build": 0.0}
 
     def timed(name: str, fn: Any) -> Any:
-        def wrapper(*args: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return fn(*args)
+                return fn(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - started
         return wrapper
 
+    def wire_send(wire: Any, transport: Any, message: Any) -> Any:
+        reply = real_wire_send(wire, transport, message)
+        reply.result = timed("wait", reply.result)
+        return reply
+
+    real_wire_send = outbox_module._Wire.send
     outbox_module.compose = timed("compose", outbox_module.compose)  # type: ignore[assignment]
-    smtp_module.build_email = timed("build", smtp_module.build_email)  # type: ignore[assignment]
+    outbox_module._Wire.send = wire_send  # type: ignore[method-assign]
+    smtp_module._wire = timed("build", smtp_module._wire)  # type: ignore[assignment]
     smtp_module.SmtpTransport.send = timed("send", smtp_module.SmtpTransport.send)  # type: ignore[method-assign]
     return spent
 

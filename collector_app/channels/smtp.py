@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import random
 import smtplib
 import ssl
+import sys
 from email.charset import QP, Charset
 from email.encoders import encode_base64
 from email.header import Header
@@ -13,6 +16,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Self
 
 from collector_app.channels.base import ClosesOnExit, MessageLike, PermanentError, SendResult, TransientError
@@ -38,19 +42,25 @@ def _check_header(name: str, value: str) -> str:
     return value
 
 
-def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -> Message:
-    """The MIME message: text, an optional HTML alternative, then the attachments.
-
-    Built with the compat32 MIME classes and explicit encodings: the same structure as the modern
-    EmailMessage API at a third of its cost, which is most of what a message costs besides SMTP.
-    """
+def _recipient(settings: SmtpSettings, message: MessageLike) -> tuple[str, str]:
+    """The To display name and bare address, refused before anything is sent when it cannot go."""
     if message.channel != "email":
         raise PermanentError(f"refused before sending: a {message.channel} message given to the e-mail transport")
-    recipient = parseaddr(_check_header("To", message.recipient))[1]
+    name, recipient = parseaddr(_check_header("To", message.recipient))
     if "@" not in recipient:
         raise PermanentError(f'refused before sending: "{message.recipient}" is not an e-mail address')
     if not (recipient + settings.sender_address).isascii():
         raise PermanentError(f'refused before sending: "{recipient}" needs SMTPUTF8, which is not supported')
+    return name, recipient
+
+
+def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -> Message:
+    """The MIME message: text, an optional HTML alternative, then the attachments.
+
+    Built with the compat32 MIME classes and explicit encodings: the same structure as the modern
+    EmailMessage API at a third of its cost. `email_bytes` writes the same message without them.
+    """
+    recipient = _recipient(settings, message)[1]
     body: Message = _text_part(message.text, "plain")
     if message.html:
         alternative = MIMEMultipart("alternative")
@@ -99,6 +109,89 @@ def _attachment(content: bytes, mime: str, filename: str) -> MIMENonMultipart:
 def _header_text(value: str, name: str = "Subject") -> str | Header:
     """ASCII as it is; anything else as RFC 2047 encoded words (folded by the generator)."""
     return value if value.isascii() else Header(value, "utf-8", header_name=name)
+
+
+_CRLF = "\r\n"
+_FOLD_AT = 78  # compat32's line length for headers
+_TEXT_PART = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+
+
+def email_bytes(settings: SmtpSettings, message: MessageLike, message_id: str) -> bytes:
+    """What `build_email(...).as_bytes(policy=WIRE)` sends, written directly for text and HTML messages.
+
+    The compat32 generator folds every header through `Header` and QP-encodes in Python, which cost more
+    than the SMTP exchange; here short ASCII headers go as they are (what `Header` would give them), other
+    text as base64 encoded words, and bodies through binascii's QP. Attachments take the MIME classes.
+    Every header value is checked for CR/LF first, as before.
+    """
+    return _wire(settings, message, message_id)[1]
+
+
+def _wire(settings: SmtpSettings, message: MessageLike, message_id: str) -> tuple[str, bytes]:
+    """The bare recipient address and `email_bytes`."""
+    to_name, recipient = _recipient(settings, message)
+    if message.attachments:
+        return recipient, build_email(settings, message, message_id).as_bytes(policy=WIRE)
+    head = (_from_line(settings.sender) + _header_line("To", formataddr((to_name, recipient), charset="utf-8"))
+            + _header_line("Subject", _check_header("Subject", message.subject or ""))
+            + _header_line("Date", formatdate(localtime=True)) + _header_line("Message-ID", message_id)
+            + "MIME-Version: 1.0\r\n")
+    text = _qp(message.text)
+    if not message.html:
+        return recipient, (head + _TEXT_PART.format("plain")).encode("ascii") + text
+    html = _qp(message.html)
+    boundary = _boundary(text, html)
+    return recipient, b"".join((
+        (head + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n--{boundary}\r\n'
+         + _TEXT_PART.format("plain")).encode("ascii"), text,
+        f"\r\n--{boundary}\r\n{_TEXT_PART.format('html')}".encode("ascii"), html,
+        f"\r\n--{boundary}--\r\n".encode("ascii"),
+    ))
+
+
+def _header_line(name: str, value: str) -> str:
+    """`Name: value` + CRLF, folded as compat32 folds it; anything not ASCII as RFC 2047 encoded words."""
+    _check_header(name, value)
+    if not value.isascii():
+        return f"{name}: {_encoded_words(len(name) + 2, value)}{_CRLF}"
+    if len(name) + 2 + len(value) <= _FOLD_AT:
+        return f"{name}: {value}{_CRLF}"  # what Header(value).encode() gives
+    return f"{name}: {Header(value, header_name=name).encode(linesep=_CRLF, maxlinelen=_FOLD_AT)}{_CRLF}"
+
+
+def _encoded_words(indent: int, value: str) -> str:
+    """`=?utf-8?b?…?=` words of whole characters, one a line, each line at most 78 characters long
+    (what `Header(value, "utf-8")` writes, without its cost: it measures every split it tries)."""
+    words: list[bytes] = []
+    room, word = _FOLD_AT - indent, b""
+    for char in value:
+        data = char.encode("utf-8")
+        if word and len(word) + len(data) > max(room - 12, 4) // 4 * 3:  # 12: =?utf-8?b? and ?=
+            words.append(word)
+            room, word = _FOLD_AT - 1, b""
+        word += data
+    words.append(word)
+    return f"{_CRLF} ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+
+
+@lru_cache(maxsize=8)
+def _from_line(sender: str) -> str:
+    name, address = parseaddr(_check_header("From", sender))
+    return _header_line("From", formataddr((name, address), charset="utf-8"))
+
+
+def _qp(text: str) -> bytes:
+    """UTF-8 quoted-printable with CRLF line ends (lines of at most 76 characters, soft breaks as `=`)."""
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(data).replace(b"\n", b"\r\n")
+
+
+def _boundary(*parts: bytes) -> str:
+    """A multipart boundary found in no part (QP escapes every `=`, so it never is)."""
+    while True:
+        boundary = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
+        if not any(boundary.encode("ascii") in part for part in parts):
+            return boundary
 
 
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
@@ -186,13 +279,13 @@ class SmtpTransport(ClosesOnExit):
 
     def send(self, message: MessageLike) -> SendResult:
         message_id = make_msgid(domain=self.settings.sender_domain or None)
-        data = build_email(self.settings, message, message_id).as_bytes(policy=WIRE)
+        recipient, data = _wire(self.settings, message, message_id)
         try:
             smtp = self._connect()
         except PermanentError as exc:  # reconnecting in mid-batch: the message itself may be fine
             raise TransientError(exc.reply) from None
         try:
-            reply = self._transaction(smtp, parseaddr(message.recipient)[1], data)
+            reply = self._transaction(smtp, recipient, data)
         except smtplib.SMTPResponseException as exc:  # e.g. DATA itself refused (smtplib raises there)
             self._check(smtp, exc.smtp_code, exc.smtp_error)
             raise TransientError(_reply(exc.smtp_code, exc.smtp_error)) from None

@@ -61,6 +61,25 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+@contextmanager
+def large_page_cache(session: Session, mib: int = 128) -> Iterator[None]:
+    """SQLite's page cache raised for one bulk statement, then put back (memory stays bounded after it).
+
+    With the default 2 MB, a statement that writes millions of index entries spills and re-reads
+    pages all the time; a first plan of a large ledger runs about twice as fast with 128 MiB.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or -2000)
+    conn.exec_driver_sql(f"PRAGMA cache_size={-1024 * int(mib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+
+
 def create_ledger_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 10})

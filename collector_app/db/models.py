@@ -401,6 +401,8 @@ class Outbox(Base):
     Grouped policies still plan one row per invoice; rows sent together share `group_key` and
     `message_id`. Subject and body are filled at send time, when amounts are recomputed. A row with
     `demand_id` instead of a step e-mails a letter from the demand register (its PDF attached).
+    A `skipped` catch-up row stands for `covers` steps that a later step overtook (first planning of
+    an overdue invoice, or a gap of several days): one row, not one per step.
     """
 
     __tablename__ = "outbox"
@@ -408,7 +410,7 @@ class Outbox(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("policy_step.id", ondelete="CASCADE"), index=True)
-    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="CASCADE"), index=True)
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="CASCADE"))
     occurrence: Mapped[int] = mapped_column(default=1)
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str | None] = mapped_column(String(254))
@@ -422,8 +424,9 @@ class Outbox(Base):
     sent_at: Mapped[dt.datetime | None]
     message_id: Mapped[str | None] = mapped_column(String(254))
     server_reply: Mapped[str | None] = mapped_column(Text)
-    group_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    group_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
+    covers: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
     __table_args__ = (
         UniqueConstraint("invoice_id", "step_id", "occurrence", name="uq_outbox_invoice_step_occurrence"),
@@ -433,6 +436,11 @@ class Outbox(Base):
             name="state",
         ),
         Index("ix_outbox_state_planned", "state", "planned_for"),
+        # most rows have neither: these hold only the rows that do
+        Index("ix_outbox_group_key", "group_key", sqlite_where=sql_text("group_key IS NOT NULL"),
+              postgresql_where=sql_text("group_key IS NOT NULL")),
+        Index("ix_outbox_demand_id", "demand_id", sqlite_where=sql_text("demand_id IS NOT NULL"),
+              postgresql_where=sql_text("demand_id IS NOT NULL")),
     )
 
 

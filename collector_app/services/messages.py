@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -103,8 +104,13 @@ class InvoiceLine:
     variable_symbol: str | None = None
 
 
-def compose(ctx: Ctx, rows: Sequence[Outbox]) -> Message:
-    """The message for one outbox row or one group of rows, worded as of ctx.clock.today()."""
+def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | None = None,
+            firm: Firm | None = None) -> Message:
+    """The message for one outbox row or one group of rows, worded as of ctx.clock.today().
+
+    A caller that has just read the rows' invoices as the ledger has them now passes them as
+    `invoices` (they are not read again); one that holds the firm passes it as `firm`.
+    """
     if not rows:
         raise ValueError("compose() needs at least one outbox row")
     first = rows[0]
@@ -115,10 +121,11 @@ def compose(ctx: Ctx, rows: Sequence[Outbox]) -> Message:
     step = ctx.session.get(PolicyStep, first.step_id)
     if step is None:
         raise UserError("step", f"outbox row {first.id}: its policy step no longer exists")
-    invoices = _fresh_invoices(ctx, [r.invoice_id for r in rows])
+    ids = [r.invoice_id for r in rows]
+    fresh = _fresh_invoices(ctx, ids) if invoices is None else _ordered(ids, {inv.id: inv for inv in invoices})
     return _message(
-        ctx, invoices, step.template, first.channel or step.channel,
-        attach=step.attach_invoice, outbox_ids=tuple(r.id for r in rows),
+        ctx, fresh, step.template, first.channel or step.channel,
+        attach=step.attach_invoice, outbox_ids=tuple(r.id for r in rows), firm=firm,
     )
 
 
@@ -138,7 +145,11 @@ _INVOICES = (select(Invoice).where(Invoice.id.in_(bindparam("ids", expanding=Tru
 def _fresh_invoices(ctx: Ctx, ids: Sequence[int]) -> list[Invoice]:
     """The invoices as the ledger has them now (a payment since planning must show)."""
     ctx.session.flush()
-    found = {inv.id: inv for inv in ctx.session.scalars(_INVOICES, {"ids": sorted(set(ids))})}
+    return _ordered(ids, {inv.id: inv for inv in ctx.session.scalars(_INVOICES, {"ids": sorted(set(ids))})})
+
+
+def _ordered(ids: Sequence[int], found: dict[int, Invoice]) -> list[Invoice]:
+    """The invoices of `ids` by due date and number, all of one contractor."""
     missing = [i for i in ids if i not in found]
     if missing:
         raise UserError("invoice", f"invoice id {missing[0]} does not exist")
@@ -150,11 +161,11 @@ def _fresh_invoices(ctx: Ctx, ids: Sequence[int]) -> list[Invoice]:
 
 def _message(
     ctx: Ctx, invoices: list[Invoice], template: str, channel: str, *, attach: bool,
-    outbox_ids: tuple[int, ...], source: str | None = None,
+    outbox_ids: tuple[int, ...], source: str | None = None, firm: Firm | None = None,
 ) -> Message:
     if channel not in MESSAGE_CHANNELS:
         raise UserError("channel", f'"{channel}" is not a message channel (expected {", ".join(MESSAGE_CHANNELS)})')
-    firm = get_firm(ctx)
+    firm = firm or get_firm(ctx)
     if firm is None:
         raise UserError("firm", "the firm's details are not set (collector firm set --name …)")
     contractor = invoices[0].contractor
@@ -229,18 +240,24 @@ def invoice_line(inv: Invoice, today: dt.date) -> InvoiceLine:
 
 
 def firm_info(firm: Firm) -> FirmInfo:
+    return _firm_info(firm.name, firm.iban, firm.tax_id, firm.address, firm.postal_code, firm.city,
+                      firm.contact_person, firm.phone, firm.email)
+
+
+@lru_cache(maxsize=8)  # every message asks; parsing the IBAN and the phone cost more than the rest of it
+def _firm_info(name: str, iban_text: str | None, tax_id: str | None, address: str | None, postal_code: str | None,
+               city: str | None, contact_person: str | None, phone: str | None, email: str | None) -> FirmInfo:
     iban = compact = None
-    if firm.iban:
+    if iban_text:
         try:
-            parsed = IBAN(firm.iban)
+            parsed = IBAN(iban_text)
             iban, compact = str(parsed.formatted), str(parsed.compact)
         except SchwiftyException:
-            iban = compact = firm.iban
+            iban = compact = iban_text
     return FirmInfo(
-        name=firm.name, iban=iban, iban_compact=compact, tax_id=firm.tax_id,
-        address_line=_address(firm.address, firm.postal_code, firm.city),
-        contact_name=firm.contact_person or firm.name,
-        phone=readable_phone(firm.phone), phone_e164=firm.phone, email=firm.email,
+        name=name, iban=iban, iban_compact=compact, tax_id=tax_id,
+        address_line=_address(address, postal_code, city), contact_name=contact_person or name,
+        phone=readable_phone(phone), phone_e164=phone, email=email,
     )
 
 

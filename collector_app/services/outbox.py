@@ -5,24 +5,40 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, bindparam, func, insert, literal, or_, select, tuple_, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.channels.base import PermanentError, SendResult, TransientError, Transport, transport_for
 from collector_app.db.engine import Ledger
-from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, Event, Invoice, Outbox, PolicyStep, Task
+from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, Event, Firm, Invoice, Outbox, PolicyStep, Task
 from collector_app.domain.clock import Clock
 from collector_app.domain.errors import UserError
 from collector_app.domain.schedule import is_holiday
 from collector_app.services import audit, settings
 from collector_app.services.activity import add_task
 from collector_app.services.context import Ctx, default_user
+from collector_app.services.escalation import escalate_sent
+from collector_app.services.firm import get_firm
 from collector_app.services.messages import Message, compose
 from collector_app.services.sender_lock import SenderLock
 
@@ -121,8 +137,13 @@ class _Run:
         self.open: dict[str, Transport] = {}
         self.steps: dict[int, PolicyStep] = {}
         self.stack = ExitStack()
-        self.session = ledger.sessions()  # one session per run: steps, firm and settings stay cached
+        # one session per run on one connection: steps, firm and settings stay cached, and the run's
+        # hundreds of short transactions do not each take a connection from the pool and give it back
+        self.connection = ledger.engine.connect()
+        self.session = ledger.sessions(bind=self.connection)
         self.max_attempts = settings.OutboxSettings().max_attempts
+        self.firm: Firm | None = None  # read once: the session would hand back the same object anyway
+        self.ahead: _InFlight | None = None  # on the wire, or its reply not yet recorded
         self.hours, self.country = settings.BusinessHours(), "PL"
 
     def now(self) -> dt.datetime:
@@ -146,6 +167,7 @@ class _Run:
             return self._run(limit)
         finally:
             self.session.close()
+            self.connection.close()
 
     def _run(self, limit: int | None) -> DispatchReport:
         with self._tx() as s:
@@ -153,6 +175,7 @@ class _Run:
             self.report.uncertain = recover_in_flight(ctx)
             self.max_attempts = settings.get_outbox(ctx).max_attempts
             self.hours, self.country = settings.get_business_hours(ctx), settings.firm_country(ctx)
+            self.firm = get_firm(ctx)
         self._issue_letters()  # nothing leaves the building: business hours do not apply
         with self._tx() as s:
             self._count_waiting(s)
@@ -245,6 +268,21 @@ class _Run:
             yield [(r[0], r[1]) for r in rows]
 
     def _send_all(self, limit: int | None) -> None:
+        """Overlapped with the wire: a unit is read and composed while the one ahead of it is on the wire
+        (in the wire thread); then one commit records the reply to the unit ahead and claims this one, and
+        only then is it handed to the wire. So one unit at a time is `sending`, as without the overlap,
+        and no write lock is held while a server is being waited for."""
+        with _Wire() as wire:
+            for row_id, transport in self._due_units(limit):
+                unit = self._claim(row_id)
+                if unit is not None:
+                    self.report.messages += 1
+                    self.ahead = _InFlight(wire.send(transport, unit[0]), *unit)
+            with self._tx() as s:
+                self._record(self.ctx(s))
+
+    def _due_units(self, limit: int | None) -> Iterator[tuple[int, Transport]]:
+        """Due rows with their open transport, for as long as the run may go on."""
         for batch in self._batches():
             for row_id, channel in batch:
                 if limit is not None and self.report.messages >= limit:
@@ -256,7 +294,7 @@ class _Run:
                     return
                 transport = self._transport(channel)
                 if transport is not None:
-                    self._send_unit(row_id, transport)
+                    yield row_id, transport
 
     def _transport(self, channel: str) -> Transport | None:
         if channel in self.open:
@@ -285,33 +323,35 @@ class _Run:
         with self._tx() as s:
             return transport_for(self.ctx(s), channel, SecretStore.for_ledger(self.ledger.url))
 
-    def _send_unit(self, row_id: int, transport: Transport) -> None:
-        claimed = self._claim(row_id)
-        if claimed is None:
+    def _record(self, ctx: Ctx) -> None:
+        """Waits for the server's reply to the unit ahead (if any), then writes it in ctx's transaction:
+        sent, or failed / to retry."""
+        flight, self.ahead = self.ahead, None
+        if flight is None:
             return
-        message, rows = claimed
-        self.report.messages += 1
         try:
-            result = transport.send(message)
+            result = flight.reply.result()
         except TransientError as exc:
-            self._failed(rows, exc.reply, transient=True)
+            self._failed(ctx, flight.rows, exc.reply, transient=True)
         except PermanentError as exc:
-            self._failed(rows, exc.reply, transient=False)
+            self._failed(ctx, flight.rows, exc.reply, transient=False)
         else:
-            self._sent(rows, message, result)
+            self._sent(ctx, flight.rows, flight.message, result)
 
     def _claim(self, row_id: int) -> tuple[Message, list[Outbox]] | None:
-        """Stop rules, then compose, then `sending` — committed before the transport is touched."""
+        """Stop rules, then compose, then the reply to the unit ahead, then `sending` — committed before
+        the transport is touched. When nothing is claimed the unit ahead may stay unrecorded, for later."""
         with self._tx() as s:
             ctx = self.ctx(s)
             first = _planned_unit(s, row_id)
             if first is None:
                 return None
-            live = [r for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
-            if not live:
+            units = [(r, inv) for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
+            if not units:
                 return None
-            try:
-                message = compose(ctx, live)
+            live = [r for r, _ in units]
+            try:  # the invoices were just read as the ledger has them now: compose does not read them again
+                message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm)
             except UserError as exc:
                 self._cannot_compose(ctx, live, exc.message)
                 return None
@@ -319,11 +359,8 @@ class _Run:
                 log.exception("outbox rows %s: the message could not be composed", [r.id for r in live])
                 self._cannot_compose(ctx, live, f"the message could not be composed ({type(exc).__name__}: {exc})")
                 return None
-            claimed: CursorResult[Any] = s.execute(  # type: ignore[assignment]
-                _CLAIM, {"ids": [r.id for r in live], "recipient": message.recipient, "subject": message.subject,
-                         "body": message.text})
-            if claimed.rowcount != len(live):  # someone cancelled or sent a row meanwhile: leave the unit
-                s.rollback()
+            self._record(ctx)
+            if not _claim_rows(s, live, message):  # someone cancelled or sent a row meanwhile: leave the unit
                 return None
             for r in live:  # what the UPDATE wrote, without reading it back
                 for name, value in (("state", "sending"), ("attempts", r.attempts + 1), ("next_attempt_at", None),
@@ -364,24 +401,25 @@ class _Run:
                      invoice_id=row.invoice_id, contractor_id=row.contractor_id)
         return True
 
-    def _sent(self, rows: list[Outbox], message: Message, result: SendResult) -> None:
-        """One UPDATE and one INSERT of the events, in Core: this commit is on every message's path."""
+    def _sent(self, ctx: Ctx, rows: list[Outbox], message: Message, result: SendResult) -> None:
+        """One UPDATE and one INSERT of the events, in Core: this is on every message's path."""
         sent = {"state": "sent", "sent_at": self.now(), "last_error": None, "message_id": result.message_id,
                 "server_reply": result.reply}
-        with self._tx() as s:
-            ctx = self.ctx(s)
-            s.execute(_SENT, {"ids": [r.id for r in rows], **sent})
-            for row in rows:
-                for name, value in sent.items():
-                    set_committed_value(row, name, value)
-            s.execute(insert(Event), [sent_event(ctx, row, message) for row in rows])
-            self.report.sent.extend(row.id for row in rows)
+        connection = ctx.session.connection()
+        connection.execute(*_for_rows(_SENT, rows, sent))
+        for row in rows:
+            for name, value in sent.items():
+                set_committed_value(row, name, value)
+        events = [sent_event(ctx, row, message) for row in rows]
+        connection.execute(_EVENT, events[0] if len(events) == 1 else events)  # one row: no executemany
+        escalating = [r.id for r in rows if r.step_id is not None and self.steps[r.step_id].action != "none"]
+        if escalating:  # an escalating step acts when it is sent, in the same commit
+            escalate_sent(ctx, escalating)
+        self.report.sent.extend(row.id for row in rows)
 
-    def _failed(self, rows: list[Outbox], reply: str, *, transient: bool) -> None:
-        with self._tx() as s:
-            ctx = self.ctx(s)
-            for row in rows:
-                self._fail_row(ctx, row, reply, transient=transient)
+    def _failed(self, ctx: Ctx, rows: list[Outbox], reply: str, *, transient: bool) -> None:
+        for row in rows:
+            self._fail_row(ctx, row, reply, transient=transient)
 
     def _fail_row(self, ctx: Ctx, row: Outbox, reply: str, *, transient: bool) -> None:
         if transient and row.attempts < self.max_attempts:
@@ -401,14 +439,68 @@ class _Run:
 
 Unit = tuple[Outbox, Invoice, Contractor]
 
+
+@dataclass(frozen=True)
+class _InFlight:
+    """A claimed unit handed to the wire: its `sending` is committed, its reply is still to come."""
+
+    reply: Future[SendResult]
+    message: Message
+    rows: list[Outbox]
+
+
+class _Wire:
+    """The transports' send() on a thread of its own: while it waits on the server (which releases the GIL)
+    the run reads and composes the next unit. Leaving the block waits for the message on the wire; when the
+    run failed meanwhile, its rows stay `sending` and the next run makes them uncertain, as after a crash."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-wire")
+
+    def __enter__(self) -> _Wire:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def send(self, transport: Transport, message: Message) -> Future[SendResult]:
+        return self._pool.submit(transport.send, message)
+
+
 # The statements every message runs, built once (building and caching a statement cost more than running it).
-_CLAIM = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.state == "planned")
-          .values(state="sending", attempts=Outbox.attempts + 1, next_attempt_at=None, recipient=bindparam("recipient"),
-                  subject=bindparam("subject"), body=bindparam("body"))
-          .execution_options(synchronize_session=False))
-_SENT = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
-         .values({c: bindparam(c) for c in ("state", "sent_at", "last_error", "message_id", "server_reply")})
-         .execution_options(synchronize_session=False))
+# Core on the tables, run on the session's connection: the ORM's bulk paths cost more than the statements.
+_OUTBOX_TABLE: Table = Outbox.__table__  # type: ignore[assignment]  # a declarative class maps one Table
+_OUTBOX = _OUTBOX_TABLE.c
+_ONE, _MANY = _OUTBOX.id == bindparam("row_id"), _OUTBOX.id.in_(bindparam("ids", expanding=True))
+_CLAIM = tuple(update(_OUTBOX_TABLE).where(rows, _OUTBOX.state == "planned")
+               .values(state="sending", attempts=_OUTBOX.attempts + 1, next_attempt_at=None,
+                       recipient=bindparam("recipient"), subject=bindparam("subject"), body=bindparam("body"))
+               for rows in (_ONE, _MANY))
+_SENT = tuple(update(_OUTBOX_TABLE).where(rows)
+              .values({c: bindparam(c) for c in ("state", "sent_at", "last_error", "message_id", "server_reply")})
+              for rows in (_ONE, _MANY))
+_EVENT = insert(Event.__table__)  # type: ignore[arg-type]  # as above
+
+
+def _claim_rows(s: Session, rows: list[Outbox], message: Message) -> bool:
+    """`sending` for all the unit's rows or for none (one may have been cancelled or sent meanwhile)."""
+    values = {"recipient": message.recipient, "subject": message.subject, "body": message.text}
+    if len(rows) == 1:
+        return s.connection().execute(*_for_rows(_CLAIM, rows, values)).rowcount == 1
+    savepoint = s.begin_nested()  # a group: undo the rows claimed when one of them was not
+    if s.connection().execute(*_for_rows(_CLAIM, rows, values)).rowcount == len(rows):
+        savepoint.commit()
+        return True
+    savepoint.rollback()
+    return False
+
+
+def _for_rows(statements: tuple[Update, ...], rows: list[Outbox],
+              values: dict[str, Any]) -> tuple[Update, dict[str, Any]]:
+    """The statement for one row (`id = ?`) or for a group (`id IN (…)`, which costs more to prepare)."""
+    if len(rows) == 1:
+        return statements[0], {"row_id": rows[0].id, **values}
+    return statements[1], {"ids": [r.id for r in rows], **values}
 
 
 def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
@@ -560,6 +652,8 @@ def mark_sent(ctx: Ctx, outbox_id: int) -> Outbox:
                  f"{row.subject or ''}".rstrip(": "),
                  invoice_id=row.invoice_id, contractor_id=row.contractor_id,
                  details={"channel": row.channel, "recipient": row.recipient, "subject": row.subject})
+    ctx.session.flush()
+    escalate_sent(ctx, [row.id])  # it went out: an escalating step acts now
     return row
 
 
@@ -608,6 +702,7 @@ def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.da
         "next_attempt_at": row.next_attempt_at.astimezone().isoformat(timespec="minutes")
         if row.next_attempt_at else None,
         "message_id": row.message_id, "group_key": row.group_key, "note": waiting_note(row, today),
+        "covers": row.covers,
     }
 
 

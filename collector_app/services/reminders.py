@@ -10,15 +10,16 @@ from sqlalchemy import Date, bindparam, case, func, select, text
 from sqlalchemy.sql.elements import TextClause
 
 from collector_app.db.base import UTCDateTime
+from collector_app.db.engine import large_page_cache
 from collector_app.db.models import Outbox, Policy, PolicyStep, Task
 from collector_app.domain.errors import UserError
 from collector_app.services import audit, settings
 from collector_app.services import plan_watermark as watermark
 from collector_app.services.context import Ctx
+from collector_app.services.escalation import TASK_SOURCE
 from collector_app.services.users import current_user
 
 LAST_PLAN_KEY = "reminders.last_plan"
-TASK_SOURCE = "reminders"
 CATCH_UP = "catch-up: a later step was due"
 NO_ADDRESS = {
     "email": "no e-mail address for the contractor or its contact persons",
@@ -44,6 +45,7 @@ class PlannedRow(NamedTuple):
     last_error: str | None
     planned_for: dt.date
     sent_at: dt.datetime | None
+    covers: int = 1  # a catch-up row stands for this many overtaken steps
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +54,7 @@ class PlannedRow(NamedTuple):
             "channel": self.channel, "recipient": self.recipient, "subject": self.subject,
             "state": self.state, "attempts": self.attempts, "last_error": self.last_error,
             "planned_for": self.planned_for.isoformat(),
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None, "covers": self.covers,
         }
 
 
@@ -101,25 +103,49 @@ cand(id) AS MATERIALIZED (
 ),"""
 
 
+def _day(dialect: str, expr: str) -> str:
+    """A date as a whole day number (days since 1970-01-01): step dates become integer sums."""
+    if dialect == "sqlite":
+        return f"CAST(julianday({expr}) - 2440587.5 AS INTEGER)"
+    return f"(CAST({expr} AS DATE) - DATE '1970-01-01')"
+
+
+def _from_day(dialect: str, expr: str) -> str:
+    if dialect == "sqlite":
+        return f"date(({expr}) * 86400, 'unixepoch')"
+    return f"(DATE '1970-01-01' + CAST({expr} AS INTEGER))"
+
+
+# Invoices with the same key plan the same steps on the same days: the steps are worked out once per key.
+# An invoice with outbox rows is a key of its own (`history`), as what it lacks is its own.
+_KEY = "policy_id, issue_day, due_day, promise_key, last_key, history"
+
+
+def _key(alias: str) -> str:
+    return ", ".join(f"{alias}.{column}" for column in _KEY.split(", "))
+
+_PICK = 100_000  # a catch-up row names its latest overtaken step: MAX(day * _PICK + rank) decodes to it
+
+
 def _plan_cte(dialect: str, incremental: bool = False) -> str:
     """CTEs ending in `planned_rows`: every due (invoice, step, occurrence) the outbox lacks, with its state.
 
     The open invoices come off the partial index (gross > paid), joined to the steps of the effective
-    policy (the contractor's own, else its segment's, else the default). Catch-up: a new row is planned
-    only when it falls on the invoice's latest due date and is not older than a row the invoice already
-    has; every other new row is skipped. Rows after today exist only in a preview (`:horizon`).
-    `incremental` limits the run to the invoices `_candidates` names.
+    policy (the contractor's own, else its segment's, else the default); step dates are day numbers.
+    Catch-up: only the steps on the invoice's latest due date are planned; the earlier ones it lacks
+    (not older than a row it already has) become ONE skipped row that `covers` them all. Rows after
+    today exist only in a preview (`:horizon_day`). `incremental` limits the run to the invoices
+    `_candidates` names.
     """
-    def promise(invoice: str) -> str:
-        return (f"(SELECT k.promise_date FROM call k WHERE k.invoice_id = {invoice} "
-                "AND k.promise_date IS NOT NULL ORDER BY k.started_at DESC, k.id DESC LIMIT 1)")
+    def day(expr: str) -> str:
+        return _day(dialect, expr)
 
-    def anchor(row: str, invoice: str) -> str:
-        return (f"CASE sk.anchor WHEN 'issue' THEN {row}.issue_date WHEN 'due' THEN {row}.due_date "
-                f"ELSE {promise(invoice)} END")
-
+    promise = ("(SELECT k.promise_date FROM call k WHERE k.invoice_id = o.invoice_id "
+               "AND k.promise_date IS NOT NULL ORDER BY k.started_at DESC, k.id DESC LIMIT 1)")
+    step_day = ("CASE sk.anchor WHEN 'issue' THEN k.issue_day WHEN 'due' THEN k.due_day "
+                "ELSE NULLIF(k.promise_key, -1) END + sk.shift")
     paid_day = "date(a.created_at)" if dialect == "sqlite" else "CAST(a.created_at AS DATE)"
-    ordered = "CROSS JOIN" if dialect == "sqlite" else "JOIN"  # SQLite: the candidates drive the join
+    ordered = "CROSS JOIN" if dialect == "sqlite" else "JOIN"  # SQLite: the left side drives the join
     paid_on = (f"(SELECT MAX(COALESCE(y.date, {paid_day})) FROM allocation a "
                "LEFT JOIN payment y ON y.id = a.payment_id WHERE a.invoice_id = inv.invoice_id)")
     recipient = (f"CASE r.channel WHEN 'email' THEN {_first('email')} WHEN 'sms' THEN {_first('phone')} "
@@ -127,12 +153,13 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
                  "|| COALESCE(c.city, '')), '') END")
     effective = "COALESCE(c.policy_id, g.policy_id, :default_policy)"
     shift = "s.offset_days + (n.k - 1) * COALESCE(s.repeat_every_days, 0)"
+    overtaken = (f"'catch-up: ' || CAST(covers AS VARCHAR) || ' steps due from ' || "
+                 f"CAST({_from_day(dialect, 'first_day')} AS VARCHAR) || ' were overtaken by a later one'")
     return f"""
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :max_occ),
 sk AS MATERIALIZED (
-  SELECT s.id AS step_id, s.policy_id, s.anchor, s.channel, n.k, {shift} AS shift,
-         {_date_add(dialect, ":horizon", f"-({shift})")} AS cutoff,
-         {_date_add(dialect, ":today", f"-({shift})")} AS cutoff_today, p.group_by_contractor
+  SELECT s.id AS step_id, s.policy_id, s.anchor, s.channel, n.k, {shift} AS shift, p.group_by_contractor,
+         ROW_NUMBER() OVER (ORDER BY s.id, n.k) AS rank
   FROM policy_step s
   JOIN policy p ON p.id = s.policy_id
   JOIN n ON n.k <= CASE WHEN s.repeat_every_days > 0 AND s.repeat_max > 0 THEN 1 + s.repeat_max ELSE 1 END
@@ -150,11 +177,38 @@ open_inv AS (
     AND (c.paused_until IS NULL OR c.paused_until < :today)
 ),
 inv AS MATERIALIZED (
-  SELECT o.*, (SELECT MAX({_date_add(dialect, anchor("o", "o.invoice_id"), "sk.shift")}) FROM sk
-               WHERE sk.policy_id = o.policy_id AND sk.anchor IN ('issue', 'due', 'promise')
-                 AND {anchor("o", "o.invoice_id")} <= sk.cutoff_today) AS latest_due
+  SELECT o.invoice_id, o.contractor_id, o.policy_id, {day("o.issue_date")} AS issue_day,
+         {day("o.due_date")} AS due_day, COALESCE(CASE WHEN :has_promise THEN {day(promise)} END, -1) AS promise_key,
+         COALESCE({day("(SELECT MAX(x.planned_for) FROM outbox x WHERE x.invoice_id = o.invoice_id)")}, -1) AS last_key
   FROM open_inv o
   ORDER BY o.invoice_id  -- rows then reach the outbox's unique index in its order: appends, not scatters
+),
+keys AS MATERIALIZED (
+  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key,
+         CASE WHEN last_key = -1 THEN 0 ELSE invoice_id END AS history
+  FROM inv
+),
+kp AS MATERIALIZED (
+  SELECT k.*, sk.step_id, sk.k AS occurrence, sk.channel, sk.rank, sk.group_by_contractor, {step_day} AS day
+  FROM keys k JOIN sk ON sk.policy_id = k.policy_id AND sk.anchor <> 'paid'
+  WHERE {step_day} <= :horizon_day AND {step_day} >= k.last_key
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = k.history AND o.step_id = sk.step_id
+                    AND o.occurrence = sk.k)
+),
+kl AS MATERIALIZED (
+  SELECT {_KEY}, MAX(day) AS latest FROM kp WHERE day <= :today_day GROUP BY {_KEY}
+),
+key_rows AS MATERIALIZED (
+  SELECT {_key("p")}, p.step_id, p.occurrence, p.channel, p.day,
+         p.group_by_contractor, 1 AS covers, NULL AS first_day
+  FROM kp p LEFT JOIN kl USING ({_KEY}) WHERE p.day > :today_day OR p.day = kl.latest
+  UNION ALL
+  SELECT {_key("g")}, s.step_id, s.k, s.channel, g.pick / {_PICK},
+         false, g.covers, g.first_day
+  FROM (SELECT {_key("p")}, COUNT(*) AS covers,
+               MIN(p.day) AS first_day, MAX(p.day * {_PICK} + p.rank) AS pick
+        FROM kp p JOIN kl USING ({_KEY}) WHERE p.day < kl.latest GROUP BY {_key("p")}) g
+  JOIN sk s ON s.rank = g.pick % {_PICK}
 ),
 settled AS (
   SELECT DISTINCT i.id AS invoice_id, i.contractor_id, {effective} AS policy_id
@@ -166,38 +220,33 @@ settled AS (
   WHERE o.state IN ('planned', 'sending', 'sent', 'uncertain') AND i.gross <= i.paid
     AND i.kind <> 'credit_note'
 ),
-due AS (
-  SELECT inv.invoice_id, inv.contractor_id, sk.step_id, sk.k AS occurrence, sk.channel, sk.anchor, sk.shift,
-         {anchor("inv", "inv.invoice_id")} AS anchor_date, sk.group_by_contractor, inv.latest_due
-  FROM inv JOIN sk ON sk.policy_id = inv.policy_id AND sk.anchor IN ('issue', 'due', 'promise')
-  WHERE {anchor("inv", "inv.invoice_id")} <= sk.cutoff
+new_rows AS (
+  SELECT a.invoice_id, a.contractor_id, r.step_id, r.occurrence, r.channel, r.day, r.group_by_contractor,
+         r.covers, r.first_day
+  FROM inv a {ordered} key_rows r ON r.policy_id = a.policy_id AND r.issue_day = a.issue_day
+   AND r.due_day = a.due_day AND r.promise_key = a.promise_key AND r.last_key = a.last_key
+   AND r.history = CASE WHEN a.last_key = -1 THEN 0 ELSE a.invoice_id END
   UNION ALL
-  SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel, sk.anchor, sk.shift,
-         COALESCE({paid_on}, :today), sk.group_by_contractor, NULL
+  SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel,
+         {day(f"COALESCE({paid_on}, :today)")} + sk.shift, sk.group_by_contractor, 1, NULL
   FROM settled inv JOIN sk ON sk.policy_id = inv.policy_id AND sk.anchor = 'paid'
-),
-fresh AS (
-  SELECT d.*, {_date_add(dialect, "d.anchor_date", "d.shift")} AS planned_for
-  FROM due d
-  WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = d.invoice_id AND o.step_id = d.step_id
-                    AND o.occurrence = d.occurrence)
+  WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = inv.invoice_id AND o.step_id = sk.step_id
+                    AND o.occurrence = 1)
 ),
 addressed AS (
-  SELECT r.*, {recipient} AS recipient,
-         CASE WHEN r.planned_for > :today OR r.anchor = 'paid' THEN 1
-              WHEN r.planned_for = r.latest_due AND r.planned_for >= COALESCE(
-                   (SELECT MAX(o.planned_for) FROM outbox o WHERE o.invoice_id = r.invoice_id), r.planned_for)
-              THEN 1 ELSE 0 END AS is_latest
-  FROM fresh r JOIN contractor c ON c.id = r.contractor_id
+  SELECT r.*, {_from_day(dialect, "r.day")} AS planned_for,
+         CASE WHEN r.first_day IS NULL THEN {recipient} END AS recipient
+  FROM new_rows r JOIN contractor c ON c.id = r.contractor_id
 ),
 planned_rows AS (
-  SELECT invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for,
-         CASE WHEN is_latest = 1 AND recipient IS NOT NULL THEN 'planned' ELSE 'skipped' END AS state,
-         CASE WHEN is_latest = 0 THEN '{CATCH_UP}'
+  SELECT invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for, covers,
+         CASE WHEN first_day IS NULL AND recipient IS NOT NULL THEN 'planned' ELSE 'skipped' END AS state,
+         CASE WHEN first_day IS NOT NULL THEN
+                   CASE WHEN covers = 1 THEN '{CATCH_UP}' ELSE {overtaken} END
               WHEN recipient IS NULL THEN CASE channel WHEN 'email' THEN '{NO_ADDRESS["email"]}'
                    WHEN 'sms' THEN '{NO_ADDRESS["sms"]}' ELSE '{NO_ADDRESS["letter"]}' END
          END AS last_error,
-         CASE WHEN group_by_contractor THEN
+         CASE WHEN group_by_contractor AND first_day IS NULL THEN
               CAST(contractor_id AS VARCHAR) || ':' || CAST(step_id AS VARCHAR) || ':' || CAST(planned_for AS VARCHAR)
          END AS group_key
   FROM addressed
@@ -206,11 +255,11 @@ planned_rows AS (
 
 
 _COLUMNS = ("invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for, state, last_error, "
-            "group_key")
+            "group_key, covers")
 
 
 def _params(stmt: TextClause) -> TextClause:
-    return stmt.bindparams(bindparam("today", type_=Date()), bindparam("horizon", type_=Date()))
+    return stmt.bindparams(bindparam("today", type_=Date()))
 
 
 def _insert_sql(dialect: str, incremental: bool) -> TextClause:
@@ -228,7 +277,7 @@ def _preview_sql(dialect: str) -> TextClause:
         _plan_cte(dialect)
         + "SELECT NULL AS id, i.number AS invoice, c.name AS contractor, r.contractor_id, s.name AS step, "
         + "r.occurrence, r.channel, r.recipient, NULL AS subject, r.state, 0 AS attempts, r.last_error, "
-        + "r.planned_for, NULL AS sent_at FROM planned_rows r "
+        + "r.planned_for, NULL AS sent_at, r.covers FROM planned_rows r "
         + "JOIN invoice i ON i.id = r.invoice_id JOIN contractor c ON c.id = r.contractor_id "
         + "JOIN policy_step s ON s.id = r.step_id "
         + "ORDER BY r.planned_for, c.name, i.number, s.position, r.occurrence"
@@ -237,37 +286,10 @@ def _preview_sql(dialect: str) -> TextClause:
 
 _NEW_ROWS = (
     "SELECT o.id, i.number AS invoice, c.name AS contractor, o.contractor_id, s.name AS step, o.occurrence, "
-    "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at "
+    "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at, o.covers "
     "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
     "JOIN policy_step s ON s.id = o.step_id WHERE o.id > {after:d} ORDER BY o.id"
 )
-
-# The rows just planned by one escalating step: a range on ix_outbox_step_id (step_id, id).
-_STEP_ROWS = "FROM outbox o WHERE o.step_id = :step AND o.id > :after AND o.state = 'planned'"
-
-_ESCALATIONS = {
-    "ready_for_demand": text(
-        "UPDATE invoice SET ready_for_demand_at = :now WHERE ready_for_demand_at IS NULL AND id IN "
-        f"(SELECT o.invoice_id {_STEP_ROWS})").bindparams(bindparam("now", type_=UTCDateTime())),
-    "handed_over": text(f"UPDATE invoice SET handed_over = true WHERE id IN (SELECT o.invoice_id {_STEP_ROWS})"),
-    "task": text(
-        "INSERT INTO task (invoice_id, contractor_id, text, due_at, assignee_id, source, created_at) "
-        "SELECT o.invoice_id, o.contractor_id, "
-        "'Escalate invoice ' || i.number || ': the reminders ended with \"' || :step_name || '\"', "
-        ":now, COALESCE(c.collector_id, :me), :source, :now "
-        "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
-        "WHERE o.step_id = :step AND o.id > :after AND o.state = 'planned'"
-    ).bindparams(bindparam("now", type_=UTCDateTime())),
-}
-_ESCALATION_TEXT = {"task": "a task for the collector", "ready_for_demand": "ready for a payment demand",
-                    "handed_over": "handed over to the agency"}
-_ESCALATION_EVENTS = text(
-    'INSERT INTO event (at, "user", action, entity, entity_id, invoice_id, contractor_id, summary) '
-    "SELECT :now, :user, 'reminder.escalated', 'invoice', o.invoice_id, o.invoice_id, o.contractor_id, "
-    "'Reminder \"' || :step_name || '\" planned for ' || CAST(o.planned_for AS VARCHAR) || ': ' || :what "
-    f"{_STEP_ROWS}"
-).bindparams(bindparam("now", type_=UTCDateTime()))
-
 
 @dataclass(frozen=True)
 class PlanSummary:
@@ -316,10 +338,11 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
         assert last is not None
         params |= last.params()
     after = session.scalar(select(func.coalesce(func.max(Outbox.id), 0))) or 0
-    session.execute(_insert_sql(dialect, incremental), params)
-    planned, skipped, missing = _added(ctx, after)
+    with large_page_cache(session):
+        session.execute(_insert_sql(dialect, incremental), params)
+        planned, skipped, missing = _added(ctx, after)
     if planned or skipped:
-        _after_insert(ctx, missing, after, now)
+        _after_insert(ctx, missing, now)
         audit.record(ctx, "reminders.planned", "outbox", None,
                      f"Reminders planned: {planned}, skipped: {skipped}",
                      details={"planned": planned, "skipped": skipped, "today": today})
@@ -332,17 +355,23 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
 
 def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
     today = ctx.clock.today()
+    today_day = (today - _EPOCH).days
     return {
-        "today": today, "horizon": today + dt.timedelta(days=days),
+        "today": today, "today_day": today_day, "horizon_day": today_day + days,
         "default_policy": ctx.session.scalar(
             select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)),
         "max_occ": _max_occurrences(ctx),
+        "has_promise": (ctx.session.scalar(select(func.count()).select_from(PolicyStep).where(
+            PolicyStep.active, PolicyStep.anchor == "promise")) or 0) > 0,
     }
+
+
+_EPOCH = dt.date(1970, 1, 1)
 
 
 _ADDED = text(  # "state || ''": not the indexed column, so the plan walks the id range, not ix_outbox_state
     "SELECT o.state || '' AS state, CASE WHEN o.last_error IN (:e, :s, :l) THEN o.contractor_id END AS contractor_id, "
-    "CASE WHEN o.last_error IN (:e, :s, :l) THEN o.channel END AS channel, COUNT(*) "
+    "CASE WHEN o.last_error IN (:e, :s, :l) THEN o.channel END AS channel, SUM(o.covers) "
     "FROM outbox o WHERE o.id > :after GROUP BY 1, 2, 3"
 )
 
@@ -400,19 +429,12 @@ def _row(r: Any, days: dict[Any, dt.date] | None = None) -> PlannedRow:
         day = dt.date.fromisoformat(raw)
     else:
         day = days.get(raw) or days.setdefault(raw, dt.date.fromisoformat(raw))
-    return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], day, r[13])
+    return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], day, r[13], r[14])
 
 
-def _after_insert(ctx: Ctx, missing: list[tuple[int, str]], after: int, now: dt.datetime) -> None:
-    """Escalations of the steps just planned (set-based), then one task per missing address."""
+def _after_insert(ctx: Ctx, missing: list[tuple[int, str]], now: dt.datetime) -> None:
+    """One task per missing address (escalating steps act when they are sent: services/escalation.py)."""
     me = current_user(ctx).id
-    escalating = ctx.session.execute(select(PolicyStep.id, PolicyStep.name, PolicyStep.action)
-                                     .where(PolicyStep.action != "none"))
-    for step_id, step_name, action in escalating:
-        params = {"step": step_id, "step_name": step_name, "after": after, "now": now, "me": me,
-                  "source": TASK_SOURCE, "user": ctx.user, "what": _ESCALATION_TEXT[action]}
-        ctx.session.execute(_ESCALATIONS[action], params)
-        ctx.session.execute(_ESCALATION_EVENTS, params)
     for contractor_id, channel in missing:
         _address_task(ctx, contractor_id, channel, now, me)
 

@@ -330,6 +330,44 @@ def test_sms_rows_go_through_their_transport_in_e164(setup: Ledger, clock: Fixed
     assert outbox_row(setup, row_id).message_id == "sms-1" and not recorder.received
 
 
+class WatchingSms:
+    """A gateway stand-in that looks at the ledger (on its own connection) each time it is asked to send."""
+
+    channel = "sms"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.seen: list[tuple[tuple[int, ...], dict[int, str]]] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: MessageLike) -> SendResult:
+        ids = tuple(message.outbox_ids)  # type: ignore[attr-defined]  # a services.messages.Message
+        self.seen.append((ids, {i: s for i, s in states(self.ledger).items() if s == "sending"}))
+        return SendResult(f"sms-{ids[0]}", "OK")
+
+
+def test_while_one_message_is_on_the_wire_the_next_is_composed_but_only_its_rows_are_sending(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """The run composes ahead while the wire thread sends; yet each row's `sending` is committed before
+    its send starts, and no other row is `sending` then: a crash leaves only the unit in flight uncertain."""
+    with Tx(setup, clock) as ctx:
+        ids = []
+        for n in range(5):
+            c = contractor(ctx, f"Firma {n}", email=f"f{n}@example.com", phone=f"600 700 80{n}", language="en")
+            ids.append(queue(ctx, invoice(ctx, c, f"FV/{n}", "100.00", TODAY - dt.timedelta(days=2)),
+                             "First reminder (SMS)").id)
+    sms = WatchingSms(setup)
+    report = dispatch(setup, clock, now=NOON, transports={"sms": sms})
+    assert report.sent == ids
+    assert sms.seen == [((i,), {i: "sending"}) for i in ids]
+    assert set(states(setup).values()) == {"sent"}
+
+
 def test_an_unreachable_server_leaves_rows_planned(ledger: Ledger, clock: FixedClock) -> None:
     from helpers.outbox_support import free_port
 

@@ -80,10 +80,14 @@ def test_an_invoice_planned_for_the_first_time_when_overdue_gets_only_the_latest
     i = inv(ctx, client(ctx))
     rows = plan_on(ctx, day(29))
     assert steps(rows, "planned") == [("Final notice", 1)]
-    assert len(steps(rows, "skipped")) == 7
-    assert {r.last_error for r in rows if r.state == "skipped"} == {CATCH_UP}
-    tasks = list(ctx.session.scalars(select(Task).where(Task.invoice_id == i.id)))
-    assert len(tasks) == 1 and "FV/1/2026" in tasks[0].text  # the final step escalates to the collector
+    # one row records the seven overtaken steps, named by the latest of them
+    [skipped] = [r for r in rows if r.state == "skipped"]
+    assert (skipped.step, skipped.occurrence, skipped.planned_for, skipped.covers) == (
+        "Weekly reminder", 2, day(16), 7)
+    assert skipped.last_error == "catch-up: 7 steps due from 2026-02-16 were overtaken by a later one"
+    assert skipped.recipient is None
+    # the final step escalates when it is sent, not when it is planned
+    assert ctx.session.scalar(select(func.count()).select_from(Task).where(Task.invoice_id == i.id)) == 0
 
 
 def test_after_a_two_week_gap_only_the_latest_due_step_is_planned(ctx: Ctx) -> None:
@@ -92,13 +96,14 @@ def test_after_a_two_week_gap_only_the_latest_due_step_is_planned(ctx: Ctx) -> N
     rows = plan_on(ctx, day(16))  # the PC was off from day +3 to day +15
     assert steps(rows, "planned") == [("Weekly reminder", 2)]
     assert steps(rows, "skipped") == [("Weekly reminder", 1)]
+    assert [(r.last_error, r.covers) for r in rows if r.state == "skipped"] == [(CATCH_UP, 1)]
 
 
 def test_an_email_and_an_sms_due_on_the_latest_day_both_go(ctx: Ctx) -> None:
     inv(ctx, client(ctx))
     rows = plan_on(ctx, day(3))
     assert sorted(steps(rows, "planned")) == [("First reminder", 1), ("First reminder (SMS)", 1)]
-    assert sorted(steps(rows, "skipped")) == [("Before due (SMS)", 1), ("Due today", 1), ("Invoice", 1)]
+    assert [(r.step, r.covers) for r in rows if r.state == "skipped"] == [("Due today", 3)]
 
 
 @pytest.mark.parametrize("stop", ["paid", "overpaid", "disputed", "promised", "under_plan", "handed_over",
@@ -199,15 +204,15 @@ def test_a_policy_edit_applies_to_invoices_already_open(ctx: Ctx) -> None:
     assert steps(plan_on(ctx, day(4)), "planned") == [("Day four call-back", 1)]
 
 
-def test_a_step_added_with_a_date_before_the_last_planned_row_is_recorded_skipped(ctx: Ctx) -> None:
+def test_a_step_added_with_a_date_before_the_last_planned_row_is_never_sent_late(ctx: Ctx) -> None:
     inv(ctx, client(ctx))
     plan_on(ctx, day(9))
     data = policies.policy_data(policies.get_policy(ctx, "Standard"))
     early = policies.StepData("Day five", "due", 5, "email", "overdue_first")
     policies.update_policy(ctx, "Standard", policies.PolicyData(
         data.name, data.description, data.group_by_contractor, data.is_default, (*data.steps, early)))
-    rows = plan_on(ctx, day(10))
-    assert [(r.step, r.state, r.last_error) for r in rows] == [("Day five", "skipped", CATCH_UP)]
+    assert plan_on(ctx, day(10)) == []  # the invoice's history is past day five: nothing to catch up
+    assert [r.step for r in plan_on(ctx, day(16))] == ["Weekly reminder"]
 
 
 def test_the_thank_you_goes_once_after_payment_of_a_reminded_invoice(ctx: Ctx) -> None:
@@ -228,16 +233,14 @@ def test_a_settled_invoice_that_only_got_the_invoice_email_gets_no_thank_you(ctx
     assert plan_on(ctx, day(-4)) == []
 
 
-def test_ready_for_demand_is_marked_when_the_firm_final_step_is_planned(ctx: Ctx) -> None:
+def test_planning_the_firm_final_step_does_not_yet_mark_ready_for_demand(ctx: Ctx) -> None:
     c = client(ctx)
     i = inv(ctx, c)
     policies.assign_to_contractor(ctx, str(c.id), "Firm")
-    plan_on(ctx, day(13))
-    assert fresh(ctx, i).ready_for_demand_at is None
     assert steps(plan_on(ctx, day(14)), "planned") == [("Final notice", 1)]
-    assert fresh(ctx, i).ready_for_demand_at is not None
+    assert fresh(ctx, i).ready_for_demand_at is None  # services/escalation.py acts when it is sent
     assert ctx.session.scalar(select(func.count()).select_from(Event).where(
-        Event.action == "reminder.escalated", Event.invoice_id == i.id)) == 1
+        Event.action == "reminder.escalated", Event.invoice_id == i.id)) == 0
 
 
 def test_a_grouped_policy_marks_rows_of_one_contractor_step_and_day_with_one_group_key(ctx: Ctx) -> None:
@@ -317,9 +320,9 @@ def test_two_ledgers_planning_at_the_same_moment_add_each_row_once(ledger_path: 
         with first.transaction() as s:
             total = s.scalar(select(func.count()).select_from(Outbox))
             states = Counter(s.scalars(select(Outbox.state)))
-        assert total == 50 * 5  # issue, -2, 0 skipped; +2 e-mail and SMS planned… and no duplicate
-        assert states == {"planned": 100, "skipped": 150}
-        assert sorted(len(r) for r in results) == [0, 250]
+        assert total == 50 * 3  # issue, -2, 0 skipped in one row; +2 e-mail and SMS planned… and no duplicate
+        assert states == {"planned": 100, "skipped": 50}
+        assert sorted(len(r) for r in results) == [0, 150]
     finally:
         first.close()
         second.close()
