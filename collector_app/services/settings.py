@@ -210,7 +210,8 @@ def get_smtp(ctx: Ctx) -> SmtpSettings | None:
 def require_smtp(ctx: Ctx) -> SmtpSettings:
     smtp = get_smtp(ctx)
     if smtp is None:
-        raise UserError("smtp", "not set up: run `collector settings smtp --host H --port P ...`")
+        raise UserError("smtp", "not set up: enter the server under Tools → Settings in the window, "
+                        "or run `collector settings smtp --host H --port P ...`")
     return smtp
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from collector_app.services.reminders import PlannedRow
@@ -25,6 +25,9 @@ def _state_text(row: PlannedRow) -> str:
 
 def _cells(row: PlannedRow) -> tuple[str, ...]:
     step = row.step if row.occurrence <= 1 else f"{row.step} (#{row.occurrence})"
+    if row.covers > 1:  # a catch-up row: the latest overtaken step stands for the earlier ones
+        step = QCoreApplication.translate("ReminderPlanModel", "{step} and {n} earlier").format(
+            step=step, n=row.covers - 1)
     return (row.planned_for.isoformat(), row.contractor, row.invoice, step, row.channel,
             row.recipient or "—", _state_text(row))
 

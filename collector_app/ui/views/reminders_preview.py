@@ -106,8 +106,10 @@ class RemindersPreviewView(RefreshingPage):
         self.shown_days = days
         self.refresh_button.setEnabled(True)
         self.model.set_rows(rows)
-        counts = Counter("skipped" if r.state == "skipped" else "sent" for r in rows)
-        self.summary.setText(self.tr("{sent} messages would be sent, {skipped} skipped, up to {day}.").format(
+        counts = Counter[str]()
+        for r in rows:
+            counts["skipped" if r.state == "skipped" else "sent"] += r.covers if r.state == "skipped" else 1
+        self.summary.setText(self.tr("{sent} messages would be sent, {skipped} steps skipped, up to {day}.").format(
             sent=counts["sent"], skipped=counts["skipped"], day=self.horizon(days)))
         self._update_buttons()
 
