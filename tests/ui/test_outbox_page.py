@@ -139,3 +139,13 @@ def test_open_message_previews_a_planned_row_and_shows_a_sent_one(
     received = server[0].received
     assert any(dialog.subject.text() == m.message["Subject"] for m in received)
     dialog.close()
+
+
+def test_a_catch_up_row_names_its_step_and_how_many_earlier_ones_it_stands_for(page: OutboxView) -> None:
+    from collector_app.ui.models.outbox_table import COL_STEP
+
+    show_state(page, "skipped")
+    steps = {page.model.index(i, COL_STEP).data() for i in range(page.model.rowCount())}
+    # FV/3/2026 is 23 days overdue: the final notice is planned, the weekly reminder's second
+    # occurrence is the latest of the seven steps it overtook
+    assert "Weekly reminder (#2) and 6 earlier" in steps

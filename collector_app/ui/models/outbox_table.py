@@ -12,6 +12,7 @@ from collector_app.services.context import Ctx
 from collector_app.services.outbox import CHANNEL_NAMES, list_rows
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, PagedTableModel
+from collector_app.ui.models.reminder_plan import step_label
 
 Row = dict[str, Any]  # one `outbox list` row (services.outbox.list_rows)
 (COL_PLANNED, COL_STATE, COL_CHANNEL, COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE, COL_STEP, COL_ATTEMPTS,
@@ -67,7 +68,7 @@ class OutboxTableModel(PagedTableModel[Row]):
             COL_RECIPIENT: lambda: r["recipient"] or "",
             COL_CONTRACTOR: lambda: str(r["contractor"]),
             COL_INVOICE: lambda: str(r["invoice"]),
-            COL_STEP: lambda: str(r["step"]),
+            COL_STEP: lambda: step_label(str(r["step"]), int(r["occurrence"]), int(r["covers"])),
             COL_ATTEMPTS: lambda: str(r["attempts"]),
             COL_ERROR: lambda: " ".join((r["last_error"] or "").split()),
             COL_SENT: lambda: r["sent_at"][:16].replace("T", " ") if r["sent_at"] else "",

@@ -23,11 +23,16 @@ def _state_text(row: PlannedRow) -> str:
     return row.state
 
 
+def step_label(step: str, occurrence: int, covers: int) -> str:
+    """A step as the preview and the outbox page name it: its repeat, and what a catch-up row stands for."""
+    label = step if occurrence <= 1 else f"{step} (#{occurrence})"
+    if covers > 1:  # a catch-up row: the latest overtaken step stands for the earlier ones
+        label = QCoreApplication.translate("StepLabel", "{step} and {n} earlier").format(step=label, n=covers - 1)
+    return label
+
+
 def _cells(row: PlannedRow) -> tuple[str, ...]:
-    step = row.step if row.occurrence <= 1 else f"{row.step} (#{row.occurrence})"
-    if row.covers > 1:  # a catch-up row: the latest overtaken step stands for the earlier ones
-        step = QCoreApplication.translate("ReminderPlanModel", "{step} and {n} earlier").format(
-            step=step, n=row.covers - 1)
+    step = step_label(row.step, row.occurrence, row.covers)
     return (row.planned_for.isoformat(), row.contractor, row.invoice, step, row.channel,
             row.recipient or "—", _state_text(row))
 
