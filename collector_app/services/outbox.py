@@ -225,6 +225,9 @@ class _Run:
             audit.record(ctx, "reminder.letter", "outbox", row.id,
                          f"Letter {numbers} made for printing ({step.name if step else kind})",
                          invoice_id=row.invoice_id, contractor_id=row.contractor_id)
+            if step is not None and step.action != "none":  # a letter step that escalates acts when it is made
+                s.flush()
+                escalate_sent(ctx, [row.id])
             self.report.letters_issued.append(row.id)
 
     def _open(self) -> bool:

@@ -104,3 +104,23 @@ def test_an_uncertain_final_notice_marked_sent_by_hand_escalates_then(
     with ledger.transaction() as s:
         mark_sent(Ctx(s, NOON, "tester"), row_id)
     assert escalations(ledger, i) == (1, 1)
+
+
+def test_an_escalating_letter_step_acts_when_its_letter_is_made(ledger: Ledger, server: tuple[Recorder, int]) -> None:
+    from helpers.outbox_support import queue
+
+    from collector_app.db.models import Policy, PolicyStep
+
+    i = setup_invoice(ledger, server[1], policy="Standard", overdue=40)
+    with ledger.transaction() as s:
+        ctx = Ctx(s, NOON, "tester")
+        policy = s.scalars(select(Policy).where(Policy.name == "Standard")).one()
+        s.add(PolicyStep(policy_id=policy.id, position=99, name="Demand letter", anchor="due", offset_days=40,
+                         channel="letter", template="demand", action="ready_for_demand"))
+        s.flush()
+        queue(ctx, s.get_one(Invoice, i), "Demand letter")
+    report = dispatch(ledger, NOON, user="tester")
+    assert len(report.letters_issued) == 1
+    with ledger.transaction() as s:
+        assert s.get_one(Invoice, i).ready_for_demand_at is not None
+    assert escalations(ledger, i)[1] == 1
