@@ -326,3 +326,13 @@ def test_two_ledgers_planning_at_the_same_moment_add_each_row_once(ledger_path: 
     finally:
         first.close()
         second.close()
+
+
+def test_a_step_added_on_the_day_of_the_last_planned_rows_still_goes(ctx: Ctx) -> None:
+    inv(ctx, client(ctx))
+    assert sorted(steps(plan_on(ctx, day(2)), "planned")) == [("First reminder", 1), ("First reminder (SMS)", 1)]
+    data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+    same_day = policies.StepData("Day two letter", "due", 2, "email", "overdue_first")
+    policies.update_policy(ctx, "Standard", policies.PolicyData(
+        data.name, data.description, data.group_by_contractor, data.is_default, (*data.steps, same_day)))
+    assert steps(plan_on(ctx, day(3)), "planned") == [("Day two letter", 1)]  # not older than what it has
