@@ -35,8 +35,11 @@ test: lint typecheck pytest
 contract: install
 	$(BIN)/python ../shared/contract/check_cli.py $(BIN)/collector
 
-bench: install
-	$(BIN)/python benchmarks/register_page.py
+# Every benchmark, each printing its ratios against a raw baseline measured in the same run (~15 min;
+# the 1M-invoice ledgers they build are kept in benchmarks/out/ for the next run).
+BENCHES := register_page gui_start letters imports reminders
+bench: install system-deps
+	for b in $(BENCHES); do echo "== benchmarks/$$b.py"; QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 # The one-folder app in dist/Collector/ (build on the system you ship for: no cross-compiling).
 dist: install
