@@ -16,8 +16,8 @@ from collector_app.services.context import Ctx
 if TYPE_CHECKING:
     from collector_app.cli import Run
 
-PLAN_COLUMNS = ["planned_for", "state", "channel", "invoice", "contractor", "step", "occurrence", "recipient",
-                "last_error"]
+PLAN_COLUMNS = ["planned_for", "state", "channel", "invoice", "contractor", "step", "occurrence", "covers",
+                "recipient", "last_error"]
 STEP_COLUMNS = ["position", "name", "anchor", "offset_days", "channel", "template", "repeat_every_days",
                 "repeat_max", "action", "active"]
 Adder = Callable[..., argparse.ArgumentParser]
