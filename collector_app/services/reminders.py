@@ -103,6 +103,9 @@ cand(id) AS MATERIALIZED (
 ),"""
 
 
+_EPOCH = dt.date(1970, 1, 1)  # day numbers count from here, in SQL (_day) and in the parameters
+
+
 def _day(dialect: str, expr: str) -> str:
     """A date as a whole day number (days since 1970-01-01): step dates become integer sums."""
     if dialect == "sqlite":
@@ -124,6 +127,7 @@ _KEY = "policy_id, issue_day, due_day, promise_key, last_key, history"
 def _key(alias: str) -> str:
     return ", ".join(f"{alias}.{column}" for column in _KEY.split(", "))
 
+
 _PICK = 100_000  # a catch-up row names its latest overtaken step: MAX(day * _PICK + rank) decodes to it
 
 
@@ -139,6 +143,9 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
     """
     def day(expr: str) -> str:
         return _day(dialect, expr)
+
+    def history(inv: str) -> str:  # not a column of inv: SQLite would run the last_key subquery twice
+        return f"CASE WHEN {inv}.last_key = -1 THEN 0 ELSE {inv}.invoice_id END"
 
     promise = ("(SELECT k.promise_date FROM call k WHERE k.invoice_id = o.invoice_id "
                "AND k.promise_date IS NOT NULL ORDER BY k.started_at DESC, k.id DESC LIMIT 1)")
@@ -184,9 +191,7 @@ inv AS MATERIALIZED (
   ORDER BY o.invoice_id  -- rows then reach the outbox's unique index in its order: appends, not scatters
 ),
 keys AS MATERIALIZED (
-  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key,
-         CASE WHEN last_key = -1 THEN 0 ELSE invoice_id END AS history
-  FROM inv
+  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key, {history("inv")} AS history FROM inv
 ),
 kp AS MATERIALIZED (
   SELECT k.*, sk.step_id, sk.k AS occurrence, sk.channel, sk.rank, sk.group_by_contractor, {step_day} AS day
@@ -225,7 +230,7 @@ new_rows AS (
          r.covers, r.first_day
   FROM inv a {ordered} key_rows r ON r.policy_id = a.policy_id AND r.issue_day = a.issue_day
    AND r.due_day = a.due_day AND r.promise_key = a.promise_key AND r.last_key = a.last_key
-   AND r.history = CASE WHEN a.last_key = -1 THEN 0 ELSE a.invoice_id END
+   AND r.history = {history("a")}
   UNION ALL
   SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel,
          {day(f"COALESCE({paid_on}, :today)")} + sk.shift, sk.group_by_contractor, 1, NULL
@@ -364,9 +369,6 @@ def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
         "has_promise": (ctx.session.scalar(select(func.count()).select_from(PolicyStep).where(
             PolicyStep.active, PolicyStep.anchor == "promise")) or 0) > 0,
     }
-
-
-_EPOCH = dt.date(1970, 1, 1)
 
 
 _ADDED = text(  # "state || ''": not the indexed column, so the plan walks the id range, not ix_outbox_state
