@@ -58,7 +58,7 @@ def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -
     """The MIME message: text, an optional HTML alternative, then the attachments.
 
     Built with the compat32 MIME classes and explicit encodings: the same structure as the modern
-    EmailMessage API at a third of its cost. `email_bytes` writes the same message without them.
+    EmailMessage API at a third of its cost. `_wire` writes the same message without them.
     """
     recipient = _recipient(settings, message)[1]
     body: Message = _text_part(message.text, "plain")
@@ -116,19 +116,15 @@ _FOLD_AT = 78  # compat32's line length for headers
 _TEXT_PART = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
 
 
-def email_bytes(settings: SmtpSettings, message: MessageLike, message_id: str) -> bytes:
-    """What `build_email(...).as_bytes(policy=WIRE)` sends, written directly for text and HTML messages.
+def _wire(settings: SmtpSettings, message: MessageLike, message_id: str) -> tuple[str, bytes]:
+    """The bare recipient address, and what `build_email(...).as_bytes(policy=WIRE)` sends, written
+    directly for text and HTML messages.
 
     The compat32 generator folds every header through `Header` and QP-encodes in Python, which cost more
     than the SMTP exchange; here short ASCII headers go as they are (what `Header` would give them), other
     text as base64 encoded words, and bodies through binascii's QP. Attachments take the MIME classes.
     Every header value is checked for CR/LF first, as before.
     """
-    return _wire(settings, message, message_id)[1]
-
-
-def _wire(settings: SmtpSettings, message: MessageLike, message_id: str) -> tuple[str, bytes]:
-    """The bare recipient address and `email_bytes`."""
     to_name, recipient = _recipient(settings, message)
     if message.attachments:
         return recipient, build_email(settings, message, message_id).as_bytes(policy=WIRE)
