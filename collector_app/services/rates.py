@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import func, select
 
@@ -181,11 +182,8 @@ def add_fx(ctx: Ctx, base: str, quote: str, date: dt.date, rate: Decimal, source
 
 
 def delete_rate(ctx: Ctx, rate_id: int) -> None:
-    row = ctx.session.get(Rate, rate_id)
-    if row is None:
-        raise UserError("rate", f"no rate row {rate_id}")
-    if row.origin != "user":
-        raise UserError("rate", "shipped rates cannot be deleted; add a newer row instead")
+    row = _own_row(ctx, Rate, rate_id, f"no rate row {rate_id}",
+                   "shipped rates cannot be deleted; add a newer row instead")
     audit.record(ctx, "rate.deleted", "rate", row.id,
                  f"{KIND_NAMES.get(row.kind, row.kind)} {row.percent:f} % from {row.valid_from.isoformat()} deleted")
     ctx.session.delete(row)
@@ -193,15 +191,24 @@ def delete_rate(ctx: Ctx, rate_id: int) -> None:
 
 
 def delete_fx(ctx: Ctx, fx_id: int) -> None:
-    row = ctx.session.get(FxRate, fx_id)
-    if row is None:
-        raise UserError("rate", f"no exchange rate row {fx_id}")
-    if row.origin != "user":
-        raise UserError("rate", "shipped exchange rates cannot be deleted")
+    row = _own_row(ctx, FxRate, fx_id, f"no exchange rate row {fx_id}", "shipped exchange rates cannot be deleted")
     audit.record(ctx, "fx_rate.deleted", "fx_rate", row.id,
                  f"{row.base}/{row.quote} {row.rate:f} on {row.date.isoformat()} deleted")
     ctx.session.delete(row)
     ctx.session.flush()
+
+
+_Row = TypeVar("_Row", Rate, FxRate)
+
+
+def _own_row(ctx: Ctx, model: type[_Row], row_id: int, missing: str, shipped: str) -> _Row:
+    """A row the user added: shipped rows are the law's record and stay."""
+    row = ctx.session.get(model, row_id)
+    if row is None:
+        raise UserError("rate", missing)
+    if row.origin != "user":
+        raise UserError("rate", shipped)
+    return row
 
 
 # --- what the interest engine reads ------------------------------------------------------
