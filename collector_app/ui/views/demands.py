@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -95,7 +94,6 @@ class DemandsView(ContractorFilteredPage):
         self.splitter = child(f, QSplitter, "splitter")
         self.model = DemandTableModel(app)
         self.ready_model = ReadyTableModel()
-        self.dialog: QDialog | None = None
         self.loaded = False
         self._ready_generation = 0
         self._setup()
@@ -226,7 +224,7 @@ class DemandsView(ContractorFilteredPage):
     def preview_letter(self) -> None:
         letter = self._pdf()
         if letter is not None:
-            self._show(preview_dialog(letter[1], letter[0], self))
+            self.show_dialog(preview_dialog(letter[1], letter[0], self))
 
     def print_letter(self) -> None:
         letter = self._pdf()
@@ -256,13 +254,6 @@ class DemandsView(ContractorFilteredPage):
         self.changed.emit()
 
     # --- making letters ----------------------------------------------------------------------------
-    def _show(self, dialog: QDialog) -> QDialog:
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
     def new_letter(self) -> DemandMakeDialog | None:
         cid = chosen_contractor(self.contractor)
         if cid is None:
@@ -278,13 +269,13 @@ class DemandsView(ContractorFilteredPage):
     def make_letters(self, contractor_ids: list[int]) -> DemandMakeDialog:
         dialog = DemandMakeDialog(self.app, self.runner, contractor_ids=contractor_ids, parent=self)
         dialog.made.connect(self._letters_made)
-        self._show(dialog)
+        self.show_dialog(dialog)
         return dialog
 
     def open_batch(self) -> DemandBatchDialog:
         dialog = DemandBatchDialog(self.app, self.runner, self)
         dialog.made.connect(lambda _ids: self._letters_made([]))
-        self._show(dialog)
+        self.show_dialog(dialog)
         return dialog
 
     def _letters_made(self, ids: object) -> None:

@@ -8,7 +8,6 @@ from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QLabel,
     QPushButton,
     QTableView,
@@ -53,7 +52,6 @@ class PaymentRegisterView(ContractorFilteredPage):
         super().__init__(parent)
         self.app = app
         self.runner = runner
-        self.dialog: QDialog | None = None
         self._credit_generation = 0
         self.form = load_form("payment_register", self)
         self.table = child(self.form, QTableView, "table")
@@ -131,17 +129,10 @@ class PaymentRegisterView(ContractorFilteredPage):
         return self.tr("Unallocated credit: {0}").format(parts)
 
     # --- actions -----------------------------------------------------------------------------
-    def _show(self, dialog: QDialog) -> QDialog:
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
     def open_entry_dialog(self) -> PaymentEntryDialog:
         dialog = PaymentEntryDialog(self.app, chosen_contractor(self.contractor), self)
         dialog.saved.connect(self._payment_saved)
-        self._show(dialog)
+        self.show_dialog(dialog)
         return dialog
 
     def _payment_saved(self, result: PaymentResult) -> None:
@@ -154,7 +145,7 @@ class PaymentRegisterView(ContractorFilteredPage):
             return None
         dialog = AllocatePaymentDialog(self.app, row, self)
         dialog.written.connect(lambda changes: self._written(changes, row.id))
-        self._show(dialog)
+        self.show_dialog(dialog)
         return dialog
 
     def open_reverse_dialog(self) -> ReversePaymentDialog | None:
@@ -163,7 +154,7 @@ class PaymentRegisterView(ContractorFilteredPage):
             return None
         dialog = ReversePaymentDialog(self.app, row, self)
         dialog.written.connect(lambda changes: self._written(changes, row.id))
-        self._show(dialog)
+        self.show_dialog(dialog)
         return dialog
 
     def _written(self, changes: Changes, payment_id: int) -> None:

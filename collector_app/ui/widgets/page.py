@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QWidget
 
 from collector_app.ui.context import AppContext
 from collector_app.ui.widgets.contractor_combo import reload_contractors
@@ -12,8 +12,18 @@ from collector_app.ui.widgets.contractor_combo import reload_contractors
 class RefreshingPage(QWidget):
     """The subclass says how to re-read in `refresh`; it runs when the page is shown, not when un-minimised."""
 
+    dialog: QDialog | None = None  # the one dialog the page has open (tests reach it here)
+
     def refresh(self) -> None:
         raise NotImplementedError
+
+    def show_dialog(self, dialog: QDialog) -> QDialog:
+        """Open `dialog` as the page's one dialog; the one before it is let go."""
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
