@@ -149,3 +149,5 @@ def test_a_catch_up_row_names_its_step_and_how_many_earlier_ones_it_stands_for(p
     # FV/3/2026 is 23 days overdue: the final notice is planned, the weekly reminder's second
     # occurrence is the latest of the seven steps it overtook
     assert "Weekly reminder (#2) and 6 earlier" in steps
+    tips = {page.model.index(i, COL_STEP).data(Qt.ItemDataRole.ToolTipRole) for i in range(page.model.rowCount())}
+    assert tips == steps  # the whole label, where the column cuts it short

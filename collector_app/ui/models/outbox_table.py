@@ -57,6 +57,8 @@ class OutboxTableModel(PagedTableModel[Row]):
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
             return row["last_error"] or row["note"]
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STEP:  # "… and 6 earlier" outgrows the column
+            return self._text(row, column)
         return None
 
     @staticmethod
