@@ -25,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -144,6 +145,7 @@ class _Run:
         self.max_attempts = settings.OutboxSettings().max_attempts
         self.firm: Firm | None = None  # read once: the session would hand back the same object anyway
         self.ahead: _InFlight | None = None  # on the wire, or its reply not yet recorded
+        self.read_ahead = _ReadAhead(self.connection)
         self.hours, self.country = settings.BusinessHours(), "PL"
 
     def now(self) -> dt.datetime:
@@ -268,6 +270,7 @@ class _Run:
             if not rows or set(SENT_CHANNELS) <= set(self.report.unavailable):
                 return
             after = (rows[-1][2], rows[-1][0])
+            self.read_ahead.load(self.session, [r[0] for r in rows])
             yield [(r[0], r[1]) for r in rows]
 
     def _send_all(self, limit: int | None) -> None:
@@ -346,7 +349,7 @@ class _Run:
         the transport is touched. When nothing is claimed the unit ahead may stay unrecorded, for later."""
         with self._tx() as s:
             ctx = self.ctx(s)
-            first = _planned_unit(s, row_id)
+            first = self.read_ahead.unit(row_id) or _planned_unit(s, row_id)
             if first is None:
                 return None
             units = [(r, inv) for r, inv, c in self._unit_rows(s, first) if not self._stopped(ctx, r, inv, c)]
@@ -418,6 +421,7 @@ class _Run:
         escalating = [r.id for r in rows if r.step_id is not None and self.steps[r.step_id].action != "none"]
         if escalating:  # an escalating step acts when it is sent, in the same commit
             escalate_sent(ctx, escalating)
+            self.read_ahead.forget()  # it may have changed invoices read ahead (handed over, say)
         self.report.sent.extend(row.id for row in rows)
 
     def _failed(self, ctx: Ctx, rows: list[Outbox], reply: str, *, transient: bool) -> None:
@@ -441,6 +445,51 @@ class _Run:
 
 
 Unit = tuple[Outbox, Invoice, Contractor]
+
+
+class _ReadAhead:
+    """The units of a page of due rows, read in one query instead of one query per message.
+
+    A unit read ahead is used only while no other connection has committed since it was read:
+    SQLite's `PRAGMA data_version` changes exactly then (this connection's own commits leave it
+    alone, and they are applied to the objects as they are made). The version is read before the
+    units, so a commit in between makes the units look stale, never fresh. Elsewhere (PostgreSQL)
+    every unit is read when it is sent, as its row comes up.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.enabled = connection.dialect.name == "sqlite"
+        self.units: dict[int, Unit] = {}
+        self.version: int | None = None
+
+    def _data_version(self) -> int:
+        """Asked before every message: straight on the driver's connection (SQLAlchemy's statement
+        machinery would cost ten times the pragma)."""
+        cursor = self.connection.connection.cursor()
+        try:
+            return int(cursor.execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            cursor.close()
+
+    def load(self, session: Session, row_ids: list[int]) -> None:
+        self.forget()
+        if not self.enabled:
+            return
+        version = self._data_version()
+        self.units = {unit[0].id: unit for unit in session.execute(_MANY_UNITS, {"ids": row_ids}).tuples()}
+        self.version = version
+
+    def unit(self, row_id: int) -> Unit | None:
+        """The unit as read ahead, when that is still how the ledger has it and its row is still planned."""
+        unit = self.units.pop(row_id, None)
+        if unit is None or self.version is None or self._data_version() != self.version:
+            self.forget()
+            return None
+        return unit if unit[0].state == "planned" else None
+
+    def forget(self) -> None:
+        self.units, self.version = {}, None
 
 
 @dataclass(frozen=True)
@@ -515,6 +564,7 @@ def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:
 
 
 _ONE_UNIT = _with_parties().where(Outbox.id == bindparam("row_id"))
+_MANY_UNITS = _with_parties().where(Outbox.id.in_(bindparam("ids", expanding=True)))
 
 
 def _planned_unit(s: Session, row_id: int) -> Unit | None:

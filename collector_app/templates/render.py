@@ -10,9 +10,11 @@ A ledger's edited texts (template_override) replace files through `environment_w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -45,6 +47,7 @@ FALLBACK_LANGUAGE = "en"
 BLOCKS = ("subject", "text", "html", "sms")
 PARTS = "_parts.j2"
 HTML_PREFIX = "html:"
+RECHECK_SECONDS = 1.0  # how often a template file is looked at for an edit
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 _QUALIFIED = re.compile(r"'(?:\w+\.)+(\w+) object'")
 _LOCALES = {"pl": "pl_PL", "cs": "cs_CZ", "en": "en_GB"}
@@ -161,16 +164,57 @@ class _Loader(BaseLoader):
         edited = self._overrides.get(name)
         if edited is not None:  # an environment holds one fixed set of overrides: never out of date
             return edited, None, lambda: True
-        return self._files.get_source(environment, name)
+        source, filename, uptodate = self._files.get_source(environment, name)
+        return source, filename, _at_most_every(RECHECK_SECONDS, uptodate)
+
+
+def _at_most_every(seconds: float, uptodate: Callable[[], bool]) -> Callable[[], bool]:
+    """A file's up-to-date check (a stat) made once in `seconds`: a message gets its template several
+    times, and a file edited on disk is still picked up within that time."""
+    checked = time.monotonic()
+
+    def throttled() -> bool:
+        nonlocal checked
+        now = time.monotonic()
+        if now - checked < seconds:
+            return True
+        checked = now
+        return uptodate()
+
+    return throttled
 
 
 class _Environment(ImmutableSandboxedEnvironment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """A public field of a frozen dataclass (the plain values templates are given) is data: it is
+        handed over without the sandbox's checks, which look at the value's type every time (a message
+        reads some sixty such fields). Anything else, or a field holding something callable, is checked."""
+        if attribute in _public_fields(type(obj)):
+            value = getattr(obj, attribute)
+            if not callable(value):
+                return value
+        return super().getattr(obj, attribute)
+
     def join_path(self, template: str, parent: str) -> str:
         """Imports and includes stay in the parent's language folder and in its HTML mode."""
         prefix = HTML_PREFIX if parent.startswith(HTML_PREFIX) else ""
         folder = parent.removeprefix(HTML_PREFIX).rpartition("/")[0]
         name = template.removeprefix(HTML_PREFIX)
         return f"{prefix}{folder}/{name}" if folder and "/" not in name else f"{prefix}{name}"
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _public_fields(kind: type) -> frozenset[str]:
+    """The fields of a frozen dataclass that do not start with "_"; nothing for any other type."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        params = getattr(kind, "__dataclass_params__", None)
+        fields = frozenset(f.name for f in dataclasses.fields(kind) if not f.name.startswith("_")) \
+            if params is not None and params.frozen else frozenset()
+        _FIELDS[kind] = fields
+    return fields
 
 
 def _blank_none(value: Any) -> Any:
@@ -190,7 +234,7 @@ def make_environment(root: Path, overrides: Mapping[str, str] | None = None) -> 
         autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=True,  # an edited file is picked up on the next message
+        auto_reload=True,  # an edited file is picked up within RECHECK_SECONDS
         finalize=_blank_none,
     )
     env.filters.update(money=_money_filter, date=_date_filter, days=_days_filter, plural=_plural_filter)

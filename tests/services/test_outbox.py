@@ -368,6 +368,50 @@ def test_while_one_message_is_on_the_wire_the_next_is_composed_but_only_its_rows
     assert set(states(setup).values()) == {"sent"}
 
 
+class PayingSms:
+    """A gateway stand-in that, while the first message is on the wire, books payments from another
+    connection (as the GUI or a statement import would): the rest of the run must see them."""
+
+    channel = "sms"
+
+    def __init__(self, ledger: Ledger, clock: FixedClock, payments: list[tuple[str, str]]) -> None:
+        self.ledger, self.clock, self.payments = ledger, clock, payments
+        self.sent: list[MessageLike] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: MessageLike) -> SendResult:
+        if not self.sent:
+            with Tx(self.ledger, self.clock) as ctx:
+                for number, amount in self.payments:
+                    pay(ctx, amount, TODAY, number)
+        self.sent.append(message)
+        return SendResult(f"sms-{len(self.sent)}", "OK")
+
+
+def test_a_payment_booked_during_the_run_stops_or_rewords_the_rows_after_it(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """The run reads a page of due rows ahead; a payment committed meanwhile by another connection
+    still counts for every message composed after it: a paid invoice gets nothing, a part-paid one
+    is reminded of what is left."""
+    with Tx(setup, clock) as ctx:
+        ids = []
+        for n in range(4):
+            c = contractor(ctx, f"Firma {n}", email=f"f{n}@example.com", phone=f"600 700 80{n}", language="en")
+            ids.append(queue(ctx, invoice(ctx, c, f"FV/{n}", "100.00", TODAY - dt.timedelta(days=2)),
+                             "First reminder (SMS)").id)
+    sms = PayingSms(setup, clock, [("FV/2", "100.00"), ("FV/3", "60.00")])
+    report = dispatch(setup, clock, now=NOON, transports={"sms": sms})
+    assert report.sent == [ids[0], ids[1], ids[3]] and report.cancelled == [ids[2]]
+    assert "settled" in (outbox_row(setup, ids[2]).last_error or "")
+    last = sms.sent[-1].text  # type: ignore[attr-defined]  # a services.messages.Message
+    assert "FV/3" in last and "40.00" in last and "100.00" not in last
+
+
 def test_an_unreachable_server_leaves_rows_planned(ledger: Ledger, clock: FixedClock) -> None:
     from helpers.outbox_support import free_port
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -94,6 +96,31 @@ def test_the_sandbox_blocks_attribute_tricks(attack: str) -> None:
     assert "en/evil.j2" in info.value.message
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plain:
+    number: str
+    hook: Callable[[], str]
+    fmt: Callable[..., str] = "{0.__class__.__mro__}".format
+    _secret: str = "hidden"
+
+
+@pytest.mark.parametrize("attack", [
+    "{{ plain.hook.__globals__ }}",
+    "{{ plain.hook.__code__ }}",
+    "{{ plain._secret }}",
+    "{{ plain.fmt(plain) }}",
+    "{{ plain.__class__.__mro__ }}",
+    "{{ plain.number.__class__.__subclasses__() }}",
+])
+def test_plain_value_fields_pass_but_nothing_behind_them_does(attack: str) -> None:
+    """Fields of the frozen dataclasses templates are given are read without the sandbox's checks;
+    a private field, a callable one, and anything reached through a field are still checked."""
+    values = {**BASE, "plain": _Plain("FV/1", lambda: "x")}
+    assert render("en", "ok", "text", values, source="{% block text %}{{ plain.number }}{% endblock %}") == "FV/1"
+    with pytest.raises(UserError, match=r"en/evil\.j2"):
+        render("en", "evil", "text", values, source="{% block text %}" + attack + "{% endblock %}")
+
+
 def test_unknown_variable_is_an_error_naming_the_template() -> None:
     with pytest.raises(UserError, match=r"pl/typo\.j2, line 1: 'invoce' is undefined"):
         render("pl", "typo", "text", BASE, source="{% block text %}{{ invoce.number }}{% endblock %}")
@@ -169,3 +196,23 @@ def test_html_of_an_edited_template_is_still_escaped() -> None:
     env = environment_with({"en/thank_you.j2": "{% block html %}<p>{{ firm }}</p>{% endblock %}"})
     out = render("en", "thank_you", "html", {**BASE, "firm": "<script>x</script>"}, env=env)
     assert out == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+
+
+def test_a_template_file_edited_on_disk_is_read_again_after_the_recheck_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is looked at once per RECHECK_SECONDS, not on every message that renders it."""
+    from collector_app.templates import render as render_module
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "_parts.j2").write_text("", encoding="utf-8")
+    file = tmp_path / "en" / "note.j2"
+    file.write_text("{% block text %}first{% endblock %}", encoding="utf-8")
+    now = [100.0]
+    monkeypatch.setattr(render_module.time, "monotonic", lambda: now[0])
+    env = render_module.make_environment(tmp_path)
+    assert render("en", "note", "text", BASE, env=env) == "first"
+    file.write_text("{% block text %}second, longer{% endblock %}", encoding="utf-8")
+    now[0] += render_module.RECHECK_SECONDS / 2
+    assert render("en", "note", "text", BASE, env=env) == "first"  # within the recheck time
+    now[0] += render_module.RECHECK_SECONDS
+    assert render("en", "note", "text", BASE, env=env) == "second, longer"
