@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,21 +34,47 @@ from collector_app.imports.common import (
 FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency")
 REQUIRED = ("number", "contractor", "gross", "issue_date")
 OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimiter", "encoding", "skip_rows")
-# Column headers recognised without a mapping (compared in lower case).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "number": ("number", "invoice number", "invoice no", "invoice", "no", "nr", "numer", "numer faktury",
-               "nr faktury", "číslo", "cislo", "číslo faktury", "document", "details"),
-    "contractor": ("contractor", "client", "customer", "buyer", "kontrahent", "nabywca", "klient", "odběratel",
-                   "odberatel", "name"),
-    "tax_id": ("tax_id", "tax id", "vat id", "vat number", "nip", "dič", "dic", "ičo", "ico"),
-    "email": ("email", "e-mail", "mail"),
-    "issue_date": ("issue_date", "issue date", "issued", "date", "invoice date", "data wystawienia", "data",
-                   "datum vystavení", "datum"),
-    "due_date": ("due_date", "due date", "due", "termin płatności", "termin", "splatnost", "datum splatnosti"),
-    "gross": ("gross", "total", "amount", "gross amount", "brutto", "kwota", "kwota brutto", "wartość brutto",
-              "celkem", "částka"),
-    "currency": ("currency", "waluta", "měna", "mena"),
+# Column headers recognised without a mapping, as `header_key` writes them (case, accents, camelCase,
+# punctuation and "#" do not matter: "InvoiceNumber", "invoice_number" and "Invoice #" are one name).
+# Earlier names win, so the specific ones come before the generic ("name", "date", "total").
+_NAMES: dict[str, tuple[str, ...]] = {
+    "number": ("number", "invoice number", "invoice no", "invoice num", "invoice", "document number",
+               "document no", "doc no", "no", "nr", "num", "numer", "numer faktury", "nr faktury",
+               "numer dokumentu", "nr dokumentu", "číslo", "číslo faktury", "číslo dokladu", "doklad",
+               "document", "details"),
+    "contractor": ("contractor", "client", "client name", "customer", "customer name", "buyer", "buyer name",
+                   "contact name", "company name", "bill to", "kontrahent", "nazwa kontrahenta", "nabywca",
+                   "nazwa nabywcy", "klient", "odběratel", "název odběratele", "firma", "company", "contact",
+                   "name", "nazwa", "název"),
+    "tax_id": ("tax_id", "tax id", "vat id", "vat number", "vat no", "vat reg no", "tax number", "tax no",
+               "customer tax id", "client vat no", "client vat number", "nip", "nip nabywcy", "nip kontrahenta",
+               "dič", "dič odběratele", "ičo", "ič", "vat"),
+    "email": ("email", "e-mail", "mail", "email address", "e-mail address", "client email", "customer email",
+              "adres e-mail"),
+    "issue_date": ("issue_date", "issue date", "issued", "issued on", "date issued", "invoice date",
+                   "document date", "data wystawienia", "data dokumentu", "datum vystavení", "date", "data",
+                   "datum"),
+    "due_date": ("due_date", "due date", "due", "due on", "due by", "payment due", "payment due date",
+                 "termin płatności", "termin zapłaty", "termin", "splatnost", "datum splatnosti"),
+    "gross": ("gross", "total", "invoice total", "total amount", "total gross", "gross amount", "grand total",
+              "total incl vat", "total including vat", "amount", "brutto", "kwota brutto", "wartość brutto",
+              "razem brutto", "kwota", "celkem s dph", "celkem", "celková částka", "částka"),
+    "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna"),
 }
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def header_key(text: str) -> str:
+    """A column header as compared with the known names: lower case, no accents, camelCase split,
+    punctuation as spaces, "#" read as "no"."""
+    spaced = _CAMEL.sub(" ", text.replace("#", " no ")).casefold().replace("ł", "l")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", spaced) if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", plain).strip()
+
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    fld: tuple(dict.fromkeys(header_key(name) for name in names)) for fld, names in _NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,7 @@ def match_columns(header: Sequence[object], mapping: Mapping,
     """
     names = [clean_cell(str(h)) if h is not None else "" for h in header]
     lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
+    keys = {header_key(n): i for i, n in reversed(list(enumerate(names))) if header_key(n)}
     index: dict[str, int] = {}
     for fld in FIELDS:
         wanted = mapping.columns.get(fld)
@@ -140,7 +169,7 @@ def match_columns(header: Sequence[object], mapping: Mapping,
             index[fld] = lower[wanted.lower()]
             continue
         taken = set(index.values()) | {lower[w.lower()] for w in mapping.columns.values() if w.lower() in lower}
-        found = next((lower[s] for s in SYNONYMS[fld] if s in lower and lower[s] not in taken), None)
+        found = next((keys[s] for s in SYNONYMS[fld] if s in keys and keys[s] not in taken), None)
         if found is not None:
             index[fld] = found
     return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]

@@ -395,3 +395,31 @@ def test_a_seller_without_a_tax_id_is_accepted_and_said(ledger: Ledger, clock: F
         "<ns2:CompanyID>PL5213017228</ns2:CompanyID>", "")
     result = run_import(ledger, clock, _cp(tmp_path, "n.xml", text.encode("utf-8")))
     assert result.summary.created == 1 and "has no tax id in the file" in _warnings(result)
+
+
+@pytest.mark.parametrize(("header", "row"), [
+    # an accounting program's English export with camelCase headers
+    ("*ContactName,EmailAddress,InvoiceNumber,InvoiceDate,DueDate,Total,Currency",
+     "Eta Ltd,eta@example.com,H/1,2026-03-01,2026-03-15,250.00,EUR"),
+    # snake_case with "issued_on" / "due_on"
+    ("number,client_name,client_vat_no,issued_on,due_on,total,currency",
+     "H/1,Eta Ltd,CZ25596641,2026-03-01,2026-03-15,250.00,EUR"),
+    # "Invoice #" and "Date Issued"
+    ('Invoice #,Client Name,Date Issued,Due Date,Invoice Total,Currency Code',
+     "H/1,Eta Ltd,2026-03-01,2026-03-15,250.00,EUR"),
+    # Polish headers with diacritics written without them
+    ("Numer faktury;Nazwa nabywcy;NIP nabywcy;Data wystawienia;Termin platnosci;Wartosc brutto;Waluta",
+     "H/1;Eta Ltd;5260250274;2026-03-01;2026-03-15;250,00;EUR"),
+    # Czech headers
+    ("Číslo dokladu;Firma;DIČ;Datum vystavení;Datum splatnosti;Celkem s DPH;Měna",
+     "H/1;Eta Ltd;CZ25596641;01.03.2026;15.03.2026;250,00;EUR"),
+])
+def test_headers_of_common_exports_are_recognised_without_a_mapping(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path, header: str, row: str) -> None:
+    """Case, accents, camelCase, underscores and "#" in a header do not matter; no mapping is needed."""
+    path = _cp(tmp_path, "export.csv", f"{header}\n{row}\n".encode())
+    run_import(ledger, clock, path)
+    doc = documents(ledger)["H/1"]
+    assert (doc.gross, doc.currency, doc.issue_date, doc.due_date) == (
+        Decimal("250.00"), "EUR", dt.date(2026, 3, 1), dt.date(2026, 3, 15))
+    assert doc.contractor.name == "Eta Ltd"
