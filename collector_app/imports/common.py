@@ -249,6 +249,35 @@ def check_amount(value: Decimal, currency: str, shown: str | None = None) -> Dec
     return value
 
 
+# What exports write beside an amount for its currency: "1 234,56 zł", "€12.00", "USD 1,020.00".
+_SYMBOLS = {"zł": "PLN", "zl": "PLN", "kč": "CZK", "kc": "CZK", "€": "EUR", "£": "GBP", "$": "$", "us$": "USD"}
+_MARK = r"(?P<mark>[A-Za-z]{3}|zł|zl|Kč|Kc|US\$|[€£$])"
+_MARK_BEFORE = re.compile(r"^(?P<sign>[-+(]?)\s*" + _MARK + r"\s*(?P<rest>[-+]?[0-9(].*)$")
+_MARK_AFTER = re.compile(r"^(?P<rest>.*[0-9)])\s*" + _MARK + r"\.?(?P<sign>[)-]?)$")
+DOLLAR = "$"  # a dollar of some country: the row's currency says which (USD when nothing does)
+
+
+def split_currency(text: str) -> tuple[str, str | None]:
+    """The amount without a currency written before or after it, and that currency: an ISO code, or
+    `DOLLAR` for a bare "$". A text without one comes back as it is, with None."""
+    raw = text.strip()
+    for pattern in (_MARK_BEFORE, _MARK_AFTER):
+        found = pattern.match(raw)
+        if found is None:
+            continue
+        mark = found["mark"]
+        code = _SYMBOLS.get(mark.lower()) or mark.upper()
+        if code != DOLLAR:
+            try:
+                code = check_currency(code)
+            except UserError:
+                continue  # three letters that are no currency: left to the amount check to refuse
+        rest = found["rest"].strip()
+        sign = found["sign"]
+        return (sign + rest if pattern is _MARK_BEFORE else rest + sign), code
+    return raw, None
+
+
 def parse_money(text: str, currency: str, decimal: str | None = None, thousands: str | None = None) -> Decimal:
     """parse_decimal then check_amount: the usual way an importer reads an amount."""
     places = _places(currency)
@@ -269,8 +298,9 @@ _MONTHS = {
     for name in names
 }
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?$")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_DOTTED = re.compile(r"^(\d{1,2})\. ?(\d{1,2})\. ?(\d{4}|\d{2})$")  # 16.03.2026, 16. 3. 2026, 16.03.26
 _SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})([/.-]?)(\d{1,2})\2(\d{1,2})$")  # 2026/03/16, 2026.3.16, 20260316
 _WORDS = re.compile(
     r"^(?:(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?|([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?),?\s+(\d{4})$"
 )
@@ -301,7 +331,10 @@ def _guess_date(raw: str) -> dt.date:
     if m := _ISO.match(raw):
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     if m := _DOTTED.match(raw):
-        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        return dt.date(year, int(m[2]), int(m[1]))
+    if (m := _YEAR_FIRST.match(raw)) and (m[2] or len(raw) == 8):
+        return dt.date(int(m[1]), int(m[3]), int(m[4]))
     if m := _SLASHED.match(raw):
         first, second, year = int(m[1]), int(m[2]), int(m[3])
         if first > 12 >= second:

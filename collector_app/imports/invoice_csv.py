@@ -15,6 +15,7 @@ from typing import Any
 
 from collector_app.domain.errors import UserError
 from collector_app.imports.common import (
+    DOLLAR,
     ImportProblem,
     InvoiceRecord,
     PartyRecord,
@@ -28,6 +29,7 @@ from collector_app.imports.common import (
     parse_import_date,
     parse_money,
     problem,
+    split_currency,
     undecodable_line,
 )
 
@@ -200,12 +202,12 @@ class RowRules:
         values = hash(tuple(cells[i] if i < len(cells) else None for i in self.index.values()))
         number = self._text(line, "number", cells, required=True)
         assert number is not None
-        currency = self.currency
+        currency, named = self.currency, bool(self.mapping.currency)
         if "currency" in self.index:
             code = self._text(line, "currency", cells)
             if code:
-                currency = currency_at(code, self._where(line, "currency"))
-        gross = self._amount(line, cells, currency)
+                currency, named = currency_at(code, self._where(line, "currency")), True
+        gross, currency = self._amount(line, cells, currency, named)
         key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
         first = self.seen.get(key)
         if first is not None:
@@ -248,18 +250,23 @@ class RowRules:
             raise ImportProblem(self._where(line, fld), "is empty")
         return text or None
 
-    def _amount(self, line: int, cells: Sequence[object], currency: str) -> Decimal:
+    def _amount(self, line: int, cells: Sequence[object], currency: str, named: bool) -> tuple[Decimal, str]:
+        """The gross and its currency: a currency written in the cell ("1 234,56 zł") decides it when no
+        column or mapping names one, and must agree with it when one does."""
         value = self._cell("gross", cells)
         try:
             if isinstance(value, bool):
                 raise ValueProblem(f'"{value}" is not an amount')
             if isinstance(value, int | float | Decimal):
                 number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-                return check_amount(number, currency, str(value))
+                return check_amount(number, currency, str(value)), currency
             text = clean_cell(str(value)) if value is not None else ""
             if not text:
                 raise ValueProblem("is empty (expected an amount)")
-            return parse_money(text, currency, self.mapping.decimal, self.mapping.thousands)
+            amount, marked = split_currency(text)
+            if marked is not None:
+                currency = _written_currency(text, marked, currency, named)
+            return parse_money(amount, currency, self.mapping.decimal, self.mapping.thousands), currency
         except ValueProblem as exc:
             raise ImportProblem(self._where(line, "gross"), exc.message) from exc
 
@@ -278,6 +285,22 @@ class RowRules:
             return parse_import_date(text, self.mapping.date_format)
         except ValueProblem as exc:
             raise ImportProblem(self._where(line, fld), exc.message) from exc
+
+
+# Currencies written with a bare "$"; without a currency column or mapping, "$" is read as USD.
+DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD", "XCD"})
+
+
+def _written_currency(text: str, written: str, currency: str, named: bool) -> str:
+    if written == DOLLAR:
+        if not named:
+            return "USD"
+        if currency in DOLLAR_CURRENCIES:
+            return currency
+        raise ValueProblem(f'"{text}" is in dollars, but the currency of the row is {currency}')
+    if named and written != currency:
+        raise ValueProblem(f'"{text}" is in {written}, but the currency of the row is {currency}')
+    return written
 
 
 def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str,

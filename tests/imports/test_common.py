@@ -11,6 +11,7 @@ import pytest
 
 from collector_app.domain.errors import UserError
 from collector_app.imports.common import (
+    DOLLAR,
     ImportProblem,
     ImportSummary,
     ValueProblem,
@@ -24,6 +25,7 @@ from collector_app.imports.common import (
     parse_import_date,
     parse_money,
     problem,
+    split_currency,
     terms_from_text,
 )
 
@@ -58,6 +60,16 @@ def test_more_places_than_the_currency_has_is_refused_never_rounded() -> None:
     assert parse_money("1.500", "JPY", decimal=",") == Decimal(1500)  # the point groups when the comma is decimal
 
 
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("1 234,56 zł", "1 234,56", "PLN"), ("€ 1.234,56", "1.234,56", "EUR"), ("$1,020.00", "1,020.00", DOLLAR),
+    ("-$5.00", "-5.00", DOLLAR), ("(€12.00)", "(12.00)", "EUR"), ("1 500 Kč", "1 500", "CZK"),
+    ("USD 3.50", "3.50", "USD"), ("12.00 eur", "12.00", "EUR"), ("1 234,56", "1 234,56", None),
+    ("12 ABC", "12 ABC", None), ("zł", "zł", None),
+])
+def test_a_currency_written_beside_an_amount_is_split_off(text: str, amount: str, currency: str | None) -> None:
+    assert split_currency(text) == (amount, currency)
+
+
 def test_the_named_decimal_mark_wins() -> None:
     assert parse_money("1.234", "PLN", decimal=",") == Decimal(1234)
     assert parse_money("1 234,5", "PLN", decimal=",", thousands=" ") == Decimal("1234.5")
@@ -68,6 +80,8 @@ def test_the_named_decimal_mark_wins() -> None:
     ("Jan 28 2021", dt.date(2021, 1, 28)), ("28 January 2021", dt.date(2021, 1, 28)),
     ("Sept 3, 2021", dt.date(2021, 9, 3)), ("28/01/2021", dt.date(2021, 1, 28)), ("01/28/2021", dt.date(2021, 1, 28)),
     ("2026-03-16T10:00:00+01:00", dt.date(2026, 3, 16)), ("05/05/2021", dt.date(2021, 5, 5)),
+    ("16. 3. 2026", dt.date(2026, 3, 16)), ("16.03.26", dt.date(2026, 3, 16)), ("2026/03/16", dt.date(2026, 3, 16)),
+    ("2026.3.6", dt.date(2026, 3, 6)), ("20260316", dt.date(2026, 3, 16)),
 ])
 def test_dates_without_a_format(text: str, expected: dt.date) -> None:
     assert parse_import_date(text) == expected

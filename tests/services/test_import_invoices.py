@@ -423,3 +423,19 @@ def test_headers_of_common_exports_are_recognised_without_a_mapping(
     assert (doc.gross, doc.currency, doc.issue_date, doc.due_date) == (
         Decimal("250.00"), "EUR", dt.date(2026, 3, 1), dt.date(2026, 3, 15))
     assert doc.contractor.name == "Eta Ltd"
+
+
+def test_a_currency_written_in_the_amount_cell_decides_or_must_agree(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    """Without a currency column the cell's own currency counts (not the firm's); with one, they must agree."""
+    path = _cp(tmp_path, "marked.csv", "number;contractor;date;gross\nM/1;Eta;2026-03-01;1 234,56 zł\n"
+               "M/2;Eta;2026-03-01;€ 99,00\nM/3;Eta;2026-03-01;$1,020.00\nM/4;Eta;2026-03-01;12,50\n".encode())
+    run_import(ledger, clock, path)
+    docs = documents(ledger)
+    assert [(docs[n].gross, docs[n].currency) for n in ("M/1", "M/2", "M/3", "M/4")] == [
+        (Decimal("1234.56"), "PLN"), (Decimal("99.00"), "EUR"), (Decimal("1020.00"), "USD"), (Decimal("12.50"), "PLN")]
+    clash = _cp(tmp_path, "clash.csv",
+                "number;contractor;date;gross;currency\nC/1;Eta;2026-03-01;1 500 Kč;EUR\n".encode())
+    with pytest.raises(UserError,
+                       match=r'clash\.csv: line 2: gross: "1 500 Kč" is in CZK, but the currency of the row is EUR'):
+        run_import(ledger, clock, clash)
