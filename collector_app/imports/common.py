@@ -611,6 +611,14 @@ class InvoiceRecord:
     notes: list[str] = field(default_factory=list)  # warnings the reader found (payments inside, …)
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row of a spreadsheet export that is not a document (a totals line): listed under skipped."""
+
+    place: str
+    reason: str
+
+
 _TERMS_RE = re.compile(r"(\d{1,3})\s*(?:days?|dni|dní|dnů|dnu|tage|jours|d\b)", re.IGNORECASE)
 
 

@@ -19,6 +19,7 @@ from collector_app.imports.common import (
     ImportProblem,
     InvoiceRecord,
     PartyRecord,
+    SkippedRow,
     ValueProblem,
     check_amount,
     clean_cell,
@@ -63,6 +64,10 @@ _NAMES: dict[str, tuple[str, ...]] = {
               "razem brutto", "kwota", "celkem s dph", "celkem", "celková částka", "částka"),
     "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna"),
 }
+# What the last row of an export says when it sums up the rows above (as `header_key` writes it).
+TOTAL_WORDS = frozenset({
+    "total", "totals", "grand total", "sum", "subtotal", "summary", "razem", "suma", "ogolem", "podsumowanie",
+    "celkem", "soucet", "celkem za doklady", "gesamt", "summe"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -195,10 +200,14 @@ class RowRules:
         self.seen: dict[str, tuple[int, int]] = {}  # number → (first line, hash of its values)
         self.width = max(self.index.values()) + 1
 
-    def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | None:
-        """The invoice a row starts, or None for a blank row or a further line item."""
+    def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | SkippedRow | None:
+        """The invoice a row starts, None for a blank row or a further line item, or a SkippedRow for a
+        totals line (exports often end with one)."""
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             return None
+        totals = self._totals(line, cells)
+        if totals is not None:
+            return totals
         values = hash(tuple(cells[i] if i < len(cells) else None for i in self.index.values()))
         number = self._text(line, "number", cells, required=True)
         assert number is not None
@@ -233,6 +242,19 @@ class RowRules:
             ),
             due_date=self._date(line, "due_date", cells),
         )
+
+    def _totals(self, line: int, cells: Sequence[object]) -> SkippedRow | None:
+        """A row with neither number nor contractor, or one whose number or date column says "Total",
+        "Razem", "Celkem"… where the other is empty, is a summary of the rows above, not an invoice."""
+        number, contractor = self._text(line, "number", cells), self._text(line, "contractor", cells)
+        if number is None and contractor is None:
+            return SkippedRow(line_place(line), "no number and no contractor: a totals or summary row, not an invoice")
+        issued = self._cell("issue_date", cells)
+        words = [w for w in (number, contractor, issued if isinstance(issued, str) else None)
+                 if w and header_key(w) in TOTAL_WORDS]
+        if words and (number is None or number == words[0] or issued is None or issued == ""):
+            return SkippedRow(line_place(line), f'"{words[0]}": a totals row, not an invoice')
+        return None
 
     def _where(self, line: int, fld: str) -> str:
         return line_place(line, self.names.get(fld, fld))
@@ -304,7 +326,7 @@ def _written_currency(text: str, written: str, currency: str, named: bool) -> st
 
 
 def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str,
-            label: str) -> Iterator[InvoiceRecord]:
+            label: str) -> Iterator[InvoiceRecord | SkippedRow]:
     """Records from (line, cells) rows: rows before `skip_rows` ignored, the next one is the header."""
     rules: RowRules | None = None
     skipped = 0
@@ -325,7 +347,7 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
         raise problem(label, "", "no header row (the file is empty)")
 
 
-def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord]:
+def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
     handle, _encoding = open_text(path, mapping.encoding)
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)

@@ -10,11 +10,11 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from collector_app.imports.common import InvoiceRecord, problem
+from collector_app.imports.common import InvoiceRecord, SkippedRow, problem
 from collector_app.imports.invoice_csv import Mapping, records
 
 
-def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord]:
+def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
     book, sheet = _open(path, label)
     try:
         yield from records(_rows(sheet, label), mapping, default_currency, label)

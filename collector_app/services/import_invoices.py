@@ -21,7 +21,14 @@ from collector_app.domain.money import format_amount
 from collector_app.domain.references import number_key
 from collector_app.domain.taxid import compact_tax_id, normalize_tax_id
 from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
-from collector_app.imports.common import ImportProblem, ImportSummary, InvoiceRecord, PartyRecord, problem
+from collector_app.imports.common import (
+    ImportProblem,
+    ImportSummary,
+    InvoiceRecord,
+    PartyRecord,
+    SkippedRow,
+    problem,
+)
 from collector_app.imports.detect import INVOICE_FORMATS, detect_format
 from collector_app.imports.invoice_csv import Mapping
 from collector_app.services import audit, settings
@@ -52,7 +59,7 @@ class InvoiceImportResult:
     batch_id: int
 
 
-def read_records(request: InvoiceImport, default_currency: str) -> tuple[str, Iterator[InvoiceRecord]]:
+def read_records(request: InvoiceImport, default_currency: str) -> tuple[str, Iterator[InvoiceRecord | SkippedRow]]:
     """The file's format and its documents, read lazily (errors name the file and the place)."""
     label = request.label or request.path.name
     if not request.path.is_file():
@@ -83,7 +90,10 @@ def import_invoices(ctx: Ctx, request: InvoiceImport, progress: Progress | None 
     summary = ImportSummary(file=label, format=fmt)
     writer = _Writer(ctx, batch, summary, firm, label)
     for count, rec in enumerate(records, start=1):
-        writer.add(rec)
+        if isinstance(rec, SkippedRow):
+            summary.skip(rec.place, rec.reason)
+        else:
+            writer.add(rec)
         if count % CHUNK == 0:
             if cancelled is not None and cancelled():
                 raise UserError("import", "cancelled; nothing was imported")
@@ -134,7 +144,7 @@ def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: i
     _fmt, records = read_records(request, default_currency)
     rows = [[r.number, r.buyer.name or "", r.buyer.tax_id or "", r.issue_date.isoformat(),
              r.due_date.isoformat() if r.due_date else "", format_amount(r.gross), r.currency or "", r.kind]
-            for r in records]
+            for r in records if isinstance(r, InvoiceRecord)]
     return FilePreview(fmt, PREVIEW_FIELDS, rows, {}, [])
 
 

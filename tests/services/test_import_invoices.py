@@ -439,3 +439,25 @@ def test_a_currency_written_in_the_amount_cell_decides_or_must_agree(
     with pytest.raises(UserError,
                        match=r'clash\.csv: line 2: gross: "1 500 Kč" is in CZK, but the currency of the row is EUR'):
         run_import(ledger, clock, clash)
+
+
+def test_a_totals_row_at_the_end_of_an_export_is_skipped_and_listed(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    """Exports end with a line summing the rows above; it is no invoice, and the summary says it was left out."""
+    path = _cp(tmp_path, "sums.csv", "Numer;Kontrahent;Data;Brutto\nT/1;Eta;2026-03-01;100,00\n"
+               "T/2;Eta;2026-03-02;200,00\n;;Razem;300,00\n".encode())
+    result = run_import(ledger, clock, path)
+    assert result.summary.created == 2
+    assert result.summary.skipped == [
+        {"ref": "line 4", "reason": "no number and no contractor: a totals or summary row, not an invoice"}]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Invoice", "Customer", "Date", "Amount"])
+    sheet.append(["T/3", "Delta Ltd", dt.datetime(2026, 3, 1), 120.5])
+    sheet.append(["Total", None, None, 120.5])
+    sheet.append(["T/4", "Suma Sp. z o.o.", dt.datetime(2026, 3, 2), 10])  # a contractor's name is not a total
+    xlsx = tmp_path / "sums.xlsx"
+    book.save(xlsx)
+    result = run_import(ledger, clock, xlsx)
+    assert result.summary.created == 2 and documents(ledger)["T/4"].contractor.name == "Suma Sp. z o.o."
+    assert result.summary.skipped == [{"ref": "line 3", "reason": '"Total": a totals row, not an invoice'}]
