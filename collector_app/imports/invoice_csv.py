@@ -34,6 +34,7 @@ from collector_app.imports.common import (
     undecodable_line,
 )
 
+HEADER_SEARCH = 20  # rows looked at for the header when title lines come first
 FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency")
 REQUIRED = ("number", "contractor", "gross", "issue_date")
 OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimiter", "encoding", "skip_rows")
@@ -327,24 +328,60 @@ def _written_currency(text: str, written: str, currency: str, named: bool) -> st
 
 def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str,
             label: str) -> Iterator[InvoiceRecord | SkippedRow]:
-    """Records from (line, cells) rows: rows before `skip_rows` ignored, the next one is the header."""
+    """Records from (line, cells) rows: rows before `skip_rows` ignored, the next one is the header.
+
+    Without `skip_rows`, title lines above the header ("Sales invoices 03/2026") are passed over: the
+    header is the first of the first HEADER_SEARCH rows that has a column for every required field.
+    """
     rules: RowRules | None = None
-    skipped = 0
+    skipped = looked = 0
+    closest: tuple[int, ImportProblem] | None = None  # the header-like row missing the fewest columns
     try:
         for line, cells in rows:
             if skipped < mapping.skip_rows:
                 skipped += 1
                 continue
             if rules is None:
-                rules = RowRules(cells, line, mapping, default_currency)
+                try:
+                    rules = RowRules(cells, line, mapping, default_currency)
+                except ImportProblem as exc:
+                    missing = _missing_count(cells, mapping)
+                    if closest is None or missing < closest[0]:
+                        closest = (missing, exc)
+                    looked += 1
+                    if mapping.skip_rows or looked >= HEADER_SEARCH:
+                        raise closest[1] from None
                 continue
             rec = rules.record(line, cells)
             if rec is not None:
                 yield rec
+        if rules is None and closest is not None:
+            raise closest[1]
     except ImportProblem as exc:
         raise exc.to_user_error(label) from exc
     if rules is None:
         raise problem(label, "", "no header row (the file is empty)")
+
+
+def _missing_count(cells: Sequence[object], mapping: Mapping) -> int:
+    try:
+        return len(match_columns(cells, mapping)[2])
+    except ImportProblem:  # a column the mapping names is not there
+        return len(REQUIRED) + 1
+
+
+def header_row(rows: Sequence[Sequence[object]], mapping: Mapping) -> int:
+    """Where the header is among a file's first rows (after `skip_rows`), as `records` finds it; 0 when
+    no row has every required column (the error then names the first row)."""
+    if mapping.skip_rows:
+        return 0
+    for i, row in enumerate(rows[:HEADER_SEARCH]):
+        try:
+            if not match_columns(row, mapping)[2]:
+                return i
+        except ImportProblem:
+            continue
+    return 0
 
 
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
@@ -368,18 +405,36 @@ def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[li
 
 
 def _sniff(handle: Any, skip_rows: int) -> str:
-    try:
-        sample = handle.read(64 * 1024)
-    except UnicodeDecodeError:
-        sample = ""
-    handle.seek(0)
+    sample = _sample(handle)
     lines = sample.splitlines()[skip_rows:]
     body = "\n".join(lines[:50])
     try:
         return str(csv.Sniffer().sniff(body, delimiters=";,\t|").delimiter)
-    except csv.Error:
-        head = lines[0] if lines else ""
-        return max(";,\t|", key=head.count) if head else ","
+    except csv.Error:  # e.g. title lines above the header: the mark found on the most lines
+        if not lines:
+            return ","
+        marks = ";,\t|"
+        return max(marks, key=lambda mark: (sum(mark in line for line in lines[:50]), -marks.index(mark)))
+
+
+def _sample(handle: Any) -> str:
+    """The file's first 64 KiB of text, or its lines up to one that does not decode (reported later, where
+    the reader meets it); the handle is put back at the start."""
+    try:
+        sample = str(handle.read(64 * 1024))
+    except UnicodeDecodeError:
+        handle.seek(0)
+        lines: list[str] = []
+        try:
+            for line in handle:
+                lines.append(line)
+                if len(lines) >= 60:
+                    break
+        except UnicodeDecodeError:
+            pass
+        sample = "".join(lines)
+    handle.seek(0)
+    return sample
 
 
 def _csv_rows(handle: Any, delimiter: str, label: str, path: Path) -> Iterator[tuple[int, list[str]]]:

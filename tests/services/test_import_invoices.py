@@ -26,6 +26,7 @@ from collector_app.services.import_invoices import (
     ROWS_PER_STATEMENT,
     InvoiceImport,
     import_invoices,
+    preview_file,
     save_mapping,
     saved_mapping,
 )
@@ -336,6 +337,9 @@ def test_an_undecodable_byte_is_reported_on_its_own_line(ledger: Ledger, clock: 
     path = _cp(tmp_path, "late.csv", body + b"N/x,Eta \xff,2026-03-01,10\n")
     with pytest.raises(UserError, match=r"late\.csv: line 2002: the text is not utf-8"):
         run_import(ledger, clock, path, mapping=Mapping(encoding="utf-8"))
+    semicolons = _cp(tmp_path, "semi.csv", body.replace(b",", b";") + b"N/x;Eta \xff;2026-03-01;10\n")
+    with pytest.raises(UserError, match=r"semi\.csv: line 2002: the text is not utf-8"):  # the delimiter still found
+        run_import(ledger, clock, semicolons, mapping=Mapping(encoding="utf-8"))
 
 
 def test_a_cancelled_import_writes_nothing(ledger: Ledger, clock: FixedClock, ledger_path: Path,
@@ -444,8 +448,8 @@ def test_a_currency_written_in_the_amount_cell_decides_or_must_agree(
 def test_a_totals_row_at_the_end_of_an_export_is_skipped_and_listed(
         ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
     """Exports end with a line summing the rows above; it is no invoice, and the summary says it was left out."""
-    path = _cp(tmp_path, "sums.csv", "Numer;Kontrahent;Data;Brutto\nT/1;Eta;2026-03-01;100,00\n"
-               "T/2;Eta;2026-03-02;200,00\n;;Razem;300,00\n".encode())
+    path = _cp(tmp_path, "sums.csv", b"Numer;Kontrahent;Data;Brutto\nT/1;Eta;2026-03-01;100,00\n"
+               b"T/2;Eta;2026-03-02;200,00\n;;Razem;300,00\n")
     result = run_import(ledger, clock, path)
     assert result.summary.created == 2
     assert result.summary.skipped == [
@@ -461,3 +465,31 @@ def test_a_totals_row_at_the_end_of_an_export_is_skipped_and_listed(
     result = run_import(ledger, clock, xlsx)
     assert result.summary.created == 2 and documents(ledger)["T/4"].contractor.name == "Suma Sp. z o.o."
     assert result.summary.skipped == [{"ref": "line 3", "reason": '"Total": a totals row, not an invoice'}]
+
+
+def test_title_lines_above_the_header_are_passed_over(ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    """Exports often start with a report title and period; the header is the first row naming the columns,
+    for the import and for the wizard's preview alike."""
+    path = _cp(tmp_path, "titled.csv", b"Sales invoices\nExported 2026-03-16 by Books\n\n"
+               b"Number,Customer,Date,Total\nH/3,Eta,2026-03-01,\"1,000.00\"\nH/4,Eta,2026-03-02,200.00\n")
+    shown = preview_file(InvoiceImport(path))
+    assert shown.header == ["Number", "Customer", "Date", "Total"] and shown.rows[0][0] == "H/3"
+    assert shown.missing == [] and shown.delimiter == ","
+    assert run_import(ledger, clock, path).summary.created == 2
+    assert documents(ledger)["H/3"].gross == Decimal("1000.00")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Zestawienie faktur sprzedaży 03/2026"])
+    sheet.append([])
+    sheet.append(["Numer", "Kontrahent", "Data wystawienia", "Brutto"])
+    sheet.append(["H/5", "Eta", dt.datetime(2026, 3, 1), 50])
+    xlsx = tmp_path / "titled.xlsx"
+    book.save(xlsx)
+    assert run_import(ledger, clock, xlsx).summary.created == 1
+
+
+def test_without_a_usable_header_the_error_names_the_closest_row(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    path = _cp(tmp_path, "nodate.csv", b"Report\nNumber,Customer,Total\nH/5,Eta,1\n")
+    with pytest.raises(UserError, match=r"nodate\.csv: line 2: no column for issue_date"):
+        run_import(ledger, clock, path)
