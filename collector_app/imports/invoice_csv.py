@@ -345,7 +345,7 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
                 try:
                     rules = RowRules(cells, line, mapping, default_currency)
                 except ImportProblem as exc:
-                    missing = _missing_count(cells, mapping)
+                    missing = missing_count(cells, mapping)
                     if closest is None or missing < closest[0]:
                         closest = (missing, exc)
                     looked += 1
@@ -363,7 +363,8 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
         raise problem(label, "", "no header row (the file is empty)")
 
 
-def _missing_count(cells: Sequence[object], mapping: Mapping) -> int:
+def missing_count(cells: Sequence[object], mapping: Mapping) -> int:
+    """How many required fields a row taken as the header would leave without a column."""
     try:
         return len(match_columns(cells, mapping)[2])
     except ImportProblem:  # a column the mapping names is not there

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,11 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from collector_app.imports.common import InvoiceRecord, SkippedRow, problem
-from collector_app.imports.invoice_csv import Mapping, records
+from collector_app.imports.invoice_csv import HEADER_SEARCH, Mapping, header_row, missing_count, records
 
 
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
-    book, sheet = _open(path, label)
+    book, sheet = _open(path, label, mapping)
     try:
         yield from records(_rows(sheet, label), mapping, default_currency, label)
     finally:
@@ -24,7 +25,7 @@ def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Ite
 
 def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> list[list[object]]:
     """The header and up to `limit` rows under it (for a preview)."""
-    book, sheet = _open(path, label)
+    book, sheet = _open(path, label, mapping)
     try:
         rows: list[list[object]] = []
         for _line, row in _rows(sheet, label):
@@ -36,7 +37,7 @@ def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> list[lis
         book.close()
 
 
-def _open(path: Path, label: str) -> tuple[Any, Any]:
+def _open(path: Path, label: str, mapping: Mapping) -> tuple[Any, Any]:
     try:
         # data_only=False: a formula is read as its text ("=SUM(A1:A3)"), never evaluated
         book = load_workbook(path, read_only=True, data_only=False)
@@ -45,7 +46,20 @@ def _open(path: Path, label: str) -> tuple[Any, Any]:
     if not book.worksheets:
         book.close()
         raise problem(label, "", "the workbook has no sheet")
-    return book, book.worksheets[0]
+    return book, _invoice_sheet(book, label, mapping)
+
+
+def _invoice_sheet(book: Any, label: str, mapping: Mapping) -> Any:
+    """The sheet that holds the invoices: the active one, else the first other sheet with a header row
+    among its first rows (a workbook may open on a summary or a cover sheet); the active one when none has."""
+    active = book.active if book.active in book.worksheets else book.worksheets[0]
+    for sheet in [active, *(s for s in book.worksheets if s is not active)]:
+        head = [list(row) for _line, row in islice(_rows(sheet, label), HEADER_SEARCH + mapping.skip_rows)]
+        rows = head[mapping.skip_rows:]
+        offset = header_row(rows, mapping)
+        if rows[offset:] and not missing_count(rows[offset], mapping):
+            return sheet
+    return active
 
 
 def _rows(sheet: Any, label: str) -> Iterator[tuple[int, Sequence[object]]]:

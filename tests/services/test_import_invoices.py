@@ -493,3 +493,19 @@ def test_without_a_usable_header_the_error_names_the_closest_row(
     path = _cp(tmp_path, "nodate.csv", b"Report\nNumber,Customer,Total\nH/5,Eta,1\n")
     with pytest.raises(UserError, match=r"nodate\.csv: line 2: no column for issue_date"):
         run_import(ledger, clock, path)
+
+
+def test_a_workbook_opening_on_a_summary_sheet_is_read_from_its_invoice_sheet(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    summary.append(["Total receivables", 1234.5])
+    invoices = book.create_sheet("Invoices")
+    invoices.append(["Invoice", "Customer", "Date", "Amount"])
+    invoices.append(["W/1", "Delta Ltd", dt.datetime(2026, 3, 1), 1234.5])
+    path = tmp_path / "two_sheets.xlsx"
+    book.save(path)
+    assert run_import(ledger, clock, path).summary.created == 1
+    assert documents(ledger)["W/1"].gross == Decimal("1234.50")
+    assert preview_file(InvoiceImport(path)).header == ["Invoice", "Customer", "Date", "Amount"]
