@@ -1,8 +1,9 @@
 """MT940 statements as banks send them: several per file, framing bytes, Polish field-86 sub-fields.
 
 The mt-940 library parses each tag's content (:61: statement lines, :60F:/:62F: balances); around it
-this module keeps line numbers for messages, splits statements, drops framing and reads field 86 in
-its Polish (~20, <20) and German (?20) sub-field forms and in the free "TYT.:" form.
+this module keeps line numbers for messages, splits statements, drops framing (SWIFT blocks, the
+"ABNANL2A / 940" and ":940:" headers some banks put before each message) and reads field 86 in its
+sub-field forms (~20, <20, ^20 Polish; ?20 German; >20 Triodos; +20 Romanian) and in the free form.
 """
 
 from __future__ import annotations
@@ -29,18 +30,28 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_BLOCK = re.compile(r"^\{\d:.*?(\{4:|$)")
 _CHUNK = 1 << 16
 _C1 = re.compile(rb"[\x80-\x9f]")
-_SUBFIELDS = re.compile(r"^\s*(?:\d{3}\s*)?([~<?])\d{2}")
+_SUBFIELDS = re.compile(r"^\s*(?:\d{3}\s*)?([~<?^>+])\d{2}")
 _TAX_ID = re.compile(r"\b(?:NIP|IDC|VAT)\W{0,3}(?:PL)?\s*(\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{10})\b", re.IGNORECASE)
 
-_TYPE_CODE = re.compile(r"^[NFS][A-Z0-9]{3}$", re.IGNORECASE)
+_AMOUNT_GOES_ON = re.compile(r"^\s*[.,'\d]")
+_WHOLE_AMOUNT = re.compile(r"^\d+,$")
+_FILLER = re.compile(r"^[\s\u02d9\u00ff]*$")
+_CODE_ONLY = re.compile(r"^\d{3}$")
+# "NTRF", and the old Dutch "NOV " or Hungarian "S   ": a letter and three characters, spaces allowed.
+_TYPE_CODE = re.compile(r"^[NFS][A-Z0-9 ]{3}$", re.IGNORECASE)
+# What banks write between messages: a BIC and the message type (ABN AMRO), or ":940:" (Rabobank).
+_MESSAGE_HEADER = re.compile(r"^(?::?9[45]\d:?|[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)$")
+_FULL_LINE = 65  # SWIFT lines are at most 65 characters; a shorter line ended where the bank meant it to
 
 OPENING = ("60F", "60M", "60")
 CLOSING = ("62F", "62M", "62")
 # Field-86 sub-fields: which ones carry the title, the payer's name and address, and the account.
-_TITLE_FIELDS = {"~": (20, 21, 22, 23, 24, 25, 26, 60, 61), "<": (20, 21, 22, 23, 24, 25, 26, 60, 61),
-                 "?": (20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 60, 61, 62, 63)}
+_POLISH_TITLE = (20, 21, 22, 23, 24, 25, 26, 60, 61)
+_TITLE_FIELDS = {"~": _POLISH_TITLE, "<": _POLISH_TITLE, "^": _POLISH_TITLE, ">": _POLISH_TITLE,
+                 "+": _POLISH_TITLE, "?": (20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 60, 61, 62, 63)}
 # Name fields come in pairs of 27/35-character chunks cut anywhere, so each pair is joined without a space.
-_NAME_FIELDS = {"~": ((27, 28), (32, 33), (29,), (62,), (63,)), "<": ((27, 28), (32, 33), (29,), (62,), (63,)),
+_POLISH_NAME = ((27, 28), (32, 33), (29,), (62,), (63,))
+_NAME_FIELDS = {"~": _POLISH_NAME, "<": _POLISH_NAME, "^": _POLISH_NAME, ">": _POLISH_NAME, "+": _POLISH_NAME,
                 "?": ((32, 33),)}
 
 
@@ -57,7 +68,7 @@ class _Tag:
 
 @dataclass
 class _Statement:
-    """One statement being read: its account and currency, and the :61: waiting for its :86:."""
+    """One statement being read: its account and currency, and the :61: waiting for its :86: (or several)."""
 
     line: int
     reference: str
@@ -65,15 +76,15 @@ class _Statement:
     account: str = ""
     currency: str | None = None
     closed: bool = False
-    pending: tuple[_Tag, dict[str, Any]] | None = None
+    pending: tuple[_Tag, dict[str, Any], list[_Tag]] | None = None
     position: int = 0
 
     def feed(self, tag: _Tag) -> Iterator[BankEntry]:
         if tag.name == "86" and self.pending is not None:
-            yield self._flush(tag)
+            self.pending[2].append(tag)  # some banks write two :86: (the first holding only a code)
             return
         if self.pending is not None:
-            yield self._flush(None)
+            yield self._flush()
         if tag.name == "25":
             self.account = tag.text
         elif tag.name in OPENING and self.currency is None:
@@ -85,18 +96,18 @@ class _Statement:
             if self.currency is None:
                 raise ImportProblem(line_place(tag.line, "61"),
                                     "the statement has no opening balance (:60F:) before it to give the currency")
-            self.pending = (tag, _parse_tag(self.context, tag))
+            self.pending = (tag, _parse_tag(self.context, tag), [])
 
     def close(self, warn: Warn) -> Iterator[BankEntry]:
         if self.pending is not None:
-            yield self._flush(None)
+            yield self._flush()
         if not self.closed:
             warn(line_place(self.line), f"statement {self.reference or '(no reference)'} has no closing "
                                         "balance (:62F:); its entries were imported as they are")
 
-    def _flush(self, details: _Tag | None) -> BankEntry:
+    def _flush(self) -> BankEntry:
         assert self.pending is not None
-        tag, found = self.pending
+        tag, found, details = self.pending
         self.pending = None
         self.position += 1
         return _entry(tag, found, details, self.account, self.currency or "", self.position)
@@ -135,14 +146,22 @@ def _detect_encoding(path: Path) -> str:
 
 
 def _tags(lines: Iterable[str]) -> Iterator[_Tag]:
-    """Tags with the line they start on; continuation lines belong to the tag before them."""
+    """Tags with the line they start on; continuation lines belong to the tag before them.
+
+    Before the first tag and after a "-" closing a message, a message header line is skipped.
+    """
     current: _Tag | None = None
+    between = True
     for number, raw in enumerate(lines, start=1):
         line = _CONTROL.sub("", raw)
         if line.startswith("{"):
             line = _HEADER_BLOCK.sub("", line)
-        if line.strip() in {"", "-", "-}", "}"} or line.startswith("-}"):
+        if line.strip() in {"-", "-}"} or line.startswith("-}"):
+            between = True
             continue
+        if line.strip() in {"", "}"} or (between and _MESSAGE_HEADER.match(line.strip())):
+            continue
+        between = False
         match = _TAG.match(line)
         if match:
             if current is not None:
@@ -175,11 +194,20 @@ def _read(tags: Iterator[_Tag], warn: Warn) -> Iterator[BankEntry]:
 
 def _parse_tag(context: Any, tag: _Tag) -> dict[str, Any]:
     parser = context.tags.get(tag.name) or context.tags.get(int(tag.name[:2]))
+    text = _statement_line(tag.text) if tag.name == "61" else tag.text
     try:
-        found: dict[str, Any] = parser.parse(context, tag.text)
+        found: dict[str, Any] = parser.parse(context, text)
     except RuntimeError as exc:
         raise ImportProblem(line_place(tag.line, tag.name), f'"{_short(tag.text)}" cannot be read') from exc
     return found
+
+
+def _statement_line(text: str) -> str:
+    """A :61: as the library reads it: the first line, and the supplementary details as one second line
+    (some banks wrap them, or the bank reference, over several)."""
+    first, *rest = text.split("\n")
+    details = " ".join(part.strip() for part in rest if part.strip())
+    return f"{first}\n{details}" if details else first
 
 
 def _balance_currency(context: Any, tag: _Tag) -> str:
@@ -190,7 +218,7 @@ def _balance_currency(context: Any, tag: _Tag) -> str:
         raise ImportProblem(line_place(tag.line, tag.name), exc.message) from exc
 
 
-def _entry(tag: _Tag, found: dict[str, Any], details: _Tag | None, account: str, currency: str,
+def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, currency: str,
            position: int) -> BankEntry:
     where = line_place(tag.line, "61")
     status = (found.get("status") or "").upper()
@@ -198,11 +226,16 @@ def _entry(tag: _Tag, found: dict[str, Any], details: _Tag | None, account: str,
     if kind and not _TYPE_CODE.match(kind):
         raise ImportProblem(where, f'"{found.get("amount")}" is followed by "{kind}", not a transaction type '
                                    "(N, F or S and three characters): the amount cannot be read")
-    try:
-        amount = parse_money(found.get("amount") or "", currency, decimal=",")
+    rest = found.get("customer_reference") or ""
+    if not kind and _AMOUNT_GOES_ON.match(rest):  # "1.000,00" or "1 000,00" would be read as 1
+        raise ImportProblem(where, f'"{found.get("amount")}{rest.strip()[:12]}" is not an MT940 amount '
+                                   '(digits and a decimal comma, e.g. "1000,00")')
+    raw = found.get("amount") or ""
+    try:  # SWIFT writes a whole amount with its comma: "500,"
+        amount = parse_money(raw[:-1] if _WHOLE_AMOUNT.match(raw) else raw, currency, decimal=",")
     except ValueProblem as exc:
         raise ImportProblem(where, exc.message) from exc
-    info = _details(details.lines if details else [])
+    info = _merged_details([_details(d.lines) for d in details])
     title = info.title or " ".join(
         part for part in (found.get("customer_reference"), found.get("extra_details")) if part
     ).strip()
@@ -240,24 +273,50 @@ class _Details:
 
 
 def _details(lines: list[str]) -> _Details:
-    """Field 86: sub-fields (~20 … ~63, <20, ?20) joined into title and payer, or the free form."""
+    """Field 86: sub-fields (~20 … ~63, <20, ?20, ^20 …) joined into title and payer, or the free form.
+
+    A field holding only a transaction code ("150") says nothing about the payment."""
     text = "".join(lines).strip()
-    if not text:
+    if not text or _CODE_ONLY.match(text):
         return _Details("", None, None, None)
     marker = _SUBFIELDS.match(text)
     if marker:
         return _subfield_details(text, marker.group(1))
-    return _free_details(text)
+    free = _free_text(lines)
+    return _keyed_details(free) if _KEYED.match(free) else _free_details(free)
+
+
+def _merged_details(found: list[_Details]) -> _Details:
+    """Several :86: of one entry: their titles joined, the first name, account and tax id given."""
+    return _Details(
+        _join(d.title for d in found), next((d.name for d in found if d.name), None),
+        next((d.account for d in found if d.account), None), next((d.tax_id for d in found if d.tax_id), None),
+    )
+
+
+def _free_text(lines: list[str]) -> str:
+    """Free-form lines: a full line (65 characters with its ":86:") was cut by width and runs on into the
+    next; a shorter one ended where the bank meant it to, so a space keeps the words apart."""
+    parts: list[str] = []
+    full = True
+    for index, line in enumerate(lines):
+        if not full:
+            parts.append(" ")
+        parts.append(line)
+        full = len(line) + (len(":86:") if index == 0 else 0) >= _FULL_LINE
+    return "".join(parts).strip()
 
 
 def _subfield_details(text: str, sep: str) -> _Details:
+    """Values are kept as written until joined: a name chunk padded with spaces ("SEJMOWA 21 ") ends a word.
+    A sub-field holding only the filler PKO BP writes for "empty" (˙, ÿ) is empty."""
     parts = re.split(rf"{re.escape(sep)}(\d{{2}})", text)
     fields: dict[int, str] = {}
     for key, value in zip(parts[1::2], parts[2::2], strict=True):
-        fields[int(key)] = (fields.get(int(key), "") + value).strip()
+        fields[int(key)] = fields.get(int(key), "") + ("" if _FILLER.match(value) else value)
     title = _join(fields.get(k) for k in _TITLE_FIELDS[sep])
     name = _join("".join(fields.get(k, "") for k in pair) for pair in _NAME_FIELDS[sep]) or None
-    account = normalize_account(fields.get(38) or fields.get(31))
+    account = normalize_account(fields.get(38, "").strip() or fields.get(31))
     return _Details(title, name, account, _tax_id(title))
 
 
@@ -276,6 +335,24 @@ def _free_details(text: str) -> _Details:
         title, " ".join(name_match.group(1).split()) or None if name_match else None,
         normalize_account(account_match.group(1)) if account_match else None, _tax_id(text),
     )
+
+
+# The Dutch SEPA form (ING, ABN AMRO, Rabobank): "/TRTP/…/IBAN/NL…/NAME/…/REMI/…" or "/CNTP/IBAN/BIC/NAME/…".
+_KEYS = re.compile(r"/(TRTP|IBAN|BIC|NAME|REMI|EREF|MARF|CSID|CNTP|PREF|RTRN|BENM|ORDP|ISDT|ADDR|ULTC|ULTD|PURP|SVCL)/")
+_KEYED = re.compile(r"^/(?:TRTP|EREF|CNTP|PREF|RTRN|BENM|ORDP|NAME|REMI|IBAN)/")
+_REMI_FORM = re.compile(r"^(?:USTD//|STRD/CUR/|STRD//)")
+
+
+def _keyed_details(text: str) -> _Details:
+    """The keyed form: the title from REMI (else the whole text), the payer from NAME/IBAN or CNTP."""
+    parts = _KEYS.split(text)
+    fields = {key: value.strip() for key, value in zip(parts[1::2], parts[2::2], strict=True)}
+    counterparty = fields.get("CNTP", "").split("/")
+    remittance = _REMI_FORM.sub("", fields.get("REMI", "")).strip("/ ")
+    name = fields.get("NAME") or (counterparty[2] if len(counterparty) > 2 else "")
+    account = fields.get("IBAN") or counterparty[0]
+    title = " ".join((remittance or text).split())
+    return _Details(title, " ".join(name.split()) or None, normalize_account(account), _tax_id(title))
 
 
 def _tax_id(text: str) -> str | None:

@@ -97,6 +97,8 @@ def test_booking_date_crosses_new_year(tmp_path: Path) -> None:
     (":25:ACC\n:20:X\n", "line 1: 25"),
     (":20:X\n:60F:C260101PLN0,00\n:61:2613010101CN5,00NTRF//R\n", "line 3: 61"),
     (":20:X\n:60F:C260101PLN0,00\n:61:garbage\n", "line 3: 61"),
+    (":20:X\n:60F:C260101PLN0,00\n:61:2601010101C1.000,00NTRF\n", "line 3: 61"),  # not read as 1
+    (":20:X\n:60F:C260101PLN0,00\n:61:2601010101C1 000,00NTRF\n", "line 3: 61"),
 ])
 def test_broken_files_name_the_line(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "bad.sta"
@@ -134,3 +136,73 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
         tracemalloc.stop()
         assert count == n
     assert peaks[1] < peaks[0] * 2, peaks
+
+
+# --- quirks of real banks' files (each data file written for the quirk it is named after) ---------------
+
+
+def test_bic_and_940_header_lines_before_each_message() -> None:
+    """ABN AMRO writes "BIC / 940 / BIC" before every message; whole amounts end in a comma ("250,")."""
+    entries, warnings = read(DATA / "header_bic_and_940_lines.sta")
+    assert [(e.where, e.amount, e.credit) for e in entries] == [
+        ("line 8: 61", D("250"), True), ("line 20: 61", D("7.5"), False)]
+    assert (entries[0].title, entries[0].payer_name, entries[0].payer_account) == (
+        "FACTUUR 2026-014", "DE VRIES BV", "NL91ABNA0417164300")
+    assert warnings == []
+
+
+def test_colon_940_line_before_the_first_statement() -> None:
+    (entry,), warnings = read(DATA / "header_colon_940_line.sta")
+    assert (entry.amount, entry.title, entry.payer_name, warnings) == (D("40.00"), "FACTUUR 2026-015", "JANSEN", [])
+
+
+def test_a_text_line_before_the_first_tag_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.sta"
+    path.write_text("BANKNL2A\n940\nnot a header\n:20:X\n", encoding="utf-8")
+    with pytest.raises(ImportProblem) as info:
+        read(path)
+    assert (info.value.where, info.value.message) == ("line 3", '"not a header" is not MT940 (expected a :20: tag)')
+
+
+def test_transaction_type_codes_with_spaces() -> None:
+    """Old Dutch "NGT " and Hungarian "S   " codes: a letter and three characters, spaces allowed."""
+    entries, _ = read(DATA / "type_code_with_spaces.sta")
+    assert [(e.amount, e.credit, e.title) for e in entries] == [
+        (D("12.50"), True, "0111111111 FACTUUR 2026-016"), (D("3.00"), False, "KOSTEN")]
+
+
+def test_statement_line_wrapped_over_several_lines() -> None:
+    (entry,), _ = read(DATA / "statement_line_wrapped_details.sta")
+    assert (entry.amount, entry.reference, entry.title, entry.payer_name, entry.payer_account) == (
+        D("1.56"), "00000000001", "FACTUUR 2026-017", "PIETERS BV", "NL91ABNA0417164300")
+
+
+def test_caret_subfields_keep_a_word_end_padded_in_a_name_chunk() -> None:
+    (entry,), _ = read(DATA / "subfields_caret_and_padded_name_utf-8.sta")
+    assert (entry.title, entry.payer_name, entry.payer_account) == (
+        "Zapłata FV/18/2026", "KOWALSKI JAN UL. LIPOWA 21 00-950 WARSZAWA", "22105017641000009215291726")
+
+
+def test_gt_and_plus_subfields() -> None:
+    triodos, romanian = read(DATA / "subfields_gt_and_plus.sta")[0]
+    assert (triodos.title, triodos.payer_account) == ("FACTUUR 2026-019 DANK U", "0390123456")
+    assert (romanian.title, romanian.payer_name, romanian.payer_account) == (
+        "Plata FACT 2026-020", "EXEMPLU SRL", "RO49AAAA1B31007593840000")
+
+
+def test_two_86_fields_of_one_entry_the_first_only_a_code() -> None:
+    (entry,), _ = read(DATA / "double_86_code_first.sta")
+    assert (entry.title, entry.payer_name, entry.payer_account) == (
+        "FV/21/2026", "ALFA SP. Z O.O. UL. POLNA 4", "PL27114020040000300201355387")
+
+
+def test_pko_filler_in_empty_subfields() -> None:
+    (entry,), _ = read(DATA / "pko_filler_subfields_cp1250.sta")
+    assert (entry.title, entry.payer_name, entry.payer_account) == (
+        "FAKTURA FV/22/2026", "BETA BUD S.A.", "PL50102055619000361245650240")
+
+
+def test_free_86_short_lines_are_kept_apart() -> None:
+    """A line shorter than SWIFT's 65 characters ended where the bank meant it to: a space, not glued."""
+    (entry,), _ = read(DATA / "free_86_short_lines.sta")
+    assert entry.title == "CAB26D1700041116 109876543210000012345678 HUNGARY KFT. SZAMLA 2026/23"
