@@ -57,6 +57,10 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         if paid:
             notes.append(f"a payment of {format_amount(paid)} {currency} stated in the file; not booked")
     credit = doc_type in CREDIT_TYPES
+    if gross < 0 and not credit:  # a correction written as a negative invoice (a credit note's sign is free)
+        notes.append(f"negative amount payable ({format_amount(gross)} {currency}) on document type {doc_type}: "
+                     "imported as a credit note, money owed back to the buyer")
+        credit, gross = True, -gross
     issue = node.date("IssueDate", required=True)
     assert issue is not None
     supplier = node.find("AccountingSupplierParty", "Party")

@@ -44,6 +44,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     issue = fa.date("P_1", required=True)
     assert issue is not None
     notes: list[str] = []
+    gross = _settlement(fa, gross, currency, notes)
     credit = kind in CORRECTIONS and gross <= 0
     if kind in CORRECTIONS and gross > 0:
         notes.append(f"correction {kind} raises the amount by {format_amount(gross)} {currency}: "
@@ -51,6 +52,10 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     due, terms = _payment(fa, currency, notes)
     buyer = node.require("Podmiot2")
     seller = node.find("Podmiot1")
+    customer = _party(buyer, required=True)
+    if buyer.text("DaneIdentyfikacyjne", "Nazwa") is None:
+        notes.append(f"the buyer has no name in the file (Podmiot2/DaneIdentyfikacyjne/Nazwa): named after its "
+                     f"tax id {customer.tax_id}")
     return InvoiceRecord(
         place=node.path,
         kind="credit_note" if credit else "invoice",
@@ -58,7 +63,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         issue_date=issue,
         gross=abs(gross) if credit else gross,
         currency=currency,
-        buyer=_party(buyer, required=True),
+        buyer=customer,
         due_date=due,
         terms_days=terms,
         net=_sum(fa, "P_13_", currency),
@@ -88,6 +93,16 @@ def _payment(fa: XmlNode, currency: str, notes: list[str]) -> tuple[dt.date | No
     return due, terms
 
 
+def _settlement(fa: XmlNode, gross: Decimal, currency: str, notes: list[str]) -> Decimal:
+    """Rozliczenie/DoZaplaty: P_15 with the charges (a bottle deposit, …) and deductions stated after it."""
+    to_pay = fa.amount("Rozliczenie", "DoZaplaty", currency=currency)
+    if to_pay is not None and to_pay != gross:
+        notes.append(f"amount payable {format_amount(to_pay)} {currency} taken from Rozliczenie/DoZaplaty "
+                     f"(P_15 is {format_amount(gross)} {currency}; the difference is charges and deductions)")
+        return to_pay
+    return gross
+
+
 def _sum(fa: XmlNode, prefix: str, currency: str) -> Decimal | None:
     names = [child.tag.rsplit("}", 1)[-1] for child in fa.elem]
     picked = [n for n in names if n.startswith(prefix) and not n.endswith("W")]
@@ -103,13 +118,16 @@ def _party(party: XmlNode, *, required: bool) -> PartyRecord:
             raise ImportProblem(party.where("DaneIdentyfikacyjne"), "missing")
         return PartyRecord()
     name = ident.text("Nazwa")
-    if name is None and required:
-        raise ImportProblem(ident.where("Nazwa"), "missing")
     eu_vat = "".join(filter(None, (ident.text("KodUE"), ident.text("NrVatUE")))) or None
+    tax_id = ident.text("NIP") or eu_vat or ident.text("NrID")
+    if name is None and required:
+        if tax_id is None:
+            raise ImportProblem(ident.where("Nazwa"), "missing (the buyer has neither a name nor a tax id)")
+        name = f"{tax_id} (no name in the file)"
     lines = [party.text("Adres", "AdresL1"), party.text("Adres", "AdresL2")]
     return PartyRecord(
         name=name,
-        tax_id=ident.text("NIP") or eu_vat or ident.text("NrID"),
+        tax_id=tax_id,
         country=party.text("Adres", "KodKraju"),
         address=", ".join(filter(None, lines)) or None,
         email=party.text("DaneKontaktowe", "Email"),

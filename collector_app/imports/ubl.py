@@ -46,6 +46,10 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     gross = totals.amount("cbc:PayableAmount", currency=currency, required=True)
     assert gross is not None
     notes: list[str] = []
+    if gross < 0 and not credit:  # EN 16931 allows a negative invoice: a correction, or prepayments above the total
+        notes.append(f"negative amount payable ({format_amount(gross)} {currency}): imported as a credit note, "
+                     "money owed back to the buyer")
+        credit, gross = True, -gross
     prepaid = totals.amount("cbc:PrepaidAmount", currency=currency)
     if prepaid:
         notes.append(f"prepaid {format_amount(prepaid)} {currency} stated in the file (already deducted from "

@@ -49,6 +49,14 @@ def test_ubl_credit_note_names_the_corrected_invoice() -> None:
     assert (rec.kind, rec.corrects, rec.gross) == ("credit_note", "UBL/10/2026", Decimal(150))
 
 
+
+def test_ubl_negative_invoice_is_a_credit_note_linked_to_the_referenced_invoice() -> None:
+    [rec] = ubl.read(DATA / "ubl_negative_invoice_prepaid_above_total.xml", "n.xml")
+    assert (rec.kind, rec.gross, rec.corrects, rec.issue_date) == (
+        "credit_note", Decimal(31), "UBL/10/2026", dt.date(2026, 3, 10))
+    assert "negative amount payable (-31.00 EUR): imported as a credit note" in rec.notes[0]
+    assert "prepaid 150.00 EUR" in rec.notes[1]
+
 @needs_samples
 def test_isdoc_foreign_currency_takes_the_curr_amounts() -> None:
     [rec] = isdoc.read(SAMPLES / "isdoc" / "isdoc-6.0.2_official-sample_FV-111999-2011.isdoc", "s.isdoc")
@@ -56,6 +64,12 @@ def test_isdoc_foreign_currency_takes_the_curr_amounts() -> None:
     assert rec.due_date == dt.date(2013, 3, 13) and rec.corrects is None  # type 1: references are not a link
     assert any("deposits of 1.00 EUR" in n for n in rec.notes)
 
+
+
+def test_isdoc_negative_type_1_is_a_credit_note_linked_to_the_original() -> None:
+    [rec] = isdoc.read(DATA / "isdoc_negative_invoice_type1.isdoc", "n.isdoc")
+    assert (rec.kind, rec.gross, rec.corrects, rec.currency) == ("credit_note", Decimal(1210), "FV-2026-0042", "CZK")
+    assert "on document type 1: imported as a credit note" in rec.notes[0]
 
 def test_isdoc_unknown_document_type(tmp_path: Path) -> None:
     path = tmp_path / "t.isdoc"
@@ -81,6 +95,23 @@ def test_ksef_fa3_sample_and_kor() -> None:
     [kor] = ksef.read(DATA / "ksef_fa3_kor.xml", "kor.xml")
     assert (kor.kind, kor.gross, kor.corrects) == ("credit_note", Decimal(123), "FA/3/2026")
 
+
+
+def test_ksef_amount_payable_includes_the_settlement_charges() -> None:
+    [rec] = ksef.read(DATA / "ksef_fa3_rozliczenie_do_zaplaty.xml", "r.xml")
+    assert (rec.kind, rec.gross, rec.net, rec.vat) == ("invoice", Decimal(240), Decimal(200), Decimal(10))
+    assert "taken from Rozliczenie/DoZaplaty (P_15 is 210.00 PLN" in rec.notes[0]
+
+
+def test_ksef_buyer_without_a_name_is_named_after_its_nip(tmp_path: Path) -> None:
+    [rec] = ksef.read(DATA / "ksef_fa3_buyer_without_name.xml", "b.xml")
+    assert (rec.buyer.name, rec.buyer.tax_id) == ("5252344078 (no name in the file)", "5252344078")
+    assert "the buyer has no name in the file" in rec.notes[0]
+    path = tmp_path / "n.xml"
+    path.write_text((DATA / "ksef_fa3_buyer_without_name.xml").read_text(encoding="utf-8").replace(
+        "<NIP>5252344078</NIP>", "<BrakID>1</BrakID>"), encoding="utf-8")
+    with pytest.raises(UserError, match=r"^n\.xml: /Faktura/Podmiot2/DaneIdentyfikacyjne/Nazwa: missing \(the buyer"):
+        list(ksef.read(path, "n.xml"))
 
 def test_ksef_missing_amount_is_named_with_its_path(tmp_path: Path) -> None:
     path = tmp_path / "m.xml"
