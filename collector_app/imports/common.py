@@ -622,12 +622,18 @@ class SkippedRow:
 _TERMS_RE = re.compile(r"(\d{1,3})\s*(?:days?|dni|dní|dnů|dnu|tage|jours|d\b)", re.IGNORECASE)
 
 
+# Terms that mean "pay now": due on the issue day.
+_AT_ONCE_RE = re.compile(
+    r"\b(?:immediately|due on receipt|upon receipt|on receipt|sofort|ihned|okam[žz]it[ěe]|natychmiast\w*|"
+    r"przy odbiorze|got[óo]wk[ąa])\b", re.IGNORECASE)
+
+
 def terms_from_text(text: str | None) -> int | None:
-    """Payment terms in days from free text ("Payment within 30 days", "14 dni")."""
+    """Payment terms in days from free text ("Payment within 30 days", "14 dni"; "Zahlbar sofort" is 0)."""
     if not text:
         return None
     m = _TERMS_RE.search(text)
     if m is None:
-        return None
+        return 0 if _AT_ONCE_RE.search(text) else None
     days = int(m[1])
     return days if 0 <= days <= 365 else None

@@ -124,6 +124,10 @@ def test_encodings(tmp_path: Path) -> None:
 def test_payment_terms_in_free_text() -> None:
     assert terms_from_text("Payment within 30 days, 2% discount") == 30
     assert terms_from_text("Płatne w ciągu 14 dni") == 14
+    for at_once in ("Zahlbar sofort ohne Abzug", "Payable immediately", "Due on receipt", "Splatné ihned",
+                    "Płatne natychmiast", "Zapłacono gotówką"):
+        assert terms_from_text(at_once) == 0, at_once
+    assert terms_from_text("Thank you for your business") is None
     assert terms_from_text("net") is None
     assert terms_from_text(None) is None
 
