@@ -54,7 +54,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
                "customer tax id", "client vat no", "client vat number", "nip", "nip nabywcy", "nip kontrahenta",
                "dič", "dič odběratele", "ičo", "ič", "vat"),
     "email": ("email", "e-mail", "mail", "email address", "e-mail address", "client email", "customer email",
-              "adres e-mail"),
+              "email recipient", "adres e-mail"),
     "issue_date": ("issue_date", "issue date", "issued", "issued on", "date issued", "invoice date",
                    "document date", "data wystawienia", "data dokumentu", "datum vystavení", "date", "data",
                    "datum"),
@@ -62,9 +62,13 @@ _NAMES: dict[str, tuple[str, ...]] = {
                  "termin płatności", "termin zapłaty", "termin", "splatnost", "datum splatnosti"),
     "gross": ("gross", "total", "invoice total", "total amount", "total gross", "gross amount", "grand total",
               "total incl vat", "total including vat", "amount", "brutto", "kwota brutto", "wartość brutto",
-              "razem brutto", "kwota", "celkem s dph", "celkem", "celková částka", "částka"),
+              "razem brutto", "kwota", "celkem s dph", "celkem", "celková částka", "částka", "line total",
+              "item total", "line amount", "item amount"),
     "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna"),
 }
+# Gross columns that hold the amount of one line of an invoice (a line-item export): summed per invoice.
+LINE_AMOUNTS = frozenset({"line total", "line amount", "line gross", "line total gross", "item total",
+                          "item amount", "item total gross"})
 # What the last row of an export says when it sums up the rows above (as `header_key` writes it).
 TOTAL_WORDS = frozenset({
     "total", "totals", "grand total", "sum", "subtotal", "summary", "razem", "suma", "ogolem", "podsumowanie",
@@ -199,6 +203,8 @@ class RowRules:
         self.mapping = mapping
         self.currency = mapping.currency or default_currency
         self.seen: dict[str, tuple[int, int]] = {}  # number → (first line, hash of its values)
+        self.lines = header_key(self.names["gross"]) in LINE_AMOUNTS  # summed per invoice
+        self.open: InvoiceRecord | None = None  # in line mode, the invoice whose lines are being summed
         self.width = max(self.index.values()) + 1
 
     def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | SkippedRow | None:
@@ -209,7 +215,8 @@ class RowRules:
         totals = self._totals(line, cells)
         if totals is not None:
             return totals
-        values = hash(tuple(cells[i] if i < len(cells) else None for i in self.index.values()))
+        values = hash(tuple(cells[i] if i < len(cells) else None for f, i in self.index.items()
+                            if not (self.lines and f == "gross")))
         number = self._text(line, "number", cells, required=True)
         assert number is not None
         currency, named = self.currency, bool(self.mapping.currency)
@@ -218,6 +225,8 @@ class RowRules:
             if code:
                 currency, named = currency_at(code, self._where(line, "currency")), True
         gross, currency = self._amount(line, cells, currency, named)
+        if self.lines:
+            return self._line_item(line, number, values, gross, currency, cells)
         key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
         first = self.seen.get(key)
         if first is not None:
@@ -227,6 +236,33 @@ class RowRules:
                                 f'invoice "{number}" repeats line {first[0]} with different values '
                                 "(line items of one invoice must agree on number, contractor, dates and gross)")
         self.seen[key] = (line, values)
+        return self._new_record(line, number, gross, currency, cells)
+
+    def _line_item(self, line: int, number: str, values: int, gross: Decimal, currency: str,
+                   cells: Sequence[object]) -> InvoiceRecord | None:
+        """The gross column holds line amounts ("Line Total"): an invoice's lines, which come together, are
+        summed. The invoice before is returned once a new one starts; `finish` returns the last."""
+        first = self.seen.get(number)
+        if first is None:
+            self.seen[number] = (line, values)
+            done, self.open = self.open, self._new_record(line, number, gross, currency, cells)
+            return _kind_by_sign(done)
+        if first[1] != values:
+            raise ImportProblem(line_place(line), f'invoice "{number}" repeats line {first[0]} with different values '
+                                                  "(the lines of one invoice must agree on contractor and dates)")
+        if self.open is None or self.open.number != number:
+            raise ImportProblem(line_place(line), f'invoice "{number}" goes on from line {first[0]}, but other '
+                                                  "invoices come between (an invoice's lines must be together)")
+        self.open.gross += gross
+        return None
+
+    def finish(self) -> InvoiceRecord | None:
+        """The invoice whose lines were still being summed when the file ended."""
+        done, self.open = self.open, None
+        return _kind_by_sign(done)
+
+    def _new_record(self, line: int, number: str, gross: Decimal, currency: str,
+                    cells: Sequence[object]) -> InvoiceRecord:
         issue = self._date(line, "issue_date", cells)
         assert issue is not None
         return InvoiceRecord(
@@ -314,6 +350,13 @@ class RowRules:
 DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD", "XCD"})
 
 
+def _kind_by_sign(rec: InvoiceRecord | None) -> InvoiceRecord | None:
+    """A summed invoice is a credit note when its lines come to less than nothing."""
+    if rec is not None:
+        rec.kind = "credit_note" if rec.gross < 0 else "invoice"
+    return rec
+
+
 def _written_currency(text: str, written: str, currency: str, named: bool) -> str:
     if written == DOLLAR:
         if not named:
@@ -355,6 +398,9 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
             rec = rules.record(line, cells)
             if rec is not None:
                 yield rec
+        last = rules.finish() if rules is not None else None
+        if last is not None:
+            yield last
         if rules is None and closest is not None:
             raise closest[1]
     except ImportProblem as exc:

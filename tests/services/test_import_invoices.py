@@ -509,3 +509,21 @@ def test_a_workbook_opening_on_a_summary_sheet_is_read_from_its_invoice_sheet(
     assert run_import(ledger, clock, path).summary.created == 1
     assert documents(ledger)["W/1"].gross == Decimal("1234.50")
     assert preview_file(InvoiceImport(path)).header == ["Invoice", "Customer", "Date", "Amount"]
+
+
+def test_line_amounts_of_a_line_item_export_are_summed_per_invoice(
+        ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    """A "Line Total" column holds one line each: the invoice is their sum (a discount line included);
+    lines that come to less than nothing make a credit note."""
+    path = _cp(tmp_path, "lines.csv", b"Client Name,Invoice #,Date Issued,Item Name,Line Total,Currency\n"
+               b"X-Men,0000001,2021-01-28,Repair,650.00,USD\nX-Men,0000001,2021-01-28,Painting,490.00,USD\n"
+               b"X-Men,0000001,2021-01-28,Discount,-40.00,USD\nX-Men,0000001,2021-01-28,Repair,650.00,USD\n"
+               b"Delta,0000002,2021-01-29,Refund,-30.00,USD\nDelta,0000002,2021-01-29,Fee,10.00,USD\n")
+    assert run_import(ledger, clock, path).summary.created == 2
+    docs = documents(ledger)
+    assert (docs["0000001"].gross, docs["0000001"].currency) == (Decimal("1750.00"), "USD")
+    assert docs["CN 0000002"].gross == Decimal("-20.00")
+    apart = _cp(tmp_path, "apart.csv", b"Client Name,Invoice #,Date Issued,Line Total\nA,L/1,2021-01-28,1\n"
+                b"B,L/2,2021-01-28,2\nA,L/1,2021-01-28,3\n")
+    with pytest.raises(UserError, match=r'apart\.csv: line 4: invoice "L/1" goes on from line 2, but other invoices'):
+        run_import(ledger, clock, apart)
