@@ -527,3 +527,10 @@ def test_line_amounts_of_a_line_item_export_are_summed_per_invoice(
                 b"B,L/2,2021-01-28,2\nA,L/1,2021-01-28,3\n")
     with pytest.raises(UserError, match=r'apart\.csv: line 4: invoice "L/1" goes on from line 2, but other invoices'):
         run_import(ledger, clock, apart)
+
+
+def test_a_vat_amount_column_is_not_read_as_the_tax_id(ledger: Ledger, clock: FixedClock, tmp_path: Path) -> None:
+    path = _cp(tmp_path, "vat.csv", b"Number,Customer,Date,Net,VAT,Gross\nV/1,Eta,2026-03-01,100,23,123\n")
+    run_import(ledger, clock, path)
+    doc = documents(ledger)["V/1"]
+    assert doc.gross == Decimal(123) and doc.contractor.tax_id is None
