@@ -37,6 +37,7 @@ MAX_PREFIXED_KEYS = 2000
 IN_CHUNK = 500  # values per IN (…) list, well under SQLite's variable limit
 _RF = re.compile(r"^RF\d{2}([0-9A-Z]{1,21})$")
 _LETTERS = re.compile(r"^[A-Z]*")
+_SEPARATED = re.compile(r"\d[/\\\-.]+\d")  # "8/2026", "8-2026": a number's parts, not a lone amount or year
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[ /\\\-_.#]{0,3}$")
 # A payer account is learned when the payment named its invoices, or when a person allocated it; an
 # amount that merely fits (or an account already known) teaches nothing.
@@ -291,6 +292,14 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
         prefixed = _prefixed_keys(ctx, matcher, text, [c for c in cands if c.key[0].isdigit()])
         found = _lookup(ctx, matcher, currency, list(prefixed), symbols=False)
         keys = {k: prefixed[k] for k in found}
+    else:  # "FV/7/2026 i 8/2026": a further number written without the prefix the first one has
+        spans = [keys[k] for k in found]
+        bare = [c for c in cands if c.key[0].isdigit() and _SEPARATED.search(text, c.start, c.end)
+                and all(c.end <= f.start or c.start >= f.end for f in spans)]
+        prefixed = _prefixed_keys(ctx, matcher, text, bare)
+        more = _lookup(ctx, matcher, currency, [k for k in prefixed if k not in found], symbols=False)
+        found.update(more)
+        keys.update({k: prefixed[k] for k in more})
     unique: dict[str, Hit] = {}
     several: list[Invoice] = []
     by_span: dict[Candidate, list[tuple[str, Invoice]]] = {}

@@ -28,6 +28,8 @@ CASES = [
      [("FV/12/2026", "777.00")], "title"),
     ("two numbers, each up to its balance, the rest stays credit", "FV/7/2026, FV/8/2026", "400.00", "PLN",
      None, None, (), [("FV/7/2026", "150.00"), ("FV/8/2026", "200.00")], "title"),
+    ("the second number written without the prefix", "FV/7/2026 i 8/2026", "350.00", "PLN", None, None, (),
+     [("FV/7/2026", "150.00"), ("FV/8/2026", "200.00")], "title"),
     ("two numbers paid in the order they appear", "FV/8/2026 i FV/7/2026", "300.00", "PLN", None, None, (),
      [("FV/8/2026", "200.00"), ("FV/7/2026", "100.00")], "title"),
     ("over-payment of a named invoice stays credit", "FV/2/2026", "300.00", "PLN", None, None, (),
