@@ -10,14 +10,25 @@ from decimal import Decimal
 
 _NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z]")
 NO_REFERENCE = "NONREF"
+NRB_DIGITS = 26  # a Polish account number: the IBAN without its "PL"
 
 
-def normalize_account(account: str | None) -> str | None:
-    """An account number as contractor_account keeps it: letters and digits only, upper case."""
+def compact_account(account: str | None) -> str | None:
+    """Letters and digits only, upper case: how an account is written into an entry's hash."""
     if not account:
         return None
     compact = _NOT_ACCOUNT.sub("", account).upper()
     return compact[:64] or None
+
+
+def normalize_account(account: str | None) -> str | None:
+    """An account number as contractor_account and payments keep it: compact, and a Polish NRB (26 digits,
+    as Polish MT940 statements write it) with its country code, so that it is the same account as the
+    IBAN a person typed or a camt.053 statement gives."""
+    compact = compact_account(account)
+    if compact is not None and len(compact) == NRB_DIGITS and compact.isdigit():
+        return "PL" + compact
+    return compact
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +76,7 @@ class BankEntry:
         if ref and ref.upper() != NO_REFERENCE:
             return ref[:128]
         raw = "|".join((
-            normalize_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",
+            compact_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",
             self.currency, " ".join(self.title.split()), self.position,
         ))
         return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()

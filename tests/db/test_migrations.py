@@ -214,3 +214,27 @@ def test_opening_an_older_ledger_brings_it_to_head(tmp_path: Path) -> None:
         assert tables(led.engine) >= SEARCH_TABLES
     finally:
         led.close()
+
+
+def test_polish_accounts_stored_as_bare_nrb_get_their_country_code(tmp_path: Path) -> None:
+    """0011: an NRB learned from an MT940 payment becomes the IBAN a person types; where the contractor has
+    both forms, one row stays; a payer's account on a payment is rewritten the same way."""
+    led = open_ledger(tmp_path / "ledger.db")
+    try:
+        _fill(led)
+        downgrade(led.engine, "0010")
+        nrb, other = "27114020040000300201355387", "83101010230000261395100000"
+        with led.transaction() as s:
+            for contractor, account in ((1, nrb), (1, "PL" + other), (1, other), (2, "DE89370400440532013000")):
+                s.execute(text("INSERT INTO contractor_account (contractor_id, account, source, created_at) "
+                               "VALUES (:c, :a, 'learned', '2026-03-16 10:00:00')"), {"c": contractor, "a": account})
+            s.execute(text("INSERT INTO payment (date, amount, currency, payer_account, source, allocated, created_at) "
+                           "VALUES ('2026-03-16', 10, 'PLN', :a, 'bank', 0, '2026-03-16 10:00:00')"), {"a": nrb})
+        upgrade(led.engine)
+        with led.transaction() as s:
+            accounts = s.execute(text("SELECT contractor_id, account FROM contractor_account ORDER BY 1, 2")).all()
+            payer = s.execute(text("SELECT payer_account FROM payment")).scalar_one()
+        assert [tuple(r) for r in accounts] == [(1, "PL" + nrb), (1, "PL" + other), (2, "DE89370400440532013000")]
+        assert payer == "PL" + nrb
+    finally:
+        led.close()

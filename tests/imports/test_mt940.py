@@ -34,7 +34,7 @@ def test_shared_mbank_sample_in_iso_8859_2() -> None:
         "line 6: 61", dt.date(2010, 6, 4), D("6979.18"), "PLN")
     assert first.reference == "EL004391-000970"
     assert first.title == "210F1163"
-    assert first.payer_account == "04105014611000002345271577"
+    assert first.payer_account == "PL04105014611000002345271577"
     assert first.payer_name == "GWARANT-CYNKOWANIE SPÓŁKA Z O.O. UL.CIEPŁOWNICZA 27 98-300 WIELUŃ"
     assert entries[-1].credit is False and entries[-1].amount == D("15.00")
     assert "ZAKŁAD WODOCIĄGÓW I KANALIZACJI" in (entries[3].payer_name or "")
@@ -56,7 +56,7 @@ def test_two_statements_crlf_framing_and_polish_subfields() -> None:
         "FV/7/2026, FV/8/20 26", "ŻUK I SYNOWIE", "PL61109010140000071219812874")
     free = entries[7]
     assert (free.title, free.payer_name, free.payer_account) == (
-        "ZA USŁUGI", "NIEZNANY PŁATNIK", "49102028920000550201548283")
+        "ZA USŁUGI", "NIEZNANY PŁATNIK", "PL49102028920000550201548283")
     assert warnings == [("line 24", "statement MT940-260317-1 has no closing balance (:62F:); "
                                     "its entries were imported as they are")]
 
@@ -180,7 +180,7 @@ def test_statement_line_wrapped_over_several_lines() -> None:
 def test_caret_subfields_keep_a_word_end_padded_in_a_name_chunk() -> None:
     (entry,), _ = read(DATA / "subfields_caret_and_padded_name_utf-8.sta")
     assert (entry.title, entry.payer_name, entry.payer_account) == (
-        "Zapłata FV/18/2026", "KOWALSKI JAN UL. LIPOWA 21 00-950 WARSZAWA", "22105017641000009215291726")
+        "Zapłata FV/18/2026", "KOWALSKI JAN UL. LIPOWA 21 00-950 WARSZAWA", "PL22105017641000009215291726")
 
 
 def test_gt_and_plus_subfields() -> None:

@@ -52,7 +52,7 @@ def test_polish_mt940_two_statements(ctx: Ctx) -> None:
     assert pays["FV/7/2026, FV/8/20 26"].amount - pays["FV/7/2026, FV/8/20 26"].allocated == D("50.00")
     assert pays["FV/7/2026, FV/8/20 26"].payer_name == "ŻUK I SYNOWIE"
     assert pays["Zapłata za fakturę FV/1/2026"].payer_name.startswith("OMEGA HANDEL SPÓŁKA Z OGRANICZONĄ")
-    assert pays["ZA USŁUGI"].payer_account == "49102028920000550201548283"
+    assert pays["ZA USŁUGI"].payer_account == "PL49102028920000550201548283"
     learned = ctx.session.scalars(select(ContractorAccount.account).where(
         ContractorAccount.contractor_id == ledger.beta.id)).all()
     assert BETA_IBAN in learned  # learned from the payment matched by its title

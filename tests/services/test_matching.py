@@ -42,6 +42,8 @@ CASES = [
      [("FV/2/2026", "250.50")], "payer-account"),
     ("known account written with spaces", "przelew", "250.50", "PLN", "pl27 1140 2004 0000 3002 0135 5387", None, (),
      [("FV/2/2026", "250.50")], "payer-account"),
+    ("known account as a Polish MT940 writes it (no PL)", "przelew", "250.50", "PLN", OMEGA_IBAN[2:], None, (),
+     [("FV/2/2026", "250.50")], "payer-account"),
     ("known account, oldest overdue first", "przelew", "1100.00", "PLN", OMEGA_IBAN, None, (),
      [("FV/1/2026", "1000.00"), ("FV/2/2026", "100.00")], "payer-account"),
     ("known tax id, exact amount", "przelew", "300.00", "PLN", None, NIP_BETA, (),
