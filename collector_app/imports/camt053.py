@@ -3,10 +3,14 @@
 Each `Ntry` is read when its end tag arrives and then dropped from the tree, so memory stays flat
 whatever the file's size. A batch entry with several `TxDtls` gives one entry per transaction when
 their amounts add up to the entry's; otherwise the entry stays whole (the entry's amount rules).
+What real files leave out or write their own way is read and said in the warnings: a national
+namespace (Austria's Stuzza) or none, an entry without status (booked) or without dates (the
+statement's date); Czech and Slovak variable symbols in the end-to-end id are references.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -34,8 +38,14 @@ from collector_app.imports.common import (
 
 Warn = Callable[[str, str], None]
 
-_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
+# The ISO namespace, or a national variant that names the message in its own way (Austria's Stuzza:
+# "ISO:camt.053.001.02:APC:STUZZA:payments:003").
+_NAMESPACE = re.compile(r"(?:^|[:/])camt\.053\.001\.(\d{2})(?:$|[:/]|\.xsd$)")
 SUPPORTED_VERSIONS = range(2, 14)
+# Czech and Slovak banks carry the payment symbols in the end-to-end id: "/VS2026001/SS/KS0308".
+_SYMBOLS = re.compile(r"^/VS/?(\d{1,10})(?:/|$)")
+# A statement's own dates, kept for an entry that gives none (BookgDt and ValDt are optional).
+_STATEMENT_DATES = {"CreDtTm": "created", "FrToDt": "to", "Bal": "closing"}
 _ENTRY_DEPTH = 4  # Document/BkToCstmrStmt/Stmt/Ntry: what lies deeper is read from the entry's element
 _PROLOG_CHUNK = 1 << 16
 
@@ -100,13 +110,16 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
     statement = 0
     position = 0
     account = ""
+    dates: dict[str, dt.date] = {}  # the statement's own dates, for an entry that gives none
+    noted: set[str] = set()
+    entry_path = ""  # "/Document/BkToCstmrStmt/Stmt[2]/Ntry": the same for every entry of a statement
     for event, elem in reader.events():
         if event == "start":
             if not stack:
-                ns = _check_root(reader, elem)
+                ns = _check_root(reader, elem, warn)
             stack.append(elem)
             if len(stack) == 3 and local_name(elem.tag) == "Stmt":
-                statement, position, account = statement + 1, 0, ""
+                statement, position, account, dates, entry_path = statement + 1, 0, "", {}, ""
             continue
         stack.pop()
         depth = len(stack)
@@ -121,18 +134,24 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
             account = _account(elem, ns)
         elif name == "Ntry":
             position += 1
-            where = _indexed(reader.path(), statement, position)
-            yield from _entries(_Ctx(reader, ns, where, warn), elem, account, position)
+            entry_path = entry_path or _indexed(reader.path(), statement)
+            yield from _entries(_Ctx(reader, ns, f"{entry_path}[{position}]", warn, dates, noted), elem, account,
+                                position)
             stack[-1].remove(elem)
-        elif name == "Bal":
-            stack[-1].remove(elem)
+        elif name in _STATEMENT_DATES:
+            _statement_date(elem, name, ns, dates)
+            if name == "Bal":
+                stack[-1].remove(elem)
     if statement == 0:
         raise ImportProblem("/Document/BkToCstmrStmt/Stmt", "missing: the file has no statement")
 
 
-def _check_root(reader: XmlReader, root: Element) -> str:
+def _check_root(reader: XmlReader, root: Element, warn: Warn) -> str:
     uri = namespace_of(root.tag)
-    found = _NAMESPACE.match(uri)
+    if not uri and local_name(root.tag) == "Document":  # a generator that left the namespace out
+        warn("/Document", "the file declares no namespace; it is read as camt.053 by its elements")
+        return ""
+    found = _NAMESPACE.search(uri)
     if local_name(root.tag) != "Document" or not found or int(found.group(1)) not in SUPPORTED_VERSIONS:
         shown = uri or "no namespace"
         raise ImportProblem("/" + reader.qname(root.tag),
@@ -140,19 +159,27 @@ def _check_root(reader: XmlReader, root: Element) -> str:
     return "{" + uri + "}"
 
 
-def _indexed(path: str, statement: int, position: int) -> str:
-    """/Document/BkToCstmrStmt/Stmt[1]/Ntry[3] — the path of this very entry."""
+def _indexed(path: str, statement: int) -> str:
+    """/Document/BkToCstmrStmt/Stmt[1]/Ntry — the path of the statement's entries, to be numbered."""
     head, _, last = path.rpartition("/")
     stmt_head, _, stmt = head.rpartition("/")
-    return f"{stmt_head}/{stmt}[{statement}]/{last}[{position}]"
+    return f"{stmt_head}/{stmt}[{statement}]/{last}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Ctx:
     reader: XmlReader
     ns: str
     where: str
     warn: Warn
+    dates: dict[str, dt.date]  # the statement's: "to" (FrToDt/ToDtTm), "closing" (CLBD), "created" (CreDtTm)
+    noted: set[str]  # what the file was already warned of once
+
+    def note_once(self, key: str, text: str) -> None:
+        """A warning about the whole file, given at its first entry only."""
+        if key not in self.noted:
+            self.noted.add(key)
+            self.warn(self.where, text)
 
     def find(self, elem: Element | None, path: str) -> Element | None:
         if elem is None:
@@ -227,8 +254,9 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
     if indicator not in {"CRDT", "DBIT"}:
         raise ImportProblem(c.place("CdtDbtInd"), f'"{indicator}" is not CRDT or DBIT' if indicator else "missing")
     status = c.text(ntry, "Sts/Cd") or c.text(ntry, "Sts") or c.text(ntry, "Sts/Prtry")
-    if not status:
-        raise ImportProblem(c.place("Sts"), "missing (expected BOOK, PDNG or INFO)")
+    if not status:  # mandatory, yet left out by some generators: what a statement reports is booked
+        c.note_once("Sts", "entries without a status (Sts) are taken as booked, as a statement reports them")
+        status = "BOOK"
     reversal = (c.text(ntry, "RvslInd") or "").lower() in {"true", "1"}
     booked = status.upper() == "BOOK"
     day = _booking_date(c, ntry, required=booked and indicator == "CRDT" and not reversal)
@@ -247,11 +275,23 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
         yield _entry(c, tx if len(txs) == 1 else None, c.where, str(position), amount, reference, title,
                      **common)
         return
+    seen: set[str] = set()
     for i, (tx, share) in enumerate(zip(txs, shares, strict=True), start=1):
         own = c.text(tx, "Refs/AcctSvcrRef")
-        ref = own or (f"{reference}/{i}" if reference else None)
+        ref = _own_reference(own, seen, i) or (f"{reference}/{i}" if reference else None)
         yield _entry(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]", f"{position}.{i}", share, ref,
                      _tx_title(c, tx) or entry_text, **common)
+
+
+def _own_reference(own: str | None, seen: set[str], i: int) -> str | None:
+    """A batch transaction's own AcctSvcrRef; one its batch already used (Swiss files are seen repeating the
+    package id in every transaction) gets the transaction's place, so no transaction is taken for another."""
+    if own is None:
+        return None
+    if own in seen:
+        return f"{own}/{i}"
+    seen.add(own)
+    return own
 
 
 def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decimal, reference: str | None,
@@ -268,6 +308,9 @@ def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decim
         tax_id = (c.text(tx, "RltdPties/Dbtr/Id/OrgId/Othr/Id")
                   or c.text(tx, "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id"))
         refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
+        symbol = _SYMBOLS.match(c.text(tx, "Refs/EndToEndId") or "")
+        if symbol and symbol.group(1).strip("0") and symbol.group(1) not in refs:  # VS only: KS/SS name no invoice
+            refs.append(symbol.group(1))
     return BankEntry(
         where=where, position=position, amount=amount, reference=reference, title=title[:2000],
         payer_name=name[:300] if name else None, payer_account=payer_account, payer_tax_id=tax_id,
@@ -321,9 +364,28 @@ def _booking_date(c: _Ctx, ntry: Element, *, required: bool) -> dt.date:
                 return parse_import_date(text[:10] if "T" in text else text)
             except ValueProblem as exc:
                 raise ImportProblem(c.place(path), exc.message) from exc
-    if required:
-        raise ImportProblem(c.place("BookgDt"), "missing (expected Dt or DtTm)")
-    return dt.date.min
+    day = c.dates.get("to") or c.dates.get("closing") or c.dates.get("created")
+    if required and day is None:
+        raise ImportProblem(c.place("BookgDt"), "missing (expected Dt or DtTm, or a date of the statement)")
+    if required and day is not None:
+        c.note_once("BookgDt", f"entries without a booking or value date are booked on the statement's date {day}")
+    return day or dt.date.min
+
+
+def _statement_date(elem: Element, name: str, ns: str, dates: dict[str, dt.date]) -> None:
+    """Keep the statement's creation day, the end of its period and the day of its closing balance."""
+    if name == "Bal":
+        code = elem.find("/".join(ns + part for part in ("Tp", "CdOrPrtry", "Cd")))
+        if code is None or (code.text or "").strip() != "CLBD":
+            return
+        found = elem.find(f"{ns}Dt/{ns}Dt")
+        if found is None:
+            found = elem.find(f"{ns}Dt/{ns}DtTm")
+    else:
+        found = elem.find(ns + "ToDtTm") if name == "FrToDt" else elem
+    text = (found.text or "").strip() if found is not None else ""
+    with contextlib.suppress(ValueProblem):  # unreadable is as good as absent: only a dateless entry needs it
+        dates.setdefault(_STATEMENT_DATES[name], parse_import_date(text[:10]))
 
 
 def _tx_amount(c: _Ctx, tx: Element, index: int) -> tuple[Decimal | None, str]:

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 from helpers.samples import needs_samples
-from helpers.statements import DATA, SAMPLES
+from helpers.statements import DATA, SAMPLES, statement_ledger
+from sqlalchemy import select
 
+from collector_app.db.models import Invoice
 from collector_app.domain.errors import UserError
 from collector_app.imports import camt053
 from collector_app.imports.bank import BankEntry
 from collector_app.imports.camt053 import read_camt053
 from collector_app.imports.common import ImportProblem
+from collector_app.services.context import Ctx
+from collector_app.services.import_statement import import_statement
 
 D = Decimal
 
@@ -83,13 +87,47 @@ def test_entities_are_refused(name: str) -> None:
     assert "refused" in str(info.value)
 
 
-def test_unknown_namespace(tmp_path: Path) -> None:
+@pytest.mark.parametrize("uri", ["urn:example:other", "urn:iso:std:iso:20022:tech:xsd:camt.052.001.02",
+                                 "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08", "ISO:camt.053.001.021:APC"])
+def test_unknown_namespace(tmp_path: Path, uri: str) -> None:
     path = tmp_path / "x.xml"
-    path.write_text('<Document xmlns="urn:example:other"><BkToCstmrStmt/></Document>', encoding="utf-8")
+    path.write_text(f'<Document xmlns="{uri}"><BkToCstmrStmt/></Document>', encoding="utf-8")
     with pytest.raises(ImportProblem) as info:
         read(path)
     assert info.value.where == "/Document"
-    assert "is not a camt.053 statement" in info.value.message
+    assert info.value.message == f'"{uri}" is not a camt.053 statement (expected camt.053.001.02, .04 or .08)'
+
+
+def test_austrian_stuzza_namespace_is_camt053() -> None:
+    """Austrian banks write "ISO:camt.053.001.02:APC:STUZZA:payments:00x" instead of the ISO urn."""
+    (entry,), warnings = read(DATA / "camt053_stuzza_namespace.xml")
+    assert (entry.amount, entry.currency, entry.booking_date, entry.bank_txn_id()) == (
+        D("1230.00"), "EUR", dt.date(2026, 3, 16), "AT-REF-0001")
+    assert (entry.payer_name, entry.payer_account, entry.creditor_refs) == (
+        "Alpen Holz GmbH", "AT483200000012345864", ("RF18FV72026",))
+    assert entry.where == "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]"
+    assert warnings == []
+
+
+def test_a_document_without_namespace_is_read_by_its_elements_and_says_so() -> None:
+    (entry,), warnings = read(DATA / "camt053_no_namespace.xml")
+    assert (entry.amount, entry.currency, entry.reference, entry.skip_reason) == (
+        D("615.00"), "PLN", "NONS-REF-1", None)
+    assert (entry.payer_name, entry.payer_account) == ("Omega Handel Sp. z o.o.", "PL27114020040000300201355387")
+    assert entry.title == "Zaplata za FV/6/2026"  # Ustrd split over two elements
+    assert entry.account == "PL61109010140000071219812874"
+    assert warnings == [("/Document", "the file declares no namespace; it is read as camt.053 by its elements")]
+
+
+def test_batch_transactions_sharing_their_bank_reference_stay_apart() -> None:
+    """Each transaction of the batch is its own payment: a repeated TxDtls AcctSvcrRef must not make the
+    second one look already imported."""
+    entries, warnings = read(DATA / "camt053_batch_repeated_tx_reference.xml")
+    assert [(e.position, e.amount, e.payer_name, e.bank_txn_id()) for e in entries] == [
+        ("1.1", D("400.00"), "Berg Apotheke AG", "PKG260316A"),
+        ("1.2", D("300.00"), "Seeblick Hotel GmbH", "PKG260316A/2"),
+        ("1.3", D("200.00"), "Berg Apotheke AG", "PKG260316B")]
+    assert warnings == []
 
 
 def test_no_statement(tmp_path: Path) -> None:
@@ -164,3 +202,52 @@ def test_a_bad_transaction_amount_names_its_transaction(tmp_path: Path) -> None:
     with pytest.raises(ImportProblem) as info:
         read(path)
     assert info.value.where == "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/NtryDtls/TxDtls[2]/Amt/@Ccy"
+
+
+def test_every_transaction_of_a_batch_with_a_repeated_reference_becomes_a_payment(ctx: Ctx) -> None:
+    """End to end: three payments, none skipped as already imported; importing again adds nothing."""
+    first = import_statement(ctx, DATA / "camt053_batch_repeated_tx_reference.xml")
+    assert (first.summary.payments, first.summary.skipped, first.summary.warnings) == (3, [], [])
+    again = import_statement(ctx, DATA / "camt053_batch_repeated_tx_reference.xml")
+    assert again.summary.payments == 0
+    assert [s["reason"] for s in again.summary.skipped] == ["already imported"] * 3
+
+
+def test_czech_variable_symbol_in_the_end_to_end_id_is_a_reference() -> None:
+    (vs, other), _ = read(DATA / "camt053_cz_variable_symbol_in_end_to_end_id.xml")
+    assert (vs.creditor_refs, vs.title, vs.payer_account) == (
+        ("20260007",), "Uhrada faktury, prvni splatka", "29001234562010")
+    assert other.creditor_refs == ()  # NOTPROVIDED is no symbol
+
+
+def test_czech_variable_symbol_in_the_end_to_end_id_pays_its_invoice(ctx: Ctx) -> None:
+    statement_ledger(ctx)
+    result = import_statement(ctx, DATA / "camt053_cz_variable_symbol_in_end_to_end_id.xml")
+    assert (result.summary.payments, result.summary.matched, result.matched_by) == (2, 1, {"reference": 1})
+    ctx.session.flush()
+    assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FA-2026-0007")) == D("1000.00")
+
+
+def test_entries_without_status_or_dates_are_booked_on_the_statements_date() -> None:
+    entries, warnings = read(DATA / "camt053_entries_without_status_or_dates.xml")
+    assert [(e.amount, e.status, e.skip_reason, e.booking_date) for e in entries] == [
+        (D("100.00"), "BOOK", None, dt.date(2026, 3, 16)),  # FrToDt/ToDtTm, not CreDtTm nor the balance's day
+        (D("0.20"), "BOOK", "debit", dt.date(2026, 3, 16)),
+        (D("50.00"), "BOOK", None, dt.date(2026, 3, 13))]  # the closing balance's day, not the opening one's
+    assert entries[0].payer_name == "Baltic Timber UAB"
+    assert warnings == [  # once for the file, not per entry
+        ("/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]",
+         "entries without a status (Sts) are taken as booked, as a statement reports them"),
+        ("/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]",
+         "entries without a booking or value date are booked on the statement's date 2026-03-16")]
+
+
+def test_an_entry_without_any_date_in_a_statement_without_one_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "nodate.xml"
+    path.write_text('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
+                    '<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts></Ntry>'
+                    "</Stmt></BkToCstmrStmt></Document>", encoding="utf-8")
+    with pytest.raises(ImportProblem) as info:
+        read(path)
+    assert (info.value.where, info.value.message) == (
+        "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/BookgDt", "missing (expected Dt or DtTm, or a date of the statement)")
