@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 _NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z]")
-NO_REFERENCE = "NONREF"
+# What banks write where they have no reference for an entry (MT940 NONREF, camt NOTPROVIDED): no reference.
+NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NOT PROVIDED", "NONE", "N/A", "NA"})
 NRB_DIGITS = 26  # a Polish account number: the IBAN without its "PL"
 
 
@@ -73,7 +74,7 @@ class BankEntry:
     def bank_txn_id(self) -> str:
         """The bank's own reference when it gives one, else a hash that tells identical transfers apart."""
         ref = (self.reference or "").strip()
-        if ref and ref.upper() != NO_REFERENCE:
+        if ref and ref.upper() not in NO_REFERENCE:
             return ref[:128]
         raw = "|".join((
             compact_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",

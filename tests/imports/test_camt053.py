@@ -251,3 +251,17 @@ def test_an_entry_without_any_date_in_a_statement_without_one_is_an_error(tmp_pa
         read(path)
     assert (info.value.where, info.value.message) == (
         "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/BookgDt", "missing (expected Dt or DtTm, or a date of the statement)")
+
+
+def test_entries_whose_reference_says_not_provided_are_told_apart(ctx: Ctx, tmp_path: Path) -> None:
+    """NOTPROVIDED (like MT940's NONREF) is no reference: two transfers carrying it are two payments, and
+    importing the file again still adds nothing."""
+    path = tmp_path / "notprovided.xml"
+    ntry = ('<Ntry><NtryRef>NOTPROVIDED</NtryRef><Amt Ccy="PLN">{n}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            "<BookgDt><Dt>2026-03-16</Dt></BookgDt><AcctSvcrRef>NOTPROVIDED</AcctSvcrRef><NtryDtls><TxDtls>"
+            "<RmtInf><Ustrd>payment {n}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>")
+    path.write_text('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
+                    "<Acct><Id><IBAN>PL61109010140000071219812874</IBAN></Id></Acct>"
+                    + ntry.format(n=1) + ntry.format(n=2) + "</Stmt></BkToCstmrStmt></Document>", encoding="utf-8")
+    assert import_statement(ctx, path).summary.payments == 2
+    assert import_statement(ctx, path).summary.payments == 0
