@@ -311,11 +311,11 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
             several.extend(inv for _, inv in invs.values())
             continue
         key, inv = next(iter(invs.values()))
-        if span.start < refs_end:
-            kind = "reference"
-        elif inv.variable_symbol and key in {inv.variable_symbol, inv.variable_symbol.lstrip("0")} \
+        if inv.variable_symbol and key in {inv.variable_symbol, inv.variable_symbol.lstrip("0")} \
                 and key != inv.number_key:
-            kind = "variable-symbol"
+            kind = "variable-symbol"  # in the title, or among the references (a Czech camt's end-to-end id)
+        elif span.start < refs_end:
+            kind = "reference"
         else:
             kind = "title"
         unique.setdefault(str(inv.id), Hit(inv, kind, span.start))

@@ -223,7 +223,7 @@ def test_czech_variable_symbol_in_the_end_to_end_id_is_a_reference() -> None:
 def test_czech_variable_symbol_in_the_end_to_end_id_pays_its_invoice(ctx: Ctx) -> None:
     statement_ledger(ctx)
     result = import_statement(ctx, DATA / "camt053_cz_variable_symbol_in_end_to_end_id.xml")
-    assert (result.summary.payments, result.summary.matched, result.matched_by) == (2, 1, {"reference": 1})
+    assert (result.summary.payments, result.summary.matched, result.matched_by) == (2, 1, {"variable-symbol": 1})
     ctx.session.flush()
     assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FA-2026-0007")) == D("1000.00")
 
