@@ -21,7 +21,14 @@ import mt940
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
 from collector_app.imports.bank import BankEntry, normalize_account
-from collector_app.imports.common import ImportProblem, ValueProblem, line_place, normalize_encoding, parse_money
+from collector_app.imports.common import (
+    ImportProblem,
+    ValueProblem,
+    line_place,
+    normalize_encoding,
+    parse_money,
+    undecodable_line,
+)
 
 Warn = Callable[[str, str], None]
 
@@ -30,6 +37,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_BLOCK = re.compile(r"^\{\d:.*?(\{4:|$)")
 _CHUNK = 1 << 16
 _C1 = re.compile(rb"[\x80-\x9f]")
+_NOT_CP1250 = re.compile(rb"[\x81\x83\x88\x90\x98]")  # the bytes cp1250 gives no character
 _SUBFIELDS = re.compile(r"^\s*(?:\d{3}\s*)?([~<?^>+])\d{2}")
 _TAX_ID = re.compile(r"\b(?:NIP|IDC|VAT)\W{0,3}(?:PL)?\s*(\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{10})\b", re.IGNORECASE)
 
@@ -117,19 +125,26 @@ def read_mt940(path: Path, warn: Warn, encoding: str | None = None) -> Iterator[
     """Every entry of every statement in the file, in order, read line by line; ImportProblem names the line."""
     enc = normalize_encoding(encoding) if encoding else _detect_encoding(path)
     with path.open("r", encoding=enc, newline="") as handle:  # newline="": CRLF, LF and CR all end a line
-        yield from _read(_tags(line.rstrip("\r\n") for line in handle), warn)
+        try:
+            yield from _read(_tags(line.rstrip("\r\n") for line in handle), warn)
+        except UnicodeDecodeError as exc:
+            line = undecodable_line(path, enc) or 1
+            raise ImportProblem(line_place(line), f"the text is not {enc}: byte 0x{exc.object[exc.start]:02X} "
+                                                  "cannot be read (is the file an MT940 statement?)") from None
 
 
 def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes so; else cp1250 if it uses 0x80–0x9F
-    (control characters in ISO-8859-2), else ISO-8859-2. One streaming pass over the bytes."""
+    """UTF-8 (with or without BOM) when the whole file decodes so; else, when it uses 0x80–0x9F (control
+    characters in ISO-8859-2), cp1250, or the DOS code page 852 if it has bytes cp1250 leaves undefined
+    (852 writes ł and ś there); else ISO-8859-2. One streaming pass over the bytes."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, c1 = True, False
+    utf8, c1, dos = True, False, False
     with path.open("rb") as handle:
         bom = handle.read(3) == codecs.BOM_UTF8
         handle.seek(0)
         while chunk := handle.read(_CHUNK):
             c1 = c1 or _C1.search(chunk) is not None
+            dos = dos or _NOT_CP1250.search(chunk) is not None
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -142,7 +157,9 @@ def _detect_encoding(path: Path) -> str:
             utf8 = False
     if utf8:
         return "utf-8-sig" if bom else "utf-8"
-    return "cp1250" if c1 else "iso-8859-2"
+    if c1:
+        return "cp852" if dos else "cp1250"
+    return "iso-8859-2"
 
 
 def _tags(lines: Iterable[str]) -> Iterator[_Tag]:

@@ -206,3 +206,20 @@ def test_free_86_short_lines_are_kept_apart() -> None:
     """A line shorter than SWIFT's 65 characters ended where the bank meant it to: a space, not glued."""
     (entry,), _ = read(DATA / "free_86_short_lines.sta")
     assert entry.title == "CAB26D1700041116 109876543210000012345678 HUNGARY KFT. SZAMLA 2026/23"
+
+
+def test_a_dos_code_page_852_statement_is_read_with_its_polish_letters(tmp_path: Path) -> None:
+    """Older Polish and Czech banking programs write cp852: ł and ś sit on bytes cp1250 has no character for."""
+    path = tmp_path / "dos.sta"
+    path.write_bytes((":20:X\r\n:25:PL61109010140000071219812874\r\n:60F:C260316PLN0,00\r\n"
+                      ":61:2603160316CN5,00NTRFNONREF//R1\r\n:86:Zapłata za FV/5/2026 - Śląsk\r\n"
+                      ":62F:C260316PLN5,00\r\n-\r\n").encode("cp852"))
+    entries, _ = read(path)
+    assert [e.title for e in entries] == ["Zapłata za FV/5/2026 - Śląsk"]
+
+
+def test_a_byte_the_encoding_cannot_read_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.sta"
+    path.write_bytes(b":20:X\n:25:ACC\n:60F:C260316PLN0,00\n:61:2603160316CN5,00NTRFNONREF//R1\n:86:ab\x81cd\n")
+    with pytest.raises(ImportProblem, match=r"line 5: the text is not cp1250: byte 0x81 cannot be read"):
+        list(read_mt940(path, lambda where, text: None, encoding="cp1250"))
