@@ -6,7 +6,7 @@ import codecs
 from pathlib import Path
 
 from collector_app.imports.common import XmlReader, local_name, namespace_of, problem
-from collector_app.imports.isdoc import ISDOC_NS_PREFIX
+from collector_app.imports.isdoc import is_isdoc_root
 from collector_app.imports.ksef import KSEF_NS_PREFIX
 from collector_app.imports.ubl import UBL_NS
 
@@ -38,7 +38,7 @@ def _xml_format(path: Path, label: str) -> str:
         tag, uri, local = elem.tag, namespace_of(elem.tag), local_name(elem.tag)
         if UBL_NS.get(local) == uri:
             return "ubl"
-        if local == "Invoice" and uri.startswith(ISDOC_NS_PREFIX):
+        if is_isdoc_root(tag, elem.get("version")):
             return "isdoc"
         if local == "Faktura" and uri.startswith(KSEF_NS_PREFIX):
             return "ksef"

@@ -27,11 +27,22 @@ def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
     yield from read_xml_document(path, label, _document)
 
 
+def is_isdoc_root(tag: str, version: str | None) -> bool:
+    """An ISDOC Invoice: in an isdoc.cz namespace, or in none but with an ISDOC 6 version (some exporters omit it)."""
+    uri = namespace_of(tag)
+    if tag.rsplit("}", 1)[-1] != "Invoice":
+        return False
+    return uri.startswith(ISDOC_NS_PREFIX) or (not uri and (version or "").strip().startswith("6."))
+
+
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     uri = namespace_of(tag)
-    if tag.rsplit("}", 1)[-1] != "Invoice" or not uri.startswith(ISDOC_NS_PREFIX):
+    if not is_isdoc_root(tag, node.elem.get("version")):
         raise ImportProblem(node.path, f'unknown document in namespace "{uri}" (expected an ISDOC 6 Invoice)')
     node.ns = {"": uri}
+    notes: list[str] = []
+    if not uri:
+        notes.append(f'the file declares no ISDOC namespace (version {node.elem.get("version")}): read as ISDOC 6')
     doc_type = node.require_text("DocumentType")
     if doc_type not in KNOWN_TYPES:
         raise ImportProblem(node.where("DocumentType"), f'"{doc_type}" is not an ISDOC document type (1–7)')
@@ -42,7 +53,6 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     totals = node.require("LegalMonetaryTotal")
     gross = totals.amount("PayableAmount" + suffix, currency=currency, required=True)
     assert gross is not None
-    notes: list[str] = []
     deposits = totals.amount("PaidDepositsAmount" + suffix, currency=currency)
     if deposits:
         notes.append(f"deposits of {format_amount(abs(deposits))} {currency} stated in the file (already deducted "
@@ -50,12 +60,14 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     due: dt_date | None = None
     symbol: str | None = None
     means = node.find("PaymentMeans")
-    for payment in means.findall("Payment") if means is not None else []:
+    parts = means.findall("Payment") if means is not None else []
+    for payment in parts:  # PaidAmount is the part to pay by this means ("částka k zaplacení"), not money received
         due = due or payment.date("Details", "PaymentDueDate")
         symbol = symbol or payment.text("Details", "VariableSymbol")
-        paid = payment.amount("PaidAmount", currency=currency)
-        if paid:
-            notes.append(f"a payment of {format_amount(paid)} {currency} stated in the file; not booked")
+    dues = sorted({d for d in (p.date("Details", "PaymentDueDate") for p in parts) if d is not None})
+    if len(dues) > 1:
+        notes.append(f"payable in parts due {', '.join(d.isoformat() for d in dues)}: the first part's due date "
+                     f"({due.isoformat() if due else ''}) is used for the whole amount")
     credit = doc_type in CREDIT_TYPES
     if gross < 0 and not credit:  # a correction written as a negative invoice (a credit note's sign is free)
         notes.append(f"negative amount payable ({format_amount(gross)} {currency}) on document type {doc_type}: "
