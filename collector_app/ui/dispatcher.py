@@ -55,6 +55,7 @@ class Dispatcher(QObject):
     status_changed = Signal(str)  # the status-bar text
     run_finished = Signal(object)  # RunResult
     failures = Signal(str, str)  # title, text: some messages failed in the last run
+    busy_changed = Signal(bool)  # a run started (True) or ended (False), for a busy indicator
 
     def __init__(self, app: AppContext, runner: TaskRunner, parent: QObject | None = None,
                  interval_ms: int | None = None) -> None:
@@ -92,6 +93,7 @@ class Dispatcher(QObject):
         if self.busy or self.stop_flag.is_set():
             return False
         self.busy = True
+        self.busy_changed.emit(True)
         self.status_changed.emit(self.tr("Reminders: sending…"))
         self.runner.run(self._work, self._done, self._failed)
         return True
@@ -106,6 +108,7 @@ class Dispatcher(QObject):
 
     def _done(self, result: object) -> None:
         self.busy = False
+        self.busy_changed.emit(False)
         assert isinstance(result, RunResult)  # what _work returned, passed through a Signal
         self.last = result
         if self.fixed_interval is None and self.timer.interval() != result.interval_minutes * 60_000:
@@ -119,6 +122,7 @@ class Dispatcher(QObject):
 
     def _failed(self, exc: Exception) -> None:
         self.busy = False
+        self.busy_changed.emit(False)
         if isinstance(exc, UserError):
             log.warning("reminder run refused: %s", exc)
             text = exc.message

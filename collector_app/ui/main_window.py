@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
 
 from collector_app.domain.status import Filter
 from collector_app.ui.context import AppContext
@@ -27,6 +35,8 @@ from collector_app.ui.views.rates import RatesView
 from collector_app.ui.views.reminders_preview import RemindersPreviewView
 from collector_app.ui.views.tasks import TaskListView
 from collector_app.ui.views.templates import open_template_editor
+
+DISPATCH_LABEL_WIDTH = 380  # px: the background run's summary; the whole text is its tooltip
 
 
 class MainWindow(QMainWindow):
@@ -217,16 +227,30 @@ class MainWindow(QMainWindow):
     def _setup_dispatcher(self, enabled: bool) -> None:
         """Reminders planned and sent on a timer (started once the window shows); status in the bar."""
         self.dispatcher: Dispatcher | None = None
+        self.dispatch_busy = QProgressBar()
+        self.dispatch_busy.setRange(0, 0)  # a run has no count to show: it only moves while it works
+        self.dispatch_busy.setMaximumSize(90, 14)
+        self.dispatch_busy.setTextVisible(False)
+        self.dispatch_busy.hide()
         self.dispatch_label = QLabel("")
+        self.dispatch_label.setMaximumWidth(DISPATCH_LABEL_WIDTH)
+        self.statusBar().addPermanentWidget(self.dispatch_busy)
         self.statusBar().addPermanentWidget(self.dispatch_label)
         self.outbox.changed.connect(self.details.refresh_open)
         if not enabled:
             self.dispatch_label.hide()
             return
         self.dispatcher = Dispatcher(self.app, self.runner, self)
-        self.dispatcher.status_changed.connect(self.dispatch_label.setText)
+        self.dispatcher.status_changed.connect(self.show_dispatch_status)
+        self.dispatcher.busy_changed.connect(self.dispatch_busy.setVisible)
         self.dispatcher.failures.connect(self.notifier.notify)
         self.dispatcher.run_finished.connect(lambda _result: self._after_dispatch())
+
+    def show_dispatch_status(self, text: str) -> None:
+        """The run's summary in the status bar, cut to fit beside the ledger's path; the whole of it on hover."""
+        metrics = self.dispatch_label.fontMetrics()
+        self.dispatch_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, DISPATCH_LABEL_WIDTH))
+        self.dispatch_label.setToolTip(text)
 
     def _after_dispatch(self) -> None:
         if self.outbox.isVisible():

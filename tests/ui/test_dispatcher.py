@@ -195,3 +195,20 @@ def test_failures_reach_the_tray_only_where_there_is_one(
     window.dispatcher.failures.emit("Reminders not sent", "1 message(s) failed: see the Outbox page")
     assert shown == [("Reminders not sent", "1 message(s) failed: see the Outbox page")]
     window.close()
+
+
+def test_the_status_bar_moves_while_a_run_works_and_keeps_a_long_summary_short(
+        qtbot: QtBot, app: AppContext, server: tuple[Recorder, int]) -> None:
+    plan_overdue(app, server[1], count=1)
+    window = MainWindow(app, dispatcher=True)
+    qtbot.addWidget(window)
+    assert window.dispatcher is not None and not window.dispatch_busy.isVisibleTo(window)
+    with qtbot.waitSignal(window.dispatcher.run_finished, timeout=15_000):
+        window.dispatcher.run()
+        assert window.dispatch_busy.isVisibleTo(window)
+    assert not window.dispatch_busy.isVisibleTo(window)
+    long_text = "Reminders: last run 10:00 — 0 sent, E-mail not sent: " + "a long reason " * 40
+    window.show_dispatch_status(long_text)
+    shown = window.dispatch_label.text()
+    assert shown.endswith("…") and len(shown) < len(long_text) and window.dispatch_label.toolTip() == long_text
+    window.close()

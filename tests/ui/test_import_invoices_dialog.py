@@ -84,7 +84,7 @@ def test_e_invoice_needs_no_mapping_and_dry_run_writes_nothing(qtbot: QtBot, app
                                                                ledger: Ledger) -> None:
     dlg = _dialog(qtbot, app, runner)
     _to_preview(qtbot, dlg, DATA / "ksef_fa3_invoice.xml")
-    assert dlg.detected_label.text() == "Detected: KSEF"
+    assert dlg.detected_label.text() == "Detected: KSeF"
     assert dlg.mapping_box.isHidden()
     assert dlg.table.item(0, 0).text() == "FA/3/2026"
     dlg.dry_run_check.setChecked(True)
@@ -105,3 +105,62 @@ def test_errors_are_shown_and_nothing_is_imported(qtbot: QtBot, app: AppContext,
     _import(qtbot, dlg)
     assert dlg.result_label.text() == 'bad.csv: line 3: gross: "1x" is not an amount\nNothing was imported.'
     assert documents(ledger) == {}
+
+
+def test_after_a_dry_run_back_leads_to_the_preview_and_the_real_import(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner, ledger: Ledger) -> None:
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, DATA / "ksef_fa3_invoice.xml")
+    dlg.dry_run_check.setChecked(True)
+    _import(qtbot, dlg)
+    assert dlg.result_back_button.isEnabled() and not dlg.progress.isVisible()
+    click(qtbot, dlg.result_back_button)
+    assert dlg.pages.currentIndex() == 1
+    dlg.dry_run_check.setChecked(False)
+    _import(qtbot, dlg)
+    assert "FA/3/2026" in documents(ledger)
+
+
+def test_after_a_failure_back_leads_to_the_mapping_to_fix_it(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number;contractor;date;gross\nB/1;Eta;2026-03-01;10\nB/2;Eta;2026-03-01;1x\n")
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, bad)
+    _import(qtbot, dlg)
+    assert "Nothing was imported." in dlg.result_label.text() and not dlg.progress.isVisible()
+    click(qtbot, dlg.result_back_button)
+    assert dlg.pages.currentIndex() == 1 and dlg.column_combos["gross"].currentData() == "gross"
+
+
+def test_the_mapping_names_fields_in_words_and_says_what_the_star_means(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"Nr;Klient;Data;Kwota\nA/1;Eta;05.03.2026;10,00\n")
+    dlg = _dialog(qtbot, app, runner)
+    assert dlg.format_combo.itemText(dlg.format_combo.findData("ksef")) == "KSeF"
+    _to_preview(qtbot, dlg, path)
+    form = dlg.mapping_box.layout()
+    assert isinstance(form, QFormLayout)
+    label = form.labelForField(dlg.column_combos["issue_date"])
+    assert isinstance(label, QLabel) and label.text() == "Issue date *"
+    note = dlg.findChild(QLabel, "importRequiredNote")
+    assert note is not None and "*" in note.text() and note.isVisible()
+
+
+def test_preview_headers_are_whole_and_a_long_cell_is_cut_to_one_line(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner, tmp_path: Path) -> None:
+    from collector_app.ui.dialogs.import_invoices import PREVIEW_COLUMN_WIDTH
+
+    path = tmp_path / "export.csv"
+    long_name = "Przedsiębiorstwo Handlowo-Usługowe Jan Kowalski i Wspólnicy Spółka Komandytowa"
+    path.write_text(f"Numer;Kontrahent;Data wystawienia;Brutto\nA/1;{long_name};05.03.2026;10,00\n")
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, path)
+    metrics = dlg.table.horizontalHeader().fontMetrics()
+    assert dlg.table.columnWidth(2) >= metrics.horizontalAdvance("Data wystawienia")
+    assert dlg.table.columnWidth(1) <= PREVIEW_COLUMN_WIDTH and not dlg.table.wordWrap()
+    item = dlg.table.item(0, 1)
+    assert item is not None and item.toolTip() == long_name

@@ -76,3 +76,38 @@ def test_a_broken_file_says_where_and_imports_nothing(qtbot: QtBot, app: AppCont
     _import(qtbot, dlg, str(DATA / "xxe.xml"))
     assert "xxe.xml" in dlg.result_label.text() and "Nothing was imported." in dlg.result_label.text()
     qtbot.waitUntil(lambda: dlg.review.rowCount() == 0)
+
+
+def test_a_long_payer_name_does_not_push_the_suggestion_out_of_sight(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    from dataclasses import replace
+
+    from collector_app.ui.dialogs.import_statement import PAYER_WIDTH, REVIEW_PAYER
+
+    ledger = app.call(lambda ctx: statement_ledger(ctx))
+    app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
+    app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+    dlg = _dialog(qtbot, app, runner)
+    dlg.resize(900, 600)
+    _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 3)
+    long_payer = "OMEGA HANDEL SPÓŁKA Z OGRANICZONĄ ODPOWIEDZIALNOŚCIĄ UL. DŁUGA 5 00-950 WARSZAWA " * 2
+    dlg._show_review([replace(item, row=replace(item.row, payer=long_payer)) for item in dlg.items])
+    assert dlg.review.columnWidth(REVIEW_PAYER) <= PAYER_WIDTH
+    assert dlg.review.item(0, REVIEW_PAYER).toolTip() == dlg.review.item(0, REVIEW_PAYER).text()
+    score_right = dlg.review.columnViewportPosition(5) + dlg.review.columnWidth(5)
+    assert dlg.review.columnViewportPosition(5) >= 0 and score_right <= dlg.review.viewport().width()
+    assert dlg.review_title.text() == "Review list: 3 bank payments waiting for a hand allocation"
+
+
+def test_suggestions_name_the_currency_and_the_score(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    ledger = app.call(lambda ctx: statement_ledger(ctx))
+    app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
+    app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+    dlg = _dialog(qtbot, app, runner)
+    assert dlg.format_combo.itemText(dlg.format_combo.findData("camt053")) == "camt.053"
+    _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 3)
+    row = next(r for r in range(3) if dlg.review.item(r, 3).text() == "ZA USŁUGI")
+    dlg.review.selectRow(row)
+    assert dlg.suggestion_combo.currentText().startswith("FV/20/2026 — 99.99 PLN · score 0.30 · ")

@@ -252,3 +252,23 @@ def test_import_bank_statement_opens_the_statement_dialog(qtbot: QtBot, page: Im
     page.runner.wait(5000)
     qtbot.waitUntil(page.runner.idle)
     page.dialog.close()
+
+
+def test_a_statement_result_fits_its_column_and_formats_are_named_as_banks_name_them(
+        qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock, runner: TaskRunner) -> None:
+    from collector_app.ui.models.import_table import COL_FORMAT
+
+    sta = app.call(lambda ctx: (
+        statement_ledger(ctx), import_statement(ctx, STATEMENTS / "camt053_v04_prefixed.xml"))[1].batch_id)
+    assert sta is not None
+    make_firm(ledger, clock)
+    ksef = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml").batch_id
+    view = ImportsView(app, runner)
+    qtbot.addWidget(view)
+    view.show()
+    assert (cell(view, sta, COL_FORMAT), cell(view, ksef, COL_FORMAT)) == ("camt.053", "KSeF")
+    longest = view.model.tr("payments: {0}, matched: {1}, unmatched: {2}").format(99, 99, 99)
+    assert view.table.columnWidth(COL_RESULT) >= view.table.fontMetrics().horizontalAdvance(longest) + 8
+    row = next(i for i, d in enumerate(view.model.rows) if d.row.id == sta)
+    index = view.model.index(row, COL_RESULT)
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()

@@ -151,3 +151,25 @@ def test_a_catch_up_row_names_its_step_and_how_many_earlier_ones_it_stands_for(p
     assert "Weekly reminder (#2) and 6 earlier" in steps
     tips = {page.model.index(i, COL_STEP).data(Qt.ItemDataRole.ToolTipRole) for i in range(page.model.rowCount())}
     assert tips == steps  # the whole label, where the column cuts it short
+
+
+def test_names_cut_by_their_column_are_whole_in_the_tooltip_and_invoice_numbers_fit(
+        page: OutboxView, app: AppContext) -> None:
+    from collector_app.ui.models.outbox_table import COL_CONTRACTOR, COL_INVOICE, COL_RECIPIENT
+
+    for column in (COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE):
+        index = page.model.index(0, column)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data() != ""
+    metrics = page.table.fontMetrics()
+    assert page.table.columnWidth(COL_INVOICE) >= metrics.horizontalAdvance("FV/2025/08/0123") + 8
+
+
+def test_a_row_without_a_recipient_shows_a_dash(page: OutboxView, app: AppContext, planned: list[int]) -> None:
+    from collector_app.ui.models.outbox_table import COL_RECIPIENT
+
+    with app.ledger.sessions() as session:
+        session.execute(update(Outbox).where(Outbox.id == planned[0]).values(recipient=None))
+        session.commit()
+    page.refresh()
+    row = next(i for i, r in enumerate(page.model.rows) if r["id"] == planned[0])
+    assert page.model.index(row, COL_RECIPIENT).data() == "—"

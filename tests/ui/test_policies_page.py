@@ -14,6 +14,7 @@ from collector_app.db.engine import Ledger
 from collector_app.domain.clock import FixedClock
 from collector_app.services import policies
 from collector_app.services.contractors import segment_by_name
+from collector_app.services.policies import StepData
 from collector_app.ui.context import AppContext
 from collector_app.ui.views.policies import PoliciesView
 
@@ -110,3 +111,15 @@ def test_assign_the_selected_policy_to_a_segment(qtbot: QtBot, view: PoliciesVie
     qtbot.mouseClick(view.assign_button, Qt.MouseButton.LeftButton)
     assert view.segment.currentText() == "Stali klienci — Gentle"
     assert app.call(lambda ctx: policies.usage(ctx, policies.get_policy(ctx, "Gentle")))["segments"] == 1
+
+
+def test_steps_are_described_in_words_not_stored_codes(view: PoliciesView) -> None:
+    from collector_app.ui.views.policies import step_cells
+
+    step = StepData("Final notice", "due", 14, "email", "overdue_final", action="ready_for_demand")
+    cells = step_cells(8, step)
+    assert cells[2] == "due date" and cells[4] == "e-mail" and cells[7] == "mark ready for demand"
+    assert step_cells(1, StepData("Invoice", "issue", 0, "sms", "invoice_issued"))[2:8:2] == (
+        "issue date", "SMS", "—")
+    shown = {view.steps.item(r, 2).text() for r in range(view.steps.rowCount())}
+    assert shown and not shown & {"issue", "due", "promise", "paid"}

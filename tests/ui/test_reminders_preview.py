@@ -135,3 +135,9 @@ def test_a_catch_up_row_says_how_many_earlier_steps_it_stands_for(view: Reminder
     assert [view.model.index(r, COL_STEP).data() for r in rows] == ["Due today and 2 earlier"]
     assert str(view.model.index(rows[0], COL_STATE).data()).startswith("skipped: catch-up: 3 steps due from ")
     assert "steps skipped" in view.summary.text()
+
+
+def test_channels_are_named_as_on_the_outbox_page(view: RemindersPreviewView) -> None:
+    from collector_app.ui.models.reminder_plan import COL_CHANNEL
+
+    assert set(cells(view, COL_CHANNEL)) <= {"E-mail", "SMS", "Letter"} and "E-mail" in cells(view, COL_CHANNEL)

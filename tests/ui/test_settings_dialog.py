@@ -140,3 +140,33 @@ def test_send_test_email_shows_the_server_refusal(qtbot: QtBot, dialog: Settings
     assert "550 5.7.1 Relaying denied" in dialog.test_result.text() and not rec.received
     assert runner.wait()
 
+
+
+def test_the_dialog_fits_a_laptop_screen_with_the_keyring_hint_wrapped(dialog: SettingsDialog) -> None:
+    dialog.password_state.setText("no usable keyring to keep passwords in: " + "install a Secret Service " * 12)
+    dialog.adjustSize()
+    assert dialog.password_state.wordWrap() and dialog.width() <= 1000
+
+
+def test_send_test_email_needs_an_address_to_send_to(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    assert not dialog.test_button.isEnabled()
+    type_into(qtbot, dialog.test_address, "ja@example.com")
+    assert dialog.test_button.isEnabled()
+    type_into(qtbot, dialog.test_address, "  ")
+    assert not dialog.test_button.isEnabled()
+
+
+def test_send_test_email_without_a_server_says_so_in_the_window(
+    qtbot: QtBot, dialog: SettingsDialog, runner: TaskRunner,
+) -> None:
+    type_into(qtbot, dialog.test_address, "ja@example.com")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_result.text() == "Not sent: enter the e-mail server above first."
+    assert "collector settings" not in dialog.test_result.text() and dialog.test_button.isEnabled()
+    assert runner.wait()
+
+
+def test_security_choices_are_named_with_their_usual_port(dialog: SettingsDialog) -> None:
+    texts = {dialog.security.itemData(i): dialog.security.itemText(i) for i in range(dialog.security.count())}
+    assert texts == {"none": "None (unencrypted)", "starttls": "STARTTLS (usually port 587)",
+                     "ssl": "SSL/TLS (usually port 465)"}

@@ -184,3 +184,24 @@ def test_the_tools_menu_opens_the_editor(qtbot: QtBot, app: AppContext) -> None:
     dialogs = window.findChildren(TemplateEditorDialog)
     assert len(dialogs) == 1 and dialogs[0].editor.current is not None
     dialogs[0].close()
+
+
+def test_the_editor_window_has_a_close_button_that_asks_before_dropping_an_edit(
+        qtbot: QtBot, app: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog = TemplateEditorDialog(app, language="en", name="overdue_first")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = dialog.screen().availableGeometry()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
+    close = dialog.buttons.button(QDialogButtonBox.StandardButton.Close)
+    assert close is not None and close.isVisible()
+    qtbot.keyClicks(dialog.editor.source, "x")
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.No)
+    close.click()
+    assert dialog.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    close.click()
+    assert not dialog.isVisible()

@@ -40,9 +40,13 @@ from collector_app.services.import_invoices import (
 )
 from collector_app.ui.context import AppContext
 from collector_app.ui.taskrunner import TaskRunner
-from collector_app.ui.widgets.import_run import ImportRunDialog, fill, open_import
+from collector_app.ui.widgets.import_run import ImportRunDialog, fill, format_name, open_import
 
 PREVIEW_ROWS = 20
+PREVIEW_COLUMN_WIDTH = 220  # px at most
+FIELD_LABELS = {"number": "Invoice number", "contractor": "Contractor (name)", "tax_id": "Tax id (NIP, IČO, VAT)",
+                "email": "E-mail", "issue_date": "Issue date", "due_date": "Due date", "gross": "Gross amount",
+                "currency": "Currency"}  # the fields of invoice_csv.FIELDS a column can fill
 
 
 class InvoiceImportDialog(ImportRunDialog):
@@ -78,8 +82,14 @@ class InvoiceImportDialog(ImportRunDialog):
         self.format_combo.setObjectName("importFormat")
         self.format_combo.addItem(self.tr("Detect from the content"), None)
         for fmt in INVOICE_FORMATS:
-            self.format_combo.addItem(fmt.upper(), fmt)
+            self.format_combo.addItem(format_name(fmt), fmt)
         form.addRow(self.tr("Format:"), self.format_combo)
+        hint = QLabel(self.tr("CSV and XLSX exports of your accounting program (you choose the columns on the next "
+                              "page), UBL 2.1 / Peppol BIS, ISDOC and KSeF e-invoices. The next page shows what the "
+                              "file holds before anything is imported."))
+        hint.setObjectName("importFileHint")
+        hint.setWordWrap(True)
+        form.addRow(hint)
         self.file_error = QLabel("")
         self.file_error.setWordWrap(True)
         self.file_error.setObjectName("importFileError")
@@ -106,6 +116,7 @@ class InvoiceImportDialog(ImportRunDialog):
         self.table = QTableWidget()
         self.table.setObjectName("importPreview")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
         layout.addWidget(self.table, 1)
         self.mapping_box = QWidget()
         grid = QFormLayout(self.mapping_box)
@@ -115,18 +126,21 @@ class InvoiceImportDialog(ImportRunDialog):
             combo.setObjectName(f"column_{fld}")
             combo.currentIndexChanged.connect(self._update_import_button)
             self.column_combos[fld] = combo
-            label = fld.replace("_", " ") + (" *" if fld in REQUIRED else "")
+            label = self.tr(FIELD_LABELS.get(fld, fld)) + (" *" if fld in REQUIRED else "")
             grid.addRow(label, combo)
         self.date_format_edit = QLineEdit()
         self.date_format_edit.setPlaceholderText(self.tr("detected (e.g. %d.%m.%Y)"))
-        grid.addRow(self.tr("date format"), self.date_format_edit)
+        grid.addRow(self.tr("Date format"), self.date_format_edit)
         self.decimal_combo = QComboBox()
         for text, value in ((self.tr("detected"), None), (self.tr("comma"), ","), (self.tr("point"), ".")):
             self.decimal_combo.addItem(text, value)
-        grid.addRow(self.tr("decimal mark"), self.decimal_combo)
+        grid.addRow(self.tr("Decimal mark"), self.decimal_combo)
         self.remember_check = QCheckBox(self.tr("Remember this mapping for files with these columns"))
         self.remember_check.setChecked(True)
         grid.addRow(self.remember_check)
+        required = QLabel(self.tr("* a column is needed for this field"))
+        required.setObjectName("importRequiredNote")
+        grid.addRow(required)
         layout.addWidget(self.mapping_box)
         buttons = QHBoxLayout()
         back = QPushButton(self.tr("Back"))
@@ -156,8 +170,15 @@ class InvoiceImportDialog(ImportRunDialog):
         self.warnings_text = QPlainTextEdit()
         self.warnings_text.setObjectName("importWarnings")
         self.warnings_text.setReadOnly(True)
+        self.warnings_text.setPlaceholderText(self.tr("No warnings."))
         layout.addWidget(self.warnings_text, 1)
         buttons = QHBoxLayout()
+        self.result_back_button = QPushButton(self.tr("Back"))
+        self.result_back_button.setObjectName("importResultBack")
+        self.result_back_button.setToolTip(self.tr("Back to the preview: change the mapping, or import for real "
+                                                   "after a dry run"))
+        self.result_back_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        buttons.addWidget(self.result_back_button)
         buttons.addStretch(1)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("importCancel")
@@ -210,7 +231,7 @@ class InvoiceImportDialog(ImportRunDialog):
         self.next_button.setEnabled(True)
         self.file_error.setText("")
         tabular = preview.format in ("csv", "xlsx")
-        details = [preview.format.upper()]
+        details = [format_name(preview.format)]
         if preview.encoding:
             details.append(preview.encoding)
         if preview.delimiter:
@@ -224,7 +245,12 @@ class InvoiceImportDialog(ImportRunDialog):
         self.table.setRowCount(len(preview.rows))
         for r, row in enumerate(preview.rows):
             for c, value in enumerate(row[: len(preview.header)]):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()  # headers whole, one line a row; a long cell is cut, whole on hover
+        for c in range(self.table.columnCount()):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), PREVIEW_COLUMN_WIDTH))
         self.mapping_box.setVisible(tabular)
         for fld, combo in self.column_combos.items():
             combo.blockSignals(True)
@@ -267,6 +293,7 @@ class InvoiceImportDialog(ImportRunDialog):
         dry_run = self.dry_run_check.isChecked()
         self.summary = None
         self.warnings_text.clear()
+        self.result_back_button.setEnabled(False)
         self.pages.setCurrentIndex(2)
 
         def work(ctx: Ctx, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> ImportSummary:
@@ -294,8 +321,9 @@ class InvoiceImportDialog(ImportRunDialog):
 
     def _stop_progress(self) -> None:
         self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.progress.setVisible(False)  # the line below it says how it ended ("100 %" would hide a failure)
         self.cancel_button.setText(self.tr("Close"))
+        self.result_back_button.setEnabled(True)
 
 
 def open_invoice_import(app: AppContext, runner: TaskRunner, parent: QWidget,

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -29,9 +30,11 @@ from collector_app.services.context import Ctx
 from collector_app.services.import_statement import FORMATS, StatementResult, import_statement
 from collector_app.ui.context import AppContext
 from collector_app.ui.taskrunner import TaskRunner
-from collector_app.ui.widgets.import_run import ImportRunDialog, fill, open_import
+from collector_app.ui.widgets.import_run import ImportRunDialog, fill, format_name, open_import
 
 REVIEW_PAGE = 200
+REVIEW_PAYER, REVIEW_TITLE = 2, 3  # columns of the review list
+PAYER_WIDTH = 240  # px
 
 
 class StatementImportDialog(ImportRunDialog):
@@ -55,7 +58,8 @@ class StatementImportDialog(ImportRunDialog):
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(110)
         layout.addWidget(self.details)
-        layout.addWidget(QLabel(self.tr("Review list: bank payments waiting for a hand allocation")))
+        self.review_title = QLabel(self.tr("Review list: bank payments waiting for a hand allocation"))
+        layout.addWidget(self.review_title)
         layout.addWidget(self._review_table())
         layout.addLayout(self._buttons())
         self.refresh_review()
@@ -73,7 +77,7 @@ class StatementImportDialog(ImportRunDialog):
         self.format_combo = QComboBox()
         self.format_combo.addItem(self.tr("Detect"), None)
         for fmt in FORMATS:
-            self.format_combo.addItem(fmt, fmt)
+            self.format_combo.addItem(format_name(fmt), fmt)
         row.addWidget(self.format_combo)
         self.dry_run_check = QCheckBox(self.tr("Dry run"))
         row.addWidget(self.dry_run_check)
@@ -90,13 +94,19 @@ class StatementImportDialog(ImportRunDialog):
         self.review.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.review.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.review.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.review.horizontalHeader().setStretchLastSection(False)
+        header = self.review.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(REVIEW_TITLE, QHeaderView.ResizeMode.Stretch)  # the title takes what is left
+        self.review.setWordWrap(False)
         self.review.itemSelectionChanged.connect(self._selection_changed)
         return self.review
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        label = QLabel(self.tr("&Allocate the selected payment to:"))
+        row.addWidget(label)
         self.suggestion_combo = QComboBox()
+        label.setBuddy(self.suggestion_combo)
         self.suggestion_combo.setMinimumWidth(320)
         row.addWidget(self.suggestion_combo, 1)
         self.allocate_button = QPushButton(self.tr("Allocate to this invoice"))
@@ -175,10 +185,16 @@ class StatementImportDialog(ImportRunDialog):
                      f"{best.score:.2f}" if best else "")
             for col, value in enumerate(cells):
                 cell = QTableWidgetItem(value)
+                cell.setToolTip(value)  # a payer's name with its address, a long title: whole on hover
                 if col in (1, 5):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.review.setItem(row, col, cell)
         self.review.resizeColumnsToContents()
+        if self.review.columnWidth(REVIEW_PAYER) > PAYER_WIDTH:  # one long name must not push the rest away
+            self.review.setColumnWidth(REVIEW_PAYER, PAYER_WIDTH)
+        self.review_title.setText(self.tr("Review list: %1 bank payments waiting for a hand allocation")
+                                  .replace("%1", f"{len(items)}+" if len(items) >= REVIEW_PAGE else str(len(items)))
+                                  if items else self.tr("Review list: no bank payment waits for a hand allocation."))
         self._selection_changed()
 
     def _selection_changed(self) -> None:
@@ -186,8 +202,8 @@ class StatementImportDialog(ImportRunDialog):
         item = self.selected_item()
         if item is not None:
             for s in item.suggestions:
-                self.suggestion_combo.addItem(
-                    f"{s.invoice} — {format_amount(s.amount)} ({s.score:.2f}, {s.reason})", s.invoice)
+                self.suggestion_combo.addItem(fill(self.tr("%1 — %2 %3 · score %4 · %5"), (
+                    s.invoice, format_amount(s.amount), item.row.currency, f"{s.score:.2f}", s.reason)), s.invoice)
         self.allocate_button.setEnabled(self.suggestion_combo.count() > 0)
 
     def selected_item(self) -> matching.ReviewItem | None:

@@ -37,6 +37,10 @@ TAB_OF_FIELD = {"host": 0, "port": 0, "security": 0, "sender": 0, "smtp-password
                 "start": 2, "end": 2, "days": 2, "interval": 2, "max-attempts": 2}
 
 
+SECURITY_NAMES = {"none": "None (unencrypted)", "starttls": "STARTTLS (usually port 587)",
+                  "ssl": "SSL/TLS (usually port 465)"}
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What the dialog shows when it opens: the ledger's settings and which secrets are set."""
@@ -72,6 +76,9 @@ class SettingsDialog(QDialog):
         self.button_box.accepted.connect(self.save_and_close)
         self.button_box.rejected.connect(self.reject)
         self.test_button.clicked.connect(self.send_test)
+        self.testing = False  # a test message is on its way
+        self.test_address.textChanged.connect(lambda _t: self._update_test_button())
+        self._update_test_button()
 
     def _find_widgets(self) -> None:
         f = self.form
@@ -111,7 +118,7 @@ class SettingsDialog(QDialog):
 
     def _fill(self, loaded: Loaded) -> None:
         for security in settings.SECURITIES:
-            self.security.addItem(security, security)
+            self.security.addItem(self.tr(SECURITY_NAMES.get(security, security)), security)
         for provider in settings.SMS_PROVIDERS:
             self.provider.addItem(provider, provider)
         smtp = loaded.smtp
@@ -190,13 +197,27 @@ class SettingsDialog(QDialog):
             self.accept()
 
     # --- the test message --------------------------------------------------------------------------
+    def _update_test_button(self) -> None:
+        """The test needs an address to go to; while one is on its way, another waits."""
+        self.test_button.setEnabled(not self.testing and bool(self.test_address.text().strip()))
+
+    def _show_test_error(self, text: str) -> None:
+        self.test_result.setStyleSheet("color: #b71c1c;")
+        self.test_result.setText(self.tr("Not sent: {error}").format(error=text))
+
     def send_test(self) -> None:
         """Save first (the test uses what is stored), then talk to the server off the GUI thread."""
+        if not self.host.text().strip():  # said here, in the window's words, not the command line's
+            self.tabs.setCurrentIndex(0)
+            self.host.setFocus()
+            self._show_test_error(self.tr("enter the e-mail server above first."))
+            return
         if not self.save():
             return
         to = self.test_address.text()
         app = self.app
-        self.test_button.setEnabled(False)
+        self.testing = True
+        self._update_test_button()
         self.test_result.setStyleSheet("")
         self.test_result.setText(self.tr("Sending…"))
         self.runner.run(lambda: settings.send_test_email(app.ledger, app.clock, app.user, to),
@@ -206,14 +227,14 @@ class SettingsDialog(QDialog):
         assert isinstance(result, SendResult)
         if not isValid(self):  # closed while the server was talking
             return
-        self.test_button.setEnabled(True)
+        self.testing = False
+        self._update_test_button()
         self.test_result.setStyleSheet("color: #1b5e20;")
         self.test_result.setText(self.tr("Sent. The server answered: {reply}").format(reply=result.reply))
 
     def _test_failed(self, exc: Exception) -> None:
         if not isValid(self):
             return
-        self.test_button.setEnabled(True)
-        self.test_result.setStyleSheet("color: #b71c1c;")
-        text = exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
-        self.test_result.setText(self.tr("Not sent: {error}").format(error=text))
+        self.testing = False
+        self._update_test_button()
+        self._show_test_error(exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")

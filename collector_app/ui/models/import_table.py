@@ -12,6 +12,7 @@ from collector_app.services.import_batches import BatchDetail, batch_page
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, PagedTableModel
 from collector_app.ui.widgets.detail import local_time
+from collector_app.ui.widgets.import_run import format_name
 
 (COL_ID, COL_AT, COL_BY, COL_KIND, COL_FILE, COL_FORMAT, COL_RESULT, COL_SKIPPED, COL_WARNINGS,
  COL_UNDONE) = range(10)
@@ -40,6 +41,8 @@ class ImportTableModel(PagedTableModel[BatchDetail]):
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_FILE:
             return row.row.file
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_RESULT:
+            return self.result_text(row)
         return None
 
     def kind_text(self, kind: str) -> str:
@@ -66,7 +69,7 @@ class ImportTableModel(PagedTableModel[BatchDetail]):
         if column == COL_FILE:  # the name; the path it was imported from is in the tooltip
             return r.file.replace("\\", "/").rsplit("/", 1)[-1]
         if column == COL_FORMAT:
-            return r.format.upper()
+            return format_name(r.format)
         if column == COL_RESULT:
             return self.result_text(detail)
         if column == COL_SKIPPED:

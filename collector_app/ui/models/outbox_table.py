@@ -19,6 +19,7 @@ Row = dict[str, Any]  # one `outbox list` row (services.outbox.list_rows)
  COL_ERROR, COL_SENT) = range(10)
 StateRole = Qt.ItemDataRole.UserRole + 10  # the row's state, e.g. "failed"
 NEEDS_ATTENTION = ("failed", "uncertain")
+CUT_COLUMNS = (COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE, COL_STEP)  # their whole text is the tooltip
 ATTENTION_COLORS = {  # (text, background)
     "failed": (QColor(183, 28, 28), QColor(255, 235, 238)),
     "uncertain": (QColor(140, 80, 0), QColor(255, 243, 214)),
@@ -57,7 +58,7 @@ class OutboxTableModel(PagedTableModel[Row]):
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
             return row["last_error"] or row["note"]
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STEP:  # "… and 6 earlier" outgrows the column
+        if role == Qt.ItemDataRole.ToolTipRole and column in CUT_COLUMNS:  # names and "… and 6 earlier" outgrow them
             return self._text(row, column)
         return None
 
@@ -67,7 +68,7 @@ class OutboxTableModel(PagedTableModel[Row]):
             COL_PLANNED: lambda: str(r["planned_for"]),
             COL_STATE: lambda: str(r["state"]),
             COL_CHANNEL: lambda: str(CHANNEL_NAMES.get(r["channel"], r["channel"])),
-            COL_RECIPIENT: lambda: r["recipient"] or "",
+            COL_RECIPIENT: lambda: r["recipient"] or "—",
             COL_CONTRACTOR: lambda: str(r["contractor"]),
             COL_INVOICE: lambda: str(r["invoice"]),
             COL_STEP: lambda: step_label(str(r["step"]), int(r["occurrence"]), int(r["covers"])),

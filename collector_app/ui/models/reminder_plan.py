@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from collector_app.services.outbox import CHANNEL_NAMES
 from collector_app.services.reminders import PlannedRow
 from collector_app.ui.models.list_table import ListTableModel
 
@@ -33,7 +34,7 @@ def step_label(step: str, occurrence: int, covers: int) -> str:
 
 def _cells(row: PlannedRow) -> tuple[str, ...]:
     step = step_label(row.step, row.occurrence, row.covers)
-    return (row.planned_for.isoformat(), row.contractor, row.invoice, step, row.channel,
+    return (row.planned_for.isoformat(), row.contractor, row.invoice, step, CHANNEL_NAMES.get(row.channel, row.channel),
             row.recipient or "—", _state_text(row))
 
 

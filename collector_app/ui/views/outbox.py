@@ -33,8 +33,8 @@ from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_row_open
 
 STATES = ("planned", "sending", "sent", "failed", "cancelled", "uncertain", "skipped")
-COLUMN_WIDTHS = {COL_PLANNED: 90, COL_STATE: 80, COL_CHANNEL: 60, COL_RECIPIENT: 160, COL_CONTRACTOR: 140,
-                 COL_INVOICE: 90, COL_STEP: 115, COL_ATTEMPTS: 65, COL_SENT: 115}  # the last error takes the rest
+COLUMN_WIDTHS = {COL_PLANNED: 85, COL_STATE: 75, COL_CHANNEL: 55, COL_RECIPIENT: 170, COL_CONTRACTOR: 170,
+                 COL_INVOICE: 125, COL_STEP: 140, COL_ATTEMPTS: 55, COL_SENT: 110}  # the last error takes the rest
 RESENDABLE = ("uncertain", "failed", "cancelled")  # what services.outbox accepts for each action
 MARKABLE = ("uncertain", "failed")
 CANCELLABLE = ("planned", "failed", "uncertain")

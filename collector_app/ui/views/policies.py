@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +27,7 @@ from collector_app.services import policies
 from collector_app.services.context import Ctx
 from collector_app.services.policies import STEP_CHANNELS, Change, StepData
 from collector_app.ui.context import AppContext
-from collector_app.ui.dialogs.policy_step import PolicyDialog, StepDialog
+from collector_app.ui.dialogs.policy_step import ACTION_TEXT, ANCHOR_TEXT, CHANNEL_TEXT, PolicyDialog, StepDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.views.templates import open_template_editor
 from collector_app.ui.widgets.detail import IdRole, InlineError, fill_table, open_child, selected_id, setup_table
@@ -68,9 +69,15 @@ def _repeat(step: StepData) -> str:
     return f"every {step.repeat_every_days} d{limit}"
 
 
+def _word(texts: dict[str, object], code: str) -> str:
+    """A stored code ("ready_for_demand") in the words the step dialog uses ("mark ready for demand")."""
+    return QCoreApplication.translate("PolicyStep", str(texts[code])) if code in texts else code
+
+
 def step_cells(position: int, step: StepData) -> tuple[str, ...]:
-    return (str(position), step.name, step.anchor, f"{step.offset_days:+d}", step.channel, step.template,
-            _repeat(step), step.action, "yes" if step.active else "no")
+    action = "—" if step.action == "none" else _word(ACTION_TEXT, step.action)
+    return (str(position), step.name, _word(ANCHOR_TEXT, step.anchor), f"{step.offset_days:+d}",
+            _word(CHANNEL_TEXT, step.channel), step.template, _repeat(step), action, "yes" if step.active else "no")
 
 
 class PoliciesView(RefreshingPage):
@@ -94,7 +101,7 @@ class PoliciesView(RefreshingPage):
         self.dialog: QDialog | None = None  # the step or policy dialog open over the page
         setup_table(self.table, [self.tr("Policy"), self.tr("Default"), self.tr("One message per contractor"),
                                  self.tr("Steps"), self.tr("Description")], stretch=4)
-        setup_table(self.steps, [self.tr("#"), self.tr("Step"), self.tr("Anchor"), self.tr("Offset (days)"),
+        setup_table(self.steps, [self.tr("#"), self.tr("Step"), self.tr("Counted from"), self.tr("Offset (days)"),
                                  self.tr("Channel"), self.tr("Template"), self.tr("Repeat"),
                                  self.tr("Action at the end"), self.tr("Active")], stretch=1)
         self.table.currentCellChanged.connect(lambda *_a: self._show_steps())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -368,6 +369,15 @@ class TemplateEditor(QWidget):
         self.reload_list(select=name)
 
 
+def fitting_size(widget: QWidget, width: int, height: int) -> QSize:
+    """The size asked for, shrunk to the screen's free area (a 1366×768 laptop keeps the buttons in sight)."""
+    screen = widget.screen()
+    area = screen.availableGeometry() if screen is not None else None
+    if area is None or area.isEmpty():
+        return QSize(width, height)
+    return QSize(min(width, area.width() - 40), min(height, area.height() - 60))
+
+
 class TemplateEditorDialog(QDialog):
     """The editor in a window of its own, so the page it was opened from stays usable."""
 
@@ -375,9 +385,13 @@ class TemplateEditorDialog(QDialog):
                  name: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Message templates"))
-        self.resize(1280, 760)
+        self.resize(fitting_size(self, 1280, 760))
         self.editor = TemplateEditor(app, self, language=language, name=name)
-        QVBoxLayout(self).addWidget(self.editor)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)  # asks first when an edit is not saved
+        layout.addWidget(self.buttons)
 
     def reject(self) -> None:
         if self.editor.may_leave():

@@ -19,6 +19,15 @@ D = TypeVar("D", bound="ImportRunDialog")
 ImportWork = Callable[[Ctx, Callable[[int], None], Callable[[], bool]], T]
 
 
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "XLSX", "ubl": "UBL / Peppol", "isdoc": "ISDOC", "ksef": "KSeF",
+                "mt940": "MT940", "camt053": "camt.053"}
+
+
+def format_name(code: str) -> str:
+    """A file format as the bank or the accounting program names it ("camt.053", "KSeF"), not as stored."""
+    return FORMAT_NAMES.get(code.lower(), code.upper())
+
+
 def fill(text: str, values: Iterable[object]) -> str:
     """Puts the values in a translated text's %1, %2, … places."""
     for i, value in enumerate(values, start=1):
