@@ -124,6 +124,9 @@ def test_encodings(tmp_path: Path) -> None:
 def test_payment_terms_in_free_text() -> None:
     assert terms_from_text("Payment within 30 days, 2% discount") == 30
     assert terms_from_text("Płatne w ciągu 14 dni") == 14
+    for text, days in (("30 dagar netto", 30), ("Betaling binnen 14 dagen", 14), ("Netto 20 dage", 20),
+                       ("Pagamento a 60 giorni", 60), ("Zahlbar innerhalb von 10 Tagen", 10), ("45 días", 45)):
+        assert terms_from_text(text) == days, text
     for at_once in ("Zahlbar sofort ohne Abzug", "Payable immediately", "Due on receipt", "Splatné ihned",
                     "Płatne natychmiast", "Zapłacono gotówką"):
         assert terms_from_text(at_once) == 0, at_once
