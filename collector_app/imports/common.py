@@ -619,7 +619,8 @@ class SkippedRow:
     reason: str
 
 
-_TERMS_RE = re.compile(r"(\d{1,3})\s*(?:days?|dni|dní|dnů|dnu|tagen?|jours|dagar|dage[nr]?|giorni|d[ií]as|d\b)", re.IGNORECASE)
+_TERMS_RE = re.compile(r"(\d{1,3})\s*(?:days?|dni|dní|dnů|dnu|tagen?|jours|dagar|dage[nr]?|giorni|d[ií]as|d\b)",
+                       re.IGNORECASE)
 
 
 # Terms that mean "pay now": due on the issue day.
