@@ -21,6 +21,7 @@ from collector_app.imports.parties import ubl_party
 ISDOC_NS_PREFIX = "http://isdoc.cz/namespace/"
 CREDIT_TYPES = frozenset({"2", "6"})
 KNOWN_TYPES = frozenset({"1", "2", "3", "4", "5", "6", "7"})
+PAYMENT_RECEIVED = "5"  # "daňový doklad k přijaté platbě": issued after the money came in
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
@@ -68,6 +69,9 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     if len(dues) > 1:
         notes.append(f"payable in parts due {', '.join(d.isoformat() for d in dues)}: the first part's due date "
                      f"({due.isoformat() if due else ''}) is used for the whole amount")
+    if doc_type == PAYMENT_RECEIVED and gross > 0:
+        notes.append(f"document type 5 confirms a payment already received ({format_amount(gross)} {currency}); "
+                     "it is imported open: allocate the bank payment to it, or it will be reminded")
     credit = doc_type in CREDIT_TYPES
     if gross < 0 and not credit:  # a correction written as a negative invoice (a credit note's sign is free)
         notes.append(f"negative amount payable ({format_amount(gross)} {currency}) on document type {doc_type}: "

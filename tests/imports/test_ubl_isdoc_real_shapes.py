@@ -56,3 +56,12 @@ def test_isdoc_parts_with_several_due_dates_are_named(tmp_path: Path) -> None:
     [rec] = isdoc.read(path, "p.isdoc")
     assert rec.due_date == dt.date(2026, 4, 20)
     assert "payable in parts due 2026-04-20, 2026-05-20" in rec.notes[-1]
+
+
+def test_isdoc_tax_document_for_a_payment_received_says_so(tmp_path: Path) -> None:
+    """Type 5 is issued after the money came in: it is imported (money comes from statements) with a warning."""
+    text = (DATA / "isdoc_without_namespace.isdoc").read_text(encoding="utf-8")
+    path = tmp_path / "t5.isdoc"
+    path.write_text(text.replace("<DocumentType>1</DocumentType>", "<DocumentType>5</DocumentType>"), encoding="utf-8")
+    [rec] = isdoc.read(path, "t5.isdoc")
+    assert rec.kind == "invoice" and any("confirms a payment already received" in n for n in rec.notes)
