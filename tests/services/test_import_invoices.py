@@ -417,6 +417,11 @@ def test_a_seller_without_a_tax_id_is_accepted_and_said(ledger: Ledger, clock: F
     # Czech headers
     ("Číslo dokladu;Firma;DIČ;Datum vystavení;Datum splatnosti;Celkem s DPH;Měna",
      "H/1;Eta Ltd;CZ25596641;01.03.2026;15.03.2026;250,00;EUR"),
+    # a Czech accounting program's short headers
+    ("Doklad;Vystaveno;Splatno;Firma;IČ;Celkem;Měna", "H/1;01.03.2026;15.03.2026;Eta Ltd;25596641;250,00;EUR"),
+    # Polish abbreviations and "Do zapłaty"
+    ("Nr dok.;Data wyst.;Termin zapłaty;Kontrahent nazwa;NIP;Do zapłaty;Waluta",
+     "H/1;2026-03-01;2026-03-15;Eta Ltd;5260250274;250,00;EUR"),
 ])
 def test_headers_of_common_exports_are_recognised_without_a_mapping(
         ledger: Ledger, clock: FixedClock, tmp_path: Path, header: str, row: str) -> None:
