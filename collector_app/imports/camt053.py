@@ -42,6 +42,8 @@ Warn = Callable[[str, str], None]
 # "ISO:camt.053.001.02:APC:STUZZA:payments:003").
 _NAMESPACE = re.compile(r"(?:^|[:/])camt\.053\.001\.(\d{2})(?:$|[:/]|\.xsd$)")
 SUPPORTED_VERSIONS = range(2, 14)
+# Roots that wrap the Document with a business application header (head.001), as SWIFT delivers it.
+ENVELOPES = frozenset({"BizMsgEnvlp", "Envelope", "Message"})
 # Czech and Slovak banks carry the payment symbols in the end-to-end id: "/VS2026001/SS/KS0308".
 _SYMBOLS = re.compile(r"^/VS/?(\d{1,10})(?:/|$)")
 # A statement's own dates, kept for an entry that gives none (BookgDt and ValDt are optional).
@@ -56,6 +58,8 @@ class _StatementReader(XmlReader):
     are no entities to expand and nothing external to fetch. Events and path() reach down to the entries
     only; what lies inside an entry is read from its element when it ends."""
 
+    entry_depth = _ENTRY_DEPTH  # one more when the Document sits in an envelope
+
     def events(self) -> Iterator[tuple[str, Element]]:
         with self.errors():
             _refuse_doctype(self.file)
@@ -63,11 +67,11 @@ class _StatementReader(XmlReader):
             for event, item in iterparse(str(self.file), events=("start", "end", "start-ns")):
                 if event == "start":
                     depth += 1
-                    if depth <= _ENTRY_DEPTH:
+                    if depth <= self.entry_depth:
                         self._stack.append(self.qname(item.tag))
                         yield event, item
                 elif event == "end":
-                    if depth <= _ENTRY_DEPTH:
+                    if depth <= self.entry_depth:
                         yield event, item
                         self._stack.pop()
                     depth -= 1
@@ -113,17 +117,21 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
     dates: dict[str, dt.date] = {}  # the statement's own dates, for an entry that gives none
     noted: set[str] = set()
     entry_path = ""  # "/Document/BkToCstmrStmt/Stmt[2]/Ntry": the same for every entry of a statement
+    base = 0  # 1 when the Document sits in a business message envelope (BizMsgEnvlp: AppHdr, Document)
+    document = False
     for event, elem in reader.events():
         if event == "start":
-            if not stack:
-                ns = _check_root(reader, elem, warn)
+            if not stack and local_name(elem.tag) in ENVELOPES:
+                base, reader.entry_depth = 1, _ENTRY_DEPTH + 1
+            elif len(stack) == base and (base == 0 or local_name(elem.tag) == "Document"):
+                ns, document = _check_root(reader, elem, warn), True
             stack.append(elem)
-            if len(stack) == 3 and local_name(elem.tag) == "Stmt":
+            if len(stack) - base == 3 and local_name(elem.tag) == "Stmt":
                 statement, position, account, dates, entry_path = statement + 1, 0, "", {}, ""
             continue
         stack.pop()
-        depth = len(stack)
-        if depth > 3 or depth < 2:  # inside an entry (most elements): read when the entry ends
+        depth = len(stack) - base
+        if depth > 3 or depth < 2 or not document:  # inside an entry, or in the envelope's header
             continue
         name = local_name(elem.tag)
         if depth == 2 and name == "Stmt":

@@ -265,3 +265,26 @@ def test_entries_whose_reference_says_not_provided_are_told_apart(ctx: Ctx, tmp_
                     + ntry.format(n=1) + ntry.format(n=2) + "</Stmt></BkToCstmrStmt></Document>", encoding="utf-8")
     assert import_statement(ctx, path).summary.payments == 2
     assert import_statement(ctx, path).summary.payments == 0
+
+
+def test_a_statement_in_a_business_message_envelope_is_read(tmp_path: Path) -> None:
+    """SWIFT delivers camt.053 as BizMsgEnvlp: an application header (head.001), then the Document."""
+    path = tmp_path / "envelope.xml"
+    path.write_text(
+        '<BizMsgEnvlp xmlns="urn:swift:xsd:envelope"><AppHdr xmlns="urn:iso:std:iso:20022:tech:xsd:head.001.001.02">'
+        "<Fr><FIId><FinInstnId><BICFI>BREXPLPWXXX</BICFI></FinInstnId></FIId></Fr><BizMsgIdr>M1</BizMsgIdr>"
+        "<MsgDefIdr>camt.053.001.08</MsgDefIdr><CreDt>2026-03-16T08:00:00Z</CreDt></AppHdr>"
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>'
+        "<Acct><Id><IBAN>PL61109010140000071219812874</IBAN></Id></Acct>"
+        '<Ntry><Amt Ccy="PLN">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+        "<BookgDt><Dt>2026-03-16</Dt></BookgDt><AcctSvcrRef>E1</AcctSvcrRef><NtryDtls><TxDtls><RmtInf>"
+        "<Ustrd>FV/1/2026</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document></BizMsgEnvlp>", encoding="utf-8")
+    entries, _ = read(path)
+    assert [(e.amount, e.title, e.reference) for e in entries] == [(D("12.50"), "FV/1/2026", "E1")]
+    other = tmp_path / "other.xml"
+    other.write_text('<BizMsgEnvlp xmlns="urn:swift:xsd:envelope"><AppHdr/>'
+                     '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"/></BizMsgEnvlp>',
+                     encoding="utf-8")
+    with pytest.raises(ImportProblem, match=r"camt\.054"):
+        read(other)
