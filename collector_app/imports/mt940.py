@@ -8,6 +8,7 @@ sub-field forms (~20, <20, ^20 Polish; ?20 German; >20 Triodos; +20 Romanian) an
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import datetime as dt
 import re
@@ -34,6 +35,9 @@ Warn = Callable[[str, str], None]
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The fields of an MT940 (and MT942) message.
+_TAG_NAMES = frozenset({"13", "13D", "20", "21", "25", "25P", "28", "28C", "34F", "60", "60F", "60M", "61", "62",
+                        "62F", "62M", "64", "65", "86", "90C", "90D", "NS"})
 _HEADER_BLOCK = re.compile(r"^\{\d:.*?(\{4:|$)")
 _CHUNK = 1 << 16
 _C1 = re.compile(rb"[\x80-\x9f]")
@@ -47,8 +51,16 @@ _FILLER = re.compile(r"^[\s\u02d9\u00ff]*$")
 _CODE_ONLY = re.compile(r"^\d{3}$")
 # "NTRF", and the old Dutch "NOV " or Hungarian "S   ": a letter and three characters, spaces allowed.
 _TYPE_CODE = re.compile(r"^[NFS][A-Z0-9 ]{3}$", re.IGNORECASE)
-# What banks write between messages: a BIC and the message type (ABN AMRO), or ":940:" (Rabobank).
-_MESSAGE_HEADER = re.compile(r"^(?::?9[45]\d:?|[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)$")
+# What banks write between messages: a BIC and the message type (ABN AMRO), ":940:" (Rabobank), or the old
+# ING session lines "0000 01INGBNL2AXXXX00001" and "940 00".
+_MESSAGE_HEADER = re.compile(
+    r"^(?::?9[45]\d:?|9[45]\d \d{2}|(?:\d{4} \d{2})?[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3,4})?(?:\d{5})?)$")
+# A :61: first line whose customer reference (after the type code, up to "//") runs past 16 characters.
+_LONG_REFERENCE = re.compile(
+    r"^(\d{6}(?:\d{4}|\s{4})?R?[DC][A-Z]?[\d,]{1,15}[A-Z][A-Z0-9 ]{3})((?:(?!//).){17,})(//.*)?$")
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+# A balance with no currency between its date and amount ("C020315105000,00"), as some German banks close.
+_NO_CURRENCY = re.compile(r"^[CD]\d{6}[\d,]+$")
 _FULL_LINE = 65  # SWIFT lines are at most 65 characters; a shorter line ended where the bank meant it to
 
 OPENING = ("60F", "60M", "60")
@@ -84,6 +96,7 @@ class _Statement:
     account: str = ""
     currency: str | None = None
     closed: bool = False
+    late: int = 0  # the line of the first :61: after the closing balance
     pending: tuple[_Tag, dict[str, Any], list[_Tag]] | None = None
     position: int = 0
 
@@ -98,9 +111,12 @@ class _Statement:
         elif tag.name in OPENING and self.currency is None:
             self.currency = _balance_currency(self.context, tag)
         elif tag.name in CLOSING:
-            _balance_currency(self.context, tag)
+            if not _NO_CURRENCY.match(tag.text):  # the closing balance's currency is only checked, not used
+                _balance_currency(self.context, tag)
             self.closed = True
         elif tag.name == "61":
+            if self.closed and not self.late:
+                self.late = tag.line  # read as part of the statement; said when it closes
             if self.currency is None:
                 raise ImportProblem(line_place(tag.line, "61"),
                                     "the statement has no opening balance (:60F:) before it to give the currency")
@@ -109,6 +125,9 @@ class _Statement:
     def close(self, warn: Warn) -> Iterator[BankEntry]:
         if self.pending is not None:
             yield self._flush()
+        if self.late:
+            warn(line_place(self.late, "61"), f"entries after the closing balance (:62F:) of statement "
+                                              f"{self.reference or '(no reference)'} were read as part of it")
         if not self.closed:
             warn(line_place(self.line), f"statement {self.reference or '(no reference)'} has no closing "
                                         "balance (:62F:); its entries were imported as they are")
@@ -180,7 +199,7 @@ def _tags(lines: Iterable[str]) -> Iterator[_Tag]:
             continue
         between = False
         match = _TAG.match(line)
-        if match:
+        if match and not _wrapped_in_details(current, match.group(1)):
             if current is not None:
                 yield current
             current = _Tag(number, match.group(1), [line[match.end():]])
@@ -190,6 +209,12 @@ def _tags(lines: Iterable[str]) -> Iterator[_Tag]:
             raise ImportProblem(line_place(number), f'"{line.strip()[:40]}" is not MT940 (expected a :20: tag)')
     if current is not None:
         yield current
+
+
+def _wrapped_in_details(current: _Tag | None, name: str) -> bool:
+    """A line of field 86 starting like a tag that no MT940 has (":26:37 Folgenr." from a time 16:26:37
+    wrapped after "16") goes on with the details."""
+    return current is not None and current.name == "86" and name not in _TAG_NAMES
 
 
 def _read(tags: Iterator[_Tag], warn: Warn) -> Iterator[BankEntry]:
@@ -211,20 +236,27 @@ def _read(tags: Iterator[_Tag], warn: Warn) -> Iterator[BankEntry]:
 
 def _parse_tag(context: Any, tag: _Tag) -> dict[str, Any]:
     parser = context.tags.get(tag.name) or context.tags.get(int(tag.name[:2]))
-    text = _statement_line(tag.text) if tag.name == "61" else tag.text
+    text, long_reference = _statement_line(tag.text) if tag.name == "61" else (tag.text, None)
     try:
         found: dict[str, Any] = parser.parse(context, text)
     except RuntimeError as exc:
         raise ImportProblem(line_place(tag.line, tag.name), f'"{_short(tag.text)}" cannot be read') from exc
+    if long_reference:
+        found["customer_reference"] = long_reference
     return found
 
 
-def _statement_line(text: str) -> str:
+def _statement_line(text: str) -> tuple[str, str | None]:
     """A :61: as the library reads it: the first line, and the supplementary details as one second line
-    (some banks wrap them, or the bank reference, over several)."""
+    (some banks wrap them, or the bank reference, over several). A customer reference longer than SWIFT's
+    16 characters (ASN Bank writes the payer's IBAN there) is cut for the library and given back whole."""
     first, *rest = text.split("\n")
+    long_reference = None
+    if long := _LONG_REFERENCE.match(first):
+        long_reference = long.group(2)
+        first = long.group(1) + long_reference[:16] + (long.group(3) or "")
     details = " ".join(part.strip() for part in rest if part.strip())
-    return f"{first}\n{details}" if details else first
+    return (f"{first}\n{details}" if details else first), long_reference
 
 
 def _balance_currency(context: Any, tag: _Tag) -> str:
@@ -256,18 +288,32 @@ def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, 
     title = info.title or " ".join(
         part for part in (found.get("customer_reference"), found.get("extra_details")) if part
     ).strip()
+    line_account, line_name = _line_payer(found)
     return BankEntry(
         where=where, account=account, position=str(position), booking_date=_booking_date(found, where),
         amount=amount, currency=currency, credit=status.endswith("C"), reversal=status.startswith("R"),
         status="BOOK", reference=(found.get("bank_reference") or "").strip() or None, title=title,
-        payer_name=info.name, payer_account=info.account, payer_tax_id=info.tax_id,
+        payer_name=info.name or line_name, payer_account=info.account or normalize_account(line_account),
+        payer_tax_id=info.tax_id,
     )
+
+
+def _line_payer(found: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The payer some banks write in the :61: itself, used when field 86 names none: ASN Bank puts the
+    payer's IBAN as the customer reference and the name as supplementary details, Rabobank the IBAN there."""
+    reference = (found.get("customer_reference") or "").strip()
+    extra = " ".join((found.get("extra_details") or "").split())
+    if _IBAN.match(reference):
+        return reference, extra or None
+    if _IBAN.match(extra):
+        return extra, None
+    return None, None
 
 
 def _booking_date(found: dict[str, Any], where: str) -> dt.date:
     """The entry date (MMDD) when given, in the value date's year (moved across New Year), else the value date."""
     try:
-        value = dt.date(2000 + int(found["year"]), int(found["month"]), int(found["day"]))
+        value = _value_date(2000 + int(found["year"]), int(found["month"]), int(found["day"]))
         month, day = (found.get("entry_month") or "").strip(), (found.get("entry_day") or "").strip()
         if not (month.isdigit() and day.isdigit()):
             return value
@@ -279,6 +325,13 @@ def _booking_date(found: dict[str, Any], where: str) -> dt.date:
         return dt.date(year, int(month), int(day))
     except ValueError as exc:
         raise ImportProblem(where, "the value or entry date is not a date") from exc
+
+
+def _value_date(year: int, month: int, day: int) -> dt.date:
+    """German banks date period-end entries (fees, interest) the 30th even in February: the month's last day."""
+    if 1 <= month <= 12 and 28 < day <= 31:
+        day = min(day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
 
 
 @dataclass(frozen=True)

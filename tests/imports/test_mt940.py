@@ -223,3 +223,50 @@ def test_a_byte_the_encoding_cannot_read_names_its_line(tmp_path: Path) -> None:
     path.write_bytes(b":20:X\n:25:ACC\n:60F:C260316PLN0,00\n:61:2603160316CN5,00NTRFNONREF//R1\n:86:ab\x81cd\n")
     with pytest.raises(ImportProblem, match=r"line 5: the text is not cp1250: byte 0x81 cannot be read"):
         list(read_mt940(path, lambda where, text: None, encoding="cp1250"))
+
+
+def test_customer_reference_longer_than_16_and_blank_entry_date() -> None:
+    """ASN Bank: four spaces for the entry date, the payer's IBAN (18 characters) as the customer reference
+    and the payer's name as supplementary details."""
+    (entry,), _ = read(DATA / "long_customer_reference_blank_entry_date.sta")
+    assert (entry.booking_date, entry.amount, entry.credit) == (dt.date(2026, 3, 2), D("45.00"), True)
+    assert (entry.payer_account, entry.payer_name) == ("NL91ABNA0417164300", "de vries bv")
+    assert "FACTUUR 2026-030" in entry.title
+
+
+def test_payer_iban_in_the_statement_line_details() -> None:
+    """Rabobank: the payer's IBAN on the :61:'s second line, field 86 naming the payer without it."""
+    (entry,), _ = read(DATA / "iban_in_statement_line_details.sta")
+    assert (entry.title, entry.payer_name, entry.payer_account) == ("FACTUUR 2026-031", "JANSEN", "NL66RABO0160878799")
+
+
+def test_value_date_february_30() -> None:
+    """German banks date period-end entries the 30th even in February: read as the month's last day."""
+    (entry,), _ = read(DATA / "value_date_february_30.sta")
+    assert (entry.booking_date, entry.amount, entry.title) == (dt.date(2026, 3, 2), D("7.50"), "Zinsen Februar")
+
+
+def test_a_details_line_starting_like_a_tag_no_mt940_has_goes_on() -> None:
+    """A time wrapped in field 86 ("…11" then ":26:45 UHR") is no tag: the details go on after it."""
+    (entry,), _ = read(DATA / "details_line_like_a_tag.sta")
+    assert (entry.title, entry.payer_name) == ("RECHNUNG 2026-032 VOM 02.03.2026 11:26:45 UHR DANKE", "KRAUSE GMBH")
+
+
+def test_an_entry_after_the_closing_balance_is_read_with_a_warning() -> None:
+    entries, warnings = read(DATA / "entry_after_closing_balance.sta")
+    assert entries and warnings[-1][0] == "line 9: 61"
+    assert "after the closing balance" in warnings[-1][1]
+
+
+def test_closing_balance_without_a_currency() -> None:
+    """Some German banks leave the currency out of the closing balance; it is only checked, so it may."""
+    (entry,), warnings = read(DATA / "closing_balance_without_currency.sta")
+    assert (entry.amount, entry.currency, entry.title, entry.payer_name, warnings) == (
+        D("15.00"), "EUR", "RECHNUNG 2026-035", "WEBER KG", [])
+
+
+def test_old_ing_session_lines_before_the_message() -> None:
+    """Old ING files open with "0000 01" + the bank's address (twice) and "940 00" before the first tag."""
+    (entry,), warnings = read(DATA / "header_old_ing_session_lines.sta")
+    assert (entry.where, entry.amount, entry.title, warnings) == (
+        "line 8: 61", D("40.00"), "0111111111 BAKKER VOF FACTUUR 2026-036", [])
