@@ -295,20 +295,35 @@ def test_a_due_letter_step_makes_a_letter_in_the_demand_register(setup: Ledger, 
     assert dispatch(setup, clock, now=NOON).letters_issued == []  # made once
 
 
-class FakeSms:
-    """A gateway stand-in for the SMS path: the first send fails transiently, the rest succeed."""
+def _sms_rows(ledger: Ledger, clock: FixedClock, count: int) -> list[int]:
+    """One due SMS reminder each for invoices FV/0 … FV/count-1 of 100.00, each of its own contractor."""
+    with Tx(ledger, clock) as ctx:
+        ids = []
+        for n in range(count):
+            c = contractor(ctx, f"Firma {n}", email=f"f{n}@example.com", phone=f"600 700 80{n}", language="en")
+            ids.append(queue(ctx, invoice(ctx, c, f"FV/{n}", "100.00", TODAY - dt.timedelta(days=2)),
+                             "First reminder (SMS)").id)
+    return ids
+
+
+class StandInSms:
+    """What the SMS stand-ins below share: the channel, and a `with` block that opens and closes nothing."""
 
     channel = "sms"
-
-    def __init__(self) -> None:
-        self.sent: list[MessageLike] = []
-        self.fail_next = 1
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+class FakeSms(StandInSms):
+    """A gateway stand-in for the SMS path: the first send fails transiently, the rest succeed."""
+
+    def __init__(self) -> None:
+        self.sent: list[MessageLike] = []
+        self.fail_next = 1
 
     def send(self, message: MessageLike) -> SendResult:
         if self.fail_next:
@@ -330,20 +345,12 @@ def test_sms_rows_go_through_their_transport_in_e164(setup: Ledger, clock: Fixed
     assert outbox_row(setup, row_id).message_id == "sms-1" and not recorder.received
 
 
-class WatchingSms:
+class WatchingSms(StandInSms):
     """A gateway stand-in that looks at the ledger (on its own connection) each time it is asked to send."""
-
-    channel = "sms"
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.seen: list[tuple[tuple[int, ...], dict[int, str]]] = []
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
     def send(self, message: MessageLike) -> SendResult:
         ids = tuple(message.outbox_ids)  # type: ignore[attr-defined]  # a services.messages.Message
@@ -355,12 +362,7 @@ def test_while_one_message_is_on_the_wire_the_next_is_composed_but_only_its_rows
         setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
     """The run composes ahead while the wire thread sends; yet each row's `sending` is committed before
     its send starts, and no other row is `sending` then: a crash leaves only the unit in flight uncertain."""
-    with Tx(setup, clock) as ctx:
-        ids = []
-        for n in range(5):
-            c = contractor(ctx, f"Firma {n}", email=f"f{n}@example.com", phone=f"600 700 80{n}", language="en")
-            ids.append(queue(ctx, invoice(ctx, c, f"FV/{n}", "100.00", TODAY - dt.timedelta(days=2)),
-                             "First reminder (SMS)").id)
+    ids = _sms_rows(setup, clock, 5)
     sms = WatchingSms(setup)
     report = dispatch(setup, clock, now=NOON, transports={"sms": sms})
     assert report.sent == ids
@@ -368,21 +370,13 @@ def test_while_one_message_is_on_the_wire_the_next_is_composed_but_only_its_rows
     assert set(states(setup).values()) == {"sent"}
 
 
-class PayingSms:
+class PayingSms(StandInSms):
     """A gateway stand-in that, while the first message is on the wire, books payments from another
     connection (as the GUI or a statement import would): the rest of the run must see them."""
-
-    channel = "sms"
 
     def __init__(self, ledger: Ledger, clock: FixedClock, payments: list[tuple[str, str]]) -> None:
         self.ledger, self.clock, self.payments = ledger, clock, payments
         self.sent: list[MessageLike] = []
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
     def send(self, message: MessageLike) -> SendResult:
         if not self.sent:
@@ -398,12 +392,7 @@ def test_a_payment_booked_during_the_run_stops_or_rewords_the_rows_after_it(
     """The run reads a page of due rows ahead; a payment committed meanwhile by another connection
     still counts for every message composed after it: a paid invoice gets nothing, a part-paid one
     is reminded of what is left."""
-    with Tx(setup, clock) as ctx:
-        ids = []
-        for n in range(4):
-            c = contractor(ctx, f"Firma {n}", email=f"f{n}@example.com", phone=f"600 700 80{n}", language="en")
-            ids.append(queue(ctx, invoice(ctx, c, f"FV/{n}", "100.00", TODAY - dt.timedelta(days=2)),
-                             "First reminder (SMS)").id)
+    ids = _sms_rows(setup, clock, 4)
     sms = PayingSms(setup, clock, [("FV/2", "100.00"), ("FV/3", "60.00")])
     report = dispatch(setup, clock, now=NOON, transports={"sms": sms})
     assert report.sent == [ids[0], ids[1], ids[3]] and report.cancelled == [ids[2]]

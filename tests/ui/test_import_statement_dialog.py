@@ -48,11 +48,16 @@ def _import(qtbot: QtBot, dlg: StatementImportDialog, path: str) -> None:
     qtbot.waitUntil(lambda: not dlg.running and dlg.cancel_button.text() == "Close")
 
 
-def test_import_shows_how_payments_matched_and_the_review_list_allocates(
-        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+def _two_invoices_of_the_same_amount(app: AppContext) -> None:
+    """The statement ledger and FV/20/2026, FV/21/2026 of 99.99 each: a 99.99 payment waits for review."""
     ledger = app.call(lambda ctx: statement_ledger(ctx))
     app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
     app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+
+
+def test_import_shows_how_payments_matched_and_the_review_list_allocates(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    _two_invoices_of_the_same_amount(app)
     dlg = _dialog(qtbot, app, runner)
     _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
     assert "6 payments, 3 matched automatically, 3 wait for review, 2 entries skipped" in dlg.result_label.text()
@@ -84,9 +89,7 @@ def test_a_long_payer_name_does_not_push_the_suggestion_out_of_sight(
 
     from collector_app.ui.dialogs.import_statement import PAYER_WIDTH, REVIEW_PAYER
 
-    ledger = app.call(lambda ctx: statement_ledger(ctx))
-    app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
-    app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+    _two_invoices_of_the_same_amount(app)
     dlg = _dialog(qtbot, app, runner)
     dlg.resize(900, 600)
     _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
@@ -101,9 +104,7 @@ def test_a_long_payer_name_does_not_push_the_suggestion_out_of_sight(
 
 
 def test_suggestions_name_the_currency_and_the_score(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
-    ledger = app.call(lambda ctx: statement_ledger(ctx))
-    app.call(lambda ctx: invoice(ctx, ledger.omega, "FV/20/2026", "99.99", dt.date(2026, 4, 1)))
-    app.call(lambda ctx: invoice(ctx, ledger.beta, "FV/21/2026", "99.99", dt.date(2026, 4, 1)))
+    _two_invoices_of_the_same_amount(app)
     dlg = _dialog(qtbot, app, runner)
     assert dlg.format_combo.itemText(dlg.format_combo.findData("camt053")) == "camt.053"
     _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))

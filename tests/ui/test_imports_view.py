@@ -91,17 +91,26 @@ def two_invoice_imports(ledger: Ledger, clock: FixedClock) -> tuple[int, int]:
     return csv.batch_id, ksef.batch_id
 
 
-def test_the_page_lists_the_batches_newest_first_with_what_each_import_did(
-        qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock, runner: TaskRunner) -> None:
-    sta = app.call(lambda ctx: (
-        statement_ledger(ctx), import_statement(ctx, STATEMENTS / "pl_two_statements_iso-8859-2.sta"))[1].batch_id)
+def _statement_and_ksef(app: AppContext, ledger: Ledger, clock: FixedClock, statement: str) -> tuple[int, int]:
+    """The batches of a statement import (into the statement ledger) and then of a KSeF invoice import."""
+    sta = app.call(lambda ctx: (statement_ledger(ctx), import_statement(ctx, STATEMENTS / statement))[1].batch_id)
     assert sta is not None
     make_firm(ledger, clock)
-    ksef = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml").batch_id
-    ubl = run_import(ledger, clock, DATA / "ubl_invoice.xml", label="from/mail/ubl_invoice.xml").batch_id
+    return sta, run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml").batch_id
+
+
+def _shown_page(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> ImportsView:
     view = ImportsView(app, runner)
     qtbot.addWidget(view)
     view.show()
+    return view
+
+
+def test_the_page_lists_the_batches_newest_first_with_what_each_import_did(
+        qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock, runner: TaskRunner) -> None:
+    sta, ksef = _statement_and_ksef(app, ledger, clock, "pl_two_statements_iso-8859-2.sta")
+    ubl = run_import(ledger, clock, DATA / "ubl_invoice.xml", label="from/mail/ubl_invoice.xml").batch_id
+    view = _shown_page(qtbot, app, runner)
     assert [d.row.id for d in view.model.rows] == [ubl, ksef, sta]
     assert cell(view, ubl, COL_RESULT) == "created: 1, unchanged: 0"
     assert cell(view, ubl, COL_FILE) == "ubl_invoice.xml"
@@ -258,14 +267,8 @@ def test_a_statement_result_fits_its_column_and_formats_are_named_as_banks_name_
         qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock, runner: TaskRunner) -> None:
     from collector_app.ui.models.import_table import COL_FORMAT
 
-    sta = app.call(lambda ctx: (
-        statement_ledger(ctx), import_statement(ctx, STATEMENTS / "camt053_v04_prefixed.xml"))[1].batch_id)
-    assert sta is not None
-    make_firm(ledger, clock)
-    ksef = run_import(ledger, clock, DATA / "ksef_fa3_invoice.xml").batch_id
-    view = ImportsView(app, runner)
-    qtbot.addWidget(view)
-    view.show()
+    sta, ksef = _statement_and_ksef(app, ledger, clock, "camt053_v04_prefixed.xml")
+    view = _shown_page(qtbot, app, runner)
     assert (cell(view, sta, COL_FORMAT), cell(view, ksef, COL_FORMAT)) == ("camt.053", "KSeF")
     longest = view.model.tr("payments: {0}, matched: {1}, unmatched: {2}").format(99, 99, 99)
     assert view.table.columnWidth(COL_RESULT) >= view.table.fontMetrics().horizontalAdvance(longest) + 8
