@@ -53,21 +53,18 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "tax_id": ("tax_id", "tax id", "vat id", "vat number", "vat no", "vat reg no", "tax number", "tax no",
                "customer tax id", "buyer tax id", "client tax id", "client vat no", "client vat number",
                "buyer vat id", "buyer nip", "client nip", "customer nip", "nip", "nip nabywcy", "nip kontrahenta",
-               "nip klienta",
-               "dič", "dič odběratele", "ičo", "ič"),
+               "nip klienta", "dič", "dič odběratele", "ičo", "ič"),
     "email": ("email", "e-mail", "mail", "email address", "e-mail address", "client email", "customer email",
               "email recipient", "adres e-mail"),
     "issue_date": ("issue_date", "issue date", "issued", "issued on", "date issued", "invoice date",
                    "document date", "data wystawienia", "data wyst", "data dokumentu", "datum vystavení", "vystaveno",
-                   "date", "data",
-                   "datum"),
+                   "date", "data", "datum"),
     "due_date": ("due_date", "due date", "due", "due on", "due by", "payment due", "payment due date",
                  "termin płatności", "termin zapłaty", "termin", "splatnost", "datum splatnosti", "splatno"),
     "gross": ("gross", "total", "invoice total", "total amount", "total gross", "gross amount", "grand total",
               "total incl vat", "total including vat", "amount", "brutto", "kwota brutto", "wartość brutto",
               "razem brutto", "kwota", "do zapłaty", "kwota do zapłaty", "celkem s dph", "celkem k úhradě", "celkem",
-              "celková částka", "částka", "line total",
-              "item total", "line amount", "item amount"),
+              "celková částka", "částka", "line total", "item total", "line amount", "item amount"),
     "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna"),
 }
 # Gross columns that hold the amount of one line of an invoice (a line-item export): summed per invoice.
@@ -173,7 +170,7 @@ def match_columns(header: Sequence[object], mapping: Mapping,
     """
     names = [clean_cell(str(h)) if h is not None else "" for h in header]
     lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
-    keys = {header_key(n): i for i, n in reversed(list(enumerate(names))) if header_key(n)}
+    keys = {key: i for i, n in reversed(list(enumerate(names))) if (key := header_key(n))}
     index: dict[str, int] = {}
     for fld in FIELDS:
         wanted = mapping.columns.get(fld)
@@ -421,18 +418,11 @@ def missing_count(cells: Sequence[object], mapping: Mapping) -> int:
         return len(REQUIRED) + 1
 
 
-def header_row(rows: Sequence[Sequence[object]], mapping: Mapping) -> int:
-    """Where the header is among a file's first rows (after `skip_rows`), as `records` finds it; 0 when
-    no row has every required column (the error then names the first row)."""
-    if mapping.skip_rows:
-        return 0
-    for i, row in enumerate(rows[:HEADER_SEARCH]):
-        try:
-            if not match_columns(row, mapping)[2]:
-                return i
-        except ImportProblem:
-            continue
-    return 0
+def header_index(rows: Sequence[Sequence[object]], mapping: Mapping) -> int | None:
+    """Where the header is among a file's first rows (after `skip_rows`), as `records` finds it: the first
+    row with a column for every required field (only the first row when `skip_rows` names it); None if none."""
+    candidates = rows[:1] if mapping.skip_rows else rows[:HEADER_SEARCH]
+    return next((i for i, row in enumerate(candidates) if not missing_count(row, mapping)), None)
 
 
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from collector_app.imports.common import InvoiceRecord, SkippedRow, problem
-from collector_app.imports.invoice_csv import HEADER_SEARCH, Mapping, header_row, missing_count, records
+from collector_app.imports.invoice_csv import HEADER_SEARCH, Mapping, header_index, records
 
 
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
@@ -55,9 +55,7 @@ def _invoice_sheet(book: Any, label: str, mapping: Mapping) -> Any:
     active = book.active if book.active in book.worksheets else book.worksheets[0]
     for sheet in [active, *(s for s in book.worksheets if s is not active)]:
         head = [list(row) for _line, row in islice(_rows(sheet, label), HEADER_SEARCH + mapping.skip_rows)]
-        rows = head[mapping.skip_rows:]
-        offset = header_row(rows, mapping)
-        if rows[offset:] and not missing_count(rows[offset], mapping):
+        if header_index(head[mapping.skip_rows:], mapping) is not None:
             return sheet
     return active
 

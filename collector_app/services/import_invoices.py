@@ -134,7 +134,7 @@ def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: i
         else:
             raw = [[_cell_text(c) for c in row] for row in invoice_xlsx.first_rows(request.path, label, mapping,
                                                                                       limit)]
-        raw = raw[invoice_csv.header_row(raw, mapping):]
+        raw = raw[invoice_csv.header_index(raw, mapping) or 0:]  # none found: the first row, whose error is shown
         header = [_cell_text(c) for c in raw[0]] if raw else []
         try:
             _index, names, missing = invoice_csv.match_columns(header, mapping)
