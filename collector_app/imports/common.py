@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from collector_app.domain.errors import UserError
-from collector_app.domain.money import MAX_AMOUNT, check_currency, currency_places
+from collector_app.domain.money import MAX_AMOUNT, check_currency, currency_places, format_amount
 
 # ---------------------------------------------------------------------------------------------- errors
 
@@ -609,6 +609,14 @@ class InvoiceRecord:
     corrects: str | None = None
     seller: PartyRecord | None = None
     notes: list[str] = field(default_factory=list)  # warnings the reader found (payments inside, …)
+
+
+def negative_as_credit(gross: Decimal, currency: str, notes: list[str], document: str = "") -> Decimal:
+    """An invoice whose amount payable is negative (a correction written as an invoice, prepayments above its
+    total) is money owed back: the credit note's amount, with a note saying so."""
+    notes.append(f"negative amount payable ({format_amount(gross)} {currency}){document}: imported as a credit "
+                 "note, money owed back to the buyer")
+    return -gross
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
+    negative_as_credit,
     read_xml_document,
 )
 from collector_app.imports.parties import ubl_party
@@ -74,9 +75,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
                      "it is imported open: allocate the bank payment to it, or it will be reminded")
     credit = doc_type in CREDIT_TYPES
     if gross < 0 and not credit:  # a correction written as a negative invoice (a credit note's sign is free)
-        notes.append(f"negative amount payable ({format_amount(gross)} {currency}) on document type {doc_type}: "
-                     "imported as a credit note, money owed back to the buyer")
-        credit, gross = True, -gross
+        credit, gross = True, negative_as_credit(gross, currency, notes, f" on document type {doc_type}")
     issue = node.date("IssueDate", required=True)
     assert issue is not None
     supplier = node.find("AccountingSupplierParty", "Party")

@@ -15,6 +15,7 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
+    negative_as_credit,
     read_xml_document,
     terms_from_text,
 )
@@ -51,9 +52,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         notes.append(f"correction {kind} raises the amount by {format_amount(gross)} {currency}: "
                      "imported as an invoice")
     if kind not in CORRECTIONS and gross < 0:
-        notes.append(f"negative amount payable ({format_amount(gross)} {currency}) on a {kind} invoice: imported "
-                     "as a credit note, money owed back to the buyer")
-        credit = True
+        credit, gross = True, negative_as_credit(gross, currency, notes, f" on a {kind} invoice")
     due, terms = _payment(fa, currency, notes)
     buyer = node.require("Podmiot2")
     seller = node.find("Podmiot1")

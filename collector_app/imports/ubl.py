@@ -16,6 +16,7 @@ from collector_app.imports.common import (
     XmlNode,
     currency_at,
     namespace_of,
+    negative_as_credit,
     read_xml_document,
     terms_from_text,
 )
@@ -52,9 +53,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     assert gross is not None
     notes: list[str] = []
     if gross < 0 and not credit:  # EN 16931 allows a negative invoice: a correction, or prepayments above the total
-        notes.append(f"negative amount payable ({format_amount(gross)} {currency}): imported as a credit note, "
-                     "money owed back to the buyer")
-        credit, gross = True, -gross
+        credit, gross = True, negative_as_credit(gross, currency, notes)
     prepaid = totals.amount("cbc:PrepaidAmount", currency=currency)
     if prepaid:
         notes.append(f"prepaid {format_amount(prepaid)} {currency} stated in the file (already deducted from "
