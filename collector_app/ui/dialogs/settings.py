@@ -201,6 +201,10 @@ class SettingsDialog(QDialog):
         """The test needs an address to go to; while one is on its way, another waits."""
         self.test_button.setEnabled(not self.testing and bool(self.test_address.text().strip()))
 
+    def _set_testing(self, testing: bool) -> None:
+        self.testing = testing
+        self._update_test_button()
+
     def _show_test_error(self, text: str) -> None:
         self.test_result.setStyleSheet("color: #b71c1c;")
         self.test_result.setText(self.tr("Not sent: {error}").format(error=text))
@@ -216,8 +220,7 @@ class SettingsDialog(QDialog):
             return
         to = self.test_address.text()
         app = self.app
-        self.testing = True
-        self._update_test_button()
+        self._set_testing(True)
         self.test_result.setStyleSheet("")
         self.test_result.setText(self.tr("Sending…"))
         self.runner.run(lambda: settings.send_test_email(app.ledger, app.clock, app.user, to),
@@ -227,14 +230,12 @@ class SettingsDialog(QDialog):
         assert isinstance(result, SendResult)
         if not isValid(self):  # closed while the server was talking
             return
-        self.testing = False
-        self._update_test_button()
+        self._set_testing(False)
         self.test_result.setStyleSheet("color: #1b5e20;")
         self.test_result.setText(self.tr("Sent. The server answered: {reply}").format(reply=result.reply))
 
     def _test_failed(self, exc: Exception) -> None:
         if not isValid(self):
             return
-        self.testing = False
-        self._update_test_button()
+        self._set_testing(False)
         self._show_test_error(exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")
