@@ -21,6 +21,9 @@ class Candidate:
     start: int  # position in the text, for "paid in the order they appear"
     end: int
 
+    def overlaps(self, other: Candidate) -> bool:
+        return self.start < other.end and other.start < self.end
+
 
 def candidate_keys(text: str) -> list[Candidate]:
     """Every run of 1–6 adjacent tokens that contains a digit, as a key to look numbers up by.
@@ -55,6 +58,6 @@ def longest_non_overlapping(found: list[Candidate]) -> list[Candidate]:
     """Drop matches lying inside a longer match (invoice "2026" inside "FV 12/2026")."""
     kept: list[Candidate] = []
     for cand in sorted(found, key=lambda c: -(c.end - c.start)):
-        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+        if not any(cand.overlaps(k) for k in kept):
             kept.append(cand)
     return sorted(kept, key=lambda c: c.start)

@@ -295,7 +295,7 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
     else:  # "FV/7/2026 i 8/2026": a further number written without the prefix the first one has
         spans = [keys[k] for k in found]
         bare = [c for c in cands if c.key[0].isdigit() and _SEPARATED.search(text, c.start, c.end)
-                and all(c.end <= f.start or c.start >= f.end for f in spans)]
+                and not any(c.overlaps(f) for f in spans)]
         prefixed = _prefixed_keys(ctx, matcher, text, bare)
         more = _lookup(ctx, matcher, currency, [k for k in prefixed if k not in found], symbols=False)
         found.update(more)
