@@ -8,10 +8,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from schwifty import IBAN
+from stdnum.cz import bankaccount as czech_account
+
 _NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z]")
 # What banks write where they have no reference for an entry (MT940 NONREF, camt NOTPROVIDED): no reference.
 NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NOT PROVIDED", "NONE", "N/A", "NA"})
 NRB_DIGITS = 26  # a Polish account number: the IBAN without its "PL"
+# A Czech domestic account as Czech statements and invoices write it: [prefix-]number/bank code.
+_CZECH_DOMESTIC = re.compile(r"(?:(\d{1,6})-)?(\d{2,10})/(\d{4})")
 
 
 def compact_account(account: str | None) -> str | None:
@@ -25,11 +30,36 @@ def compact_account(account: str | None) -> str | None:
 def normalize_account(account: str | None) -> str | None:
     """An account number as contractor_account and payments keep it: compact, and a Polish NRB (26 digits,
     as Polish MT940 statements write it) with its country code, so that it is the same account as the
-    IBAN a person typed or a camt.053 statement gives."""
+    IBAN a person typed or a camt.053 statement gives; a Czech domestic number (19-2000145399/0800) as its
+    IBAN for the same reason."""
+    if account and "/" in account and (iban := czech_iban(account)) is not None:
+        return iban
     compact = compact_account(account)
     if compact is not None and len(compact) == NRB_DIGITS and compact.isdigit():
         return "PL" + compact
     return compact
+
+
+def czech_iban(account: str) -> str | None:
+    """The IBAN of a Czech domestic account number whose check digits and bank code are valid, else None
+    (the number is then kept as written: a slash-separated text may be anything)."""
+    text = "".join(account.split())
+    found = _CZECH_DOMESTIC.fullmatch(text)
+    if found is None or not czech_account.is_valid(text):
+        return None
+    prefix, number, bank = found.groups()
+    return str(IBAN.generate("CZ", bank_code=bank, account_code=number.zfill(10), branch_code=(prefix or "").zfill(6)))
+
+
+def with_bank_code(account: str | None, bank: str | None) -> str | None:
+    """Czech statements may give the payer's account number and its bank code apart (MT940 ?31 and ?30,
+    camt.053 the account's Othr/Id and the agent's clearing code): together they are one Czech account when
+    valid; anything else (an IBAN, say) stands alone."""
+    if account and bank and len(code := bank.strip()) == 4 and code.isdigit() and "/" not in account:
+        joined = f"{account.strip()}/{code}"
+        if czech_iban(joined) is not None:
+            return joined
+    return account
 
 
 @dataclass(frozen=True, slots=True)

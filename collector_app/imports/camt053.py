@@ -25,7 +25,7 @@ from defusedxml import DTDForbidden
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
-from collector_app.imports.bank import BankEntry, normalize_account
+from collector_app.imports.bank import BankEntry, normalize_account, with_bank_code
 from collector_app.imports.common import (
     ImportProblem,
     ValueProblem,
@@ -311,8 +311,10 @@ def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decim
     if tx is not None:
         name = (c.text(tx, "RltdPties/Dbtr/Nm") or c.text(tx, "RltdPties/Dbtr/Pty/Nm")
                 or c.text(tx, "RltdPties/UltmtDbtr/Nm") or c.text(tx, "RltdPties/UltmtDbtr/Pty/Nm"))
-        payer_account = normalize_account(c.text(tx, "RltdPties/DbtrAcct/Id/IBAN")
-                                          or c.text(tx, "RltdPties/DbtrAcct/Id/Othr/Id"))
+        payer_account = normalize_account(c.text(tx, "RltdPties/DbtrAcct/Id/IBAN") or with_bank_code(
+            c.text(tx, "RltdPties/DbtrAcct/Id/Othr/Id"),
+            c.text(tx, "RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId")
+            or c.text(tx, "RltdAgts/DbtrAgt/FinInstnId/Othr/Id")))
         tax_id = (c.text(tx, "RltdPties/Dbtr/Id/OrgId/Othr/Id")
                   or c.text(tx, "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id"))
         refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")

@@ -21,7 +21,7 @@ import mt940
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
-from collector_app.imports.bank import BankEntry, normalize_account
+from collector_app.imports.bank import BankEntry, normalize_account, with_bank_code
 from collector_app.imports.common import (
     ImportProblem,
     ValueProblem,
@@ -386,8 +386,9 @@ def _subfield_details(text: str, sep: str) -> _Details:
         fields[int(key)] = fields.get(int(key), "") + ("" if _FILLER.match(value) else value)
     title = _join(fields.get(k) for k in _TITLE_FIELDS[sep])
     name = _join("".join(fields.get(k, "") for k in pair) for pair in _NAME_FIELDS[sep]) or None
-    account = normalize_account(fields.get(38, "").strip() or fields.get(31))
+    account = normalize_account(fields.get(38, "").strip() or with_bank_code(fields.get(31), fields.get(30)))
     return _Details(title, name, account, _tax_id(title))
+
 
 
 _FREE_ACCOUNT = re.compile(r"(?:Z RACH\.?|RACH\.?|KONTO|Z KONTA)\s*:?\s*([A-Z]{0,2}[0-9 ]{10,40}[0-9])", re.IGNORECASE)

@@ -238,3 +238,28 @@ def test_polish_accounts_stored_as_bare_nrb_get_their_country_code(tmp_path: Pat
         assert payer == "PL" + nrb
     finally:
         led.close()
+
+
+def test_czech_accounts_stored_as_digits_become_their_iban(tmp_path: Path) -> None:
+    """0012: digits that read as exactly one valid Czech account become its IBAN (a duplicate of an IBAN the
+    contractor has is dropped); digits with two valid readings, or none, are left as they were."""
+    led = open_ledger(tmp_path / "ledger.db")
+    try:
+        _fill(led)
+        downgrade(led.engine, "0011")
+        prefixed, iban = "1920001453990800", "CZ6508000000192000145399"
+        ambiguous = "20001453990800"  # 2000145399/0800 and 20001-45399/0800 are both valid
+        with led.transaction() as s:
+            for contractor, account in ((1, prefixed), (1, ambiguous), (2, prefixed), (2, iban), (2, "123456")):
+                s.execute(text("INSERT INTO contractor_account (contractor_id, account, source, created_at) "
+                               "VALUES (:c, :a, 'typed', '2026-03-16 10:00:00')"), {"c": contractor, "a": account})
+            s.execute(text("INSERT INTO payment (date, amount, currency, payer_account, source, allocated, created_at) "
+                           "VALUES ('2026-03-16', 10, 'CZK', :a, 'bank', 0, '2026-03-16 10:00:00')"), {"a": prefixed})
+        upgrade(led.engine)
+        with led.transaction() as s:
+            accounts = s.execute(text("SELECT contractor_id, account FROM contractor_account ORDER BY 1, 2")).all()
+            payer = s.execute(text("SELECT payer_account FROM payment")).scalar_one()
+        assert [tuple(r) for r in accounts] == [(1, ambiguous), (1, iban), (2, "123456"), (2, iban)]
+        assert payer == iban
+    finally:
+        led.close()

@@ -21,6 +21,7 @@ from collector_app.imports.camt053 import read_camt053
 from collector_app.imports.common import ImportProblem
 from collector_app.services.context import Ctx
 from collector_app.services.import_statement import import_statement
+from collector_app.services.matching import learn_account
 
 D = Decimal
 
@@ -226,6 +227,19 @@ def test_czech_variable_symbol_in_the_end_to_end_id_pays_its_invoice(ctx: Ctx) -
     assert (result.summary.payments, result.summary.matched, result.matched_by) == (2, 1, {"variable-symbol": 1})
     ctx.session.flush()
     assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FA-2026-0007")) == D("1000.00")
+
+
+def test_czech_domestic_payer_accounts_are_kept_as_their_iban(ctx: Ctx) -> None:
+    """The number and the agent's bank code, or number/bank code: the IBAN either way, so the account typed in
+    for the contractor (here as the IBAN) names the payer."""
+    entries, _ = read(DATA / "camt053_cz_domestic_accounts.xml")
+    assert [e.payer_account for e in entries] == ["CZ6508000000192000145399"] * 2
+    ledger = statement_ledger(ctx)
+    learn_account(ctx, ledger.alfa.id, "CZ65 0800 0000 1920 0014 5399", source="typed")
+    result = import_statement(ctx, DATA / "camt053_cz_domestic_accounts.xml")
+    assert result.matched_by == {"payer-account": 1}  # the second finds nothing left to pay: credit
+    ctx.session.flush()
+    assert ctx.session.scalar(select(Invoice.paid).where(Invoice.number == "FA-2026-0007")) == D("1500.00")
 
 
 def test_entries_without_status_or_dates_are_booked_on_the_statements_date() -> None:

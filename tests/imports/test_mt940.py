@@ -83,6 +83,16 @@ def test_german_question_mark_subfields_in_utf8() -> None:
     assert warnings == []
 
 
+def test_czech_account_and_bank_code_subfields_make_one_iban() -> None:
+    """?31 holds the number (here with a prefix, cut by the line wrap from its ?30 bank code), ?30 the bank:
+    one Czech account, kept as its IBAN; an IBAN in ?31 stands alone whatever ?30 says."""
+    (first, second), warnings = read(DATA / "cz_subfields_cp1250.sta")
+    assert (first.title, first.payer_name, first.payer_account, first.amount, first.currency) == (
+        "Faktura FA-2026-0007 VS 20260007", "ALFA S.R.O.", "CZ6508000000192000145399", D("1500.00"), "CZK")
+    assert (second.title, second.payer_account) == ("Záloha", "CZ6508000000192000145399")
+    assert warnings == []
+
+
 def test_booking_date_crosses_new_year(tmp_path: Path) -> None:
     path = tmp_path / "ny.sta"
     path.write_text(":20:X\n:25:ACC\n:60F:C251231PLN0,00\n:61:2601011231CN5,00NTRFNONREF//R1\n:86:x\n"

@@ -194,3 +194,26 @@ def test_a_ledger_without_variable_symbols_is_searched_by_number_alone(ctx: Ctx)
     hits, _ = matching.invoices_in_text(ctx, matcher, matching.Hints("/VS/0020260007"), "CZK")
     assert [(h.invoice.number, h.kind) for h in hits] == [("FA-2026-0007", "variable-symbol")]
     assert matcher.has_symbols is True
+
+
+@pytest.mark.parametrize(("typed", "paid_from"), [
+    ("19-2000145399/0800", "CZ65 0800 0000 1920 0014 5399"),
+    ("CZ6508000000192000145399", "000019-2000145399/0800"),
+], ids=["typed domestic, paid from the IBAN", "typed IBAN, paid from the domestic number"])
+def test_a_czech_account_is_one_account_written_either_way(ctx: Ctx, typed: str, paid_from: str) -> None:
+    ledger = statement_ledger(ctx)
+    matching.learn_account(ctx, ledger.alfa.id, typed, source="typed")
+    payment = add_payment(ctx, PaymentData(date=dt.date(2026, 3, 16), amount=D("1500.00"), currency="CZK",
+                                           title="platba", payer_account=paid_from, source="bank",
+                                           allocations=())).payment
+    reason = matching.match_payment(ctx, matching.Matcher(), payment, matching.Hints("platba", (), paid_from, None))
+    assert reason == "payer-account"
+    assert ctx.session.scalars(select(Invoice.number).join(Allocation, Allocation.invoice_id == Invoice.id)
+                               .where(Allocation.payment_id == payment.id)).all() == ["FA-2026-0007"]
+
+
+def test_slashed_text_that_is_no_valid_czech_account_is_kept_as_written() -> None:
+    from collector_app.imports.bank import normalize_account
+
+    assert normalize_account("19-2000145398/0800") == "1920001453980800"  # a check digit wrong
+    assert normalize_account("12/2026") == "122026"  # no such bank code
