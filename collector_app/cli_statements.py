@@ -1,4 +1,4 @@
-"""`collector import statement`, `collector review` and `collector account add`: bank statements from a terminal."""
+"""`collector import statement`, `collector review` and `collector account`: bank statements from a terminal."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 from collector_app import cli_render as render
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
-from collector_app.imports.bank import normalize_account
-from collector_app.services import contractors, matching
+from collector_app.services import contractors, matching, payer_accounts
 from collector_app.services.import_statement import FORMATS, import_statement
 
 if TYPE_CHECKING:
@@ -72,11 +71,31 @@ def cmd_account_add(run: Run) -> None:
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
         c = contractors.find_contractor(ctx, a.contractor)
-        account = normalize_account(a.account)
-        if account is None or len(account) < 8:
-            raise UserError("account", f'"{a.account}" is not a bank account number')
-        added = matching.learn_account(ctx, c.id, account, source="typed")
+        account, added = payer_accounts.type_account(ctx, c.id, a.account)
         run.emit({"contractor_id": c.id, "contractor": c.name, "account": account, "added": added})
+
+
+def cmd_account_list(run: Run) -> None:
+    with run.ledger.transaction() as s:
+        ctx = run.ctx(s)
+        c = contractors.find_contractor(ctx, run.args.contractor)
+        rows = [{"id": k.id, "contractor_id": c.id, "account": k.account, "source": k.source,
+                 "created_at": k.created_at.isoformat(timespec="seconds")}
+                for k in payer_accounts.known_accounts(ctx, c.id)]
+    run.emit(rows, ["id", "account", "source", "created_at"])
+
+
+def cmd_account_remove(run: Run) -> None:
+    a = run.args
+    with run.ledger.transaction() as s:
+        ctx = run.ctx(s)
+        c = contractors.find_contractor(ctx, a.contractor)
+        wanted = payer_accounts.checked_account(a.account)
+        known = [k for k in payer_accounts.known_accounts(ctx, c.id) if k.account == wanted]
+        if not known:
+            raise UserError("account", f"{wanted} is not a known account of {c.name}")
+        payer_accounts.forget_account(ctx, c.id, known[0].id)
+        run.emit({"contractor_id": c.id, "contractor": c.name, "account": wanted, "removed": True})
 
 
 def register_import(isub: Any, add: Adder) -> None:
@@ -89,7 +108,7 @@ def register_import(isub: Any, add: Adder) -> None:
 
 
 def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
-    """Adds `review` and `account add` to the main parser (called from cli.build_parser)."""
+    """Adds `review` and `account` to the main parser (called from cli.build_parser)."""
     p = add("review", cmd_review, "bank payments waiting for a hand allocation, with scored suggestions")
     p.add_argument("--limit", type=int)
     p.add_argument("--offset", type=int, default=0)
@@ -98,6 +117,12 @@ def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
     p = add("add", cmd_account_add, "remember that an account pays for a contractor (matching uses it)", asub)
     p.add_argument("--contractor", required=True, help="contractor id or tax id")
     p.add_argument("--account", required=True, help="IBAN or account number")
+    p = add("list", cmd_account_list, "the accounts known to pay for a contractor, typed in or learned", asub)
+    p.add_argument("--contractor", required=True, help="contractor id or tax id")
+    p = add("remove", cmd_account_remove, "forget an account: its payments are no longer taken as the contractor's",
+            asub)
+    p.add_argument("--contractor", required=True, help="contractor id or tax id")
+    p.add_argument("--account", required=True, help="IBAN or account number, written as it was added or otherwise")
 
 
 def _need_sub(run: Run) -> None:  # pragma: no cover - argparse requires the subcommand

@@ -21,6 +21,7 @@ from collector_app.services.invoice_view import (
     events_of,
     known_logins,
 )
+from collector_app.services.payer_accounts import KnownAccount, known_accounts
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ContractorDetail:
     notes: str | None
     paused_until: dt.date | None
     contacts: tuple[ContactRow, ...]
+    accounts: tuple[KnownAccount, ...]  # the accounts it pays from, as matching knows them
     exposure: tuple[Exposure, ...]
     credit: tuple[tuple[str, Decimal], ...]
     oldest_overdue_invoice_id: int | None
@@ -139,6 +141,7 @@ def contractor_detail(ctx: Ctx, contractor_id: int) -> ContractorDetail:
         credit_limit=c.credit_limit, segment=segment.name if segment else None,
         collector=collector.login if collector else None, notes=c.notes, paused_until=c.paused_until,
         contacts=contacts_of(ctx, c.id),
+        accounts=tuple(known_accounts(ctx, c.id)),
         exposure=exposure_of(ctx, [c.id]).get(c.id, ()),
         credit=tuple(sorted((cur, amount) for cur, amount in credit.items() if amount != 0)),
         oldest_overdue_invoice_id=oldest_overdue_invoice(ctx, c.id),

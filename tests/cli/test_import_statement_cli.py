@@ -96,6 +96,21 @@ def test_a_typed_in_account_matches_the_payer(seeded: Cli) -> None:
     seeded.fails("account", "add", "--contractor", "1", "--account", "12", field="account")
 
 
+def test_accounts_are_listed_and_removed_and_a_wrong_iban_is_refused(seeded: Cli) -> None:
+    seeded.ok("account", "add", "--contractor", "1", "--account", OMEGA_IBAN)
+    seeded.ok("account", "add", "--contractor", "1", "--account", "19-2000145399/0800")
+    listed = seeded.ok("account", "list", "--contractor", "1")
+    assert [(a["account"], a["source"]) for a in listed] == [
+        (OMEGA_IBAN, "typed"), ("CZ6508000000192000145399", "typed")]
+    removed = seeded.ok("account", "remove", "--contractor", "1", "--account", "CZ65 0800 0000 1920 0014 5399")
+    assert removed["removed"] is True
+    assert [a["account"] for a in seeded.ok("account", "list", "--contractor", "1")] == [OMEGA_IBAN]
+    seeded.fails("account", "remove", "--contractor", "1", "--account", "CZ6508000000192000145399", field="account")
+    wrong_check_digits = OMEGA_IBAN[:2] + "28" + OMEGA_IBAN[4:]
+    seeded.fails("account", "add", "--contractor", "1", "--account", wrong_check_digits, field="account")
+    assert len(seeded.ok("account", "list", "--contractor", "1")) == 1
+
+
 def test_text_output_says_how_many_matched(seeded: Cli) -> None:
     text = seeded.ok("import", "statement", PL_MT940, as_json=False)
     assert "matched" in text and "title" in text

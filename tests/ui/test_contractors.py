@@ -10,16 +10,16 @@ from helpers.detail_ledger import BETA, OMEGA, OMEGA_EMAIL, DetailIds, seed_deta
 from helpers.ledger import contractor, pay
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialogButtonBox, QTableView, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from collector_app.db.engine import Ledger
-from collector_app.db.models import ContactPerson, Contractor
+from collector_app.db.models import ContactPerson, Contractor, ContractorAccount
 from collector_app.domain.clock import FixedClock
 from collector_app.services.context import Ctx
 from collector_app.ui.context import AppContext
-from collector_app.ui.dialogs.contractor_detail import TAB_CONTACTS, ContractorDetailDialog
+from collector_app.ui.dialogs.contractor_detail import TAB_ACCOUNTS, TAB_CONTACTS, ContractorDetailDialog
 from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog
 from collector_app.ui.dialogs.invoice_detail import InvoiceDetailDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
@@ -319,3 +319,33 @@ def test_enter_on_an_invoice_opens_its_window_and_a_note_refreshes_the_register(
     contractor_dialog = window.details.contractor_dialogs[ids.omega]
     assert contractor_dialog.isVisible()
     assert contractor_dialog.timeline_table.item(0, 2).text() == "Note on FV/1/2026: Called"  # type: ignore[union-attr]
+
+
+def test_type_in_a_bank_account_and_forget_it(detail: ContractorDetailDialog, qtbot: QtBot, ledger: Ledger,
+                                              ids: DetailIds, monkeypatch: pytest.MonkeyPatch) -> None:
+    bar = detail.tabs.tabBar()
+    click(qtbot, bar, bar.tabRect(TAB_ACCOUNTS).center())
+    assert not detail.remove_account_button.isEnabled()  # nothing chosen to forget
+    qtbot.keyClicks(detail.account_input, "PL28 1140 2004 0000 3002 0135 5387")  # a check digit wrong
+    qtbot.keyClick(detail.account_input, Qt.Key.Key_Return)
+    assert "not a valid IBAN" in detail.errors.text()
+    assert detail.accounts_table.rowCount() == 0
+    detail.account_input.clear()
+    qtbot.keyClicks(detail.account_input, "19-2000145399/0800")
+    with qtbot.waitSignal(detail.changed):
+        click(qtbot, detail.add_account_button)
+    assert detail.errors.text() == "" and detail.account_input.text() == ""
+    assert detail.accounts_table.item(0, 0).text() == "CZ6508000000192000145399"
+    assert detail.accounts_table.item(0, 1).text() == "typed in"
+    assert detail.tabs.tabText(TAB_ACCOUNTS) == "Bank accounts (1)"
+    questions: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a: questions.append(text)
+                        or QMessageBox.StandardButton.Yes)
+    click(qtbot, detail.accounts_table.viewport(),
+          detail.accounts_table.visualRect(detail.accounts_table.model().index(0, 0)).center())
+    with qtbot.waitSignal(detail.changed):
+        click(qtbot, detail.remove_account_button)
+    assert questions and "CZ6508000000192000145399" in questions[0]
+    assert detail.accounts_table.rowCount() == 0
+    with ledger.transaction() as session:
+        assert session.scalars(select(ContractorAccount).where(ContractorAccount.contractor_id == ids.omega)).all() == []

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTableWidget,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from collector_app.db.queries import RegisterQuery
-from collector_app.services import contractors
+from collector_app.services import contractors, payer_accounts
 from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, contractor_detail
 from collector_app.ui.context import AppContext
@@ -29,6 +30,7 @@ from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import COL_CONTRACTOR, COL_DAYS, COL_DUE, COL_NUMBER, InvoiceTableModel
 from collector_app.ui.views.invoices import COLUMN_WIDTHS
 from collector_app.ui.widgets.detail import (
+    IdRole,
     InlineError,
     contact_links,
     duration_text,
@@ -50,7 +52,7 @@ from collector_app.ui.widgets.register import setup_register_table
 from collector_app.ui.widgets.row_open import on_record_open
 
 INVOICE_COLUMN_WIDTHS = {**COLUMN_WIDTHS, COL_DAYS: 100}
-TAB_INVOICES, TAB_CONTACTS, TAB_CALLS, TAB_TIMELINE = range(4)
+TAB_INVOICES, TAB_CONTACTS, TAB_ACCOUNTS, TAB_CALLS, TAB_TIMELINE = range(5)
 CONTACT_EMAIL, CONTACT_PHONE = 2, 3
 
 
@@ -85,6 +87,10 @@ class ContractorDetailDialog(QDialog):
         self.contact_fields = {name: child(f, QLineEdit, name) for name in (
             "contactName", "contactRole", "contactEmail", "contactPhone")}
         self.add_contact_button = child(f, QPushButton, "addContactButton")
+        self.accounts_table = child(f, QTableWidget, "accountsTable")
+        self.account_input = child(f, QLineEdit, "accountInput")
+        self.add_account_button = child(f, QPushButton, "addAccountButton")
+        self.remove_account_button = child(f, QPushButton, "removeAccountButton")
         self.calls_table = child(f, QTableWidget, "callsTable")
         self.timeline_table = child(f, QTableWidget, "timelineTable")
         self.log_call_button = child(f, QPushButton, "logCallButton")
@@ -95,6 +101,7 @@ class ContractorDetailDialog(QDialog):
             "name": (self.contact_fields["contactName"], self.tr("Name")),
             "email": (self.contact_fields["contactEmail"], self.tr("E-mail")),
             "phone": (self.contact_fields["contactPhone"], self.tr("Phone")),
+            "account": (self.account_input, self.tr("Account")),
         })
 
     def _setup(self) -> None:
@@ -111,6 +118,11 @@ class ContractorDetailDialog(QDialog):
         for field in self.contact_fields.values():
             field.returnPressed.connect(self.add_contact)
         self.add_contact_button.clicked.connect(self.add_contact)
+        setup_table(self.accounts_table, [self.tr("Account"), self.tr("Known from"), self.tr("Since")], stretch=0)
+        self.accounts_table.itemSelectionChanged.connect(self._account_selected)
+        self.account_input.returnPressed.connect(self.add_account)
+        self.add_account_button.clicked.connect(self.add_account)
+        self.remove_account_button.clicked.connect(self.forget_account)
         setup_table(self.calls_table, [
             self.tr("When"), self.tr("Invoice"), self.tr("By"), self.tr("Spoke with"), self.tr("Length"),
             self.tr("Outcome"), self.tr("Notes")], stretch=6)
@@ -130,6 +142,7 @@ class ContractorDetailDialog(QDialog):
         self._show_header(d)
         self._show_money(d)
         self._show_contacts(d)
+        self._show_accounts(d)
         self._show_calls(d)
         fill_timeline(self.timeline_table, d.timeline)
         self._show_log_call_button(d)
@@ -186,6 +199,23 @@ class ContractorDetailDialog(QDialog):
                     item.setForeground(self.palette().link())
         self.tabs.setTabText(TAB_CONTACTS, self.tr("Contact persons ({n})").format(n=len(d.contacts)))
 
+    def _show_accounts(self, d: ContractorDetail) -> None:
+        sources = {"typed": self.tr("typed in"), "learned": self.tr("a payment allocated to it")}
+        fill_table(self.accounts_table, [
+            (a.id, (a.account, sources.get(a.source, a.source), local_time(a.created_at))) for a in d.accounts])
+        self.tabs.setTabText(TAB_ACCOUNTS, self.tr("Bank accounts ({n})").format(n=len(d.accounts)))
+        self._account_selected()
+
+    def _account_selected(self) -> None:
+        self.remove_account_button.setEnabled(self._selected_account() is not None)
+
+    def _selected_account(self) -> tuple[int, str] | None:
+        row = self.accounts_table.currentRow()
+        item = self.accounts_table.item(row, 0) if row >= 0 and self.accounts_table.selectedItems() else None
+        if item is None:
+            return None
+        return int(item.data(IdRole)), item.text()
+
     def _show_calls(self, d: ContractorDetail) -> None:
         calls = d.calls
         fill_table(self.calls_table, [
@@ -232,6 +262,24 @@ class ContractorDetailDialog(QDialog):
             for w in self.contact_fields.values():
                 w.clear()
             self.contact_fields["contactName"].setFocus()
+
+    def add_account(self) -> None:
+        text = self.account_input.text().strip()
+        if self._write(lambda ctx: payer_accounts.type_account(ctx, self.contractor_id, text)):
+            self.account_input.clear()
+            self.account_input.setFocus()
+
+    def forget_account(self) -> None:
+        chosen = self._selected_account()
+        if chosen is None:
+            return
+        account_id, account = chosen
+        answer = QMessageBox.question(
+            self, self.tr("Forget account"),
+            self.tr("Forget {account}? Payments from it will no longer be taken as this contractor's "
+                    "(payments already allocated stay as they are).").format(account=account))
+        if answer == QMessageBox.StandardButton.Yes:
+            self._write(lambda ctx: payer_accounts.forget_account(ctx, self.contractor_id, account_id))
 
     def edit(self) -> None:
         dialog = ContractorEditDialog(self.app, self.contractor_id, self)
