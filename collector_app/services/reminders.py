@@ -21,6 +21,7 @@ from collector_app.services.users import current_user
 
 LAST_PLAN_KEY = "reminders.last_plan"
 CATCH_UP = "catch-up: a later step was due"
+OVERTAKEN = "catch-up: not sent before a later step came due"
 NO_ADDRESS = {
     "email": "no e-mail address for the contractor or its contact persons",
     "sms": "no phone number for the contractor or its contact persons",
@@ -121,7 +122,7 @@ def _from_day(dialect: str, expr: str) -> str:
 
 # Invoices with the same key plan the same steps on the same days: the steps are worked out once per key.
 # An invoice with outbox rows is a key of its own (`history`), as what it lacks is its own.
-_KEY = "policy_id, issue_day, due_day, promise_key, last_key, history"
+_KEY = "policy_id, issue_day, due_day, promise_key, last_key, resume_key, history"
 
 
 def _key(alias: str) -> str:
@@ -160,6 +161,12 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
                  "|| COALESCE(c.city, '')), '') END")
     effective = "COALESCE(c.policy_id, g.policy_id, :default_policy)"
     shift = "s.offset_days + (n.k - 1) * COALESCE(s.repeat_every_days, 0)"
+    # A preview also shows invoices whose pause ends inside it: their steps up to the day after the pause
+    # catch up on that day (`resume_key`), as the daily runs will. A real run plans no paused invoice (-1).
+    pause_end = ("CASE WHEN c.paused_until IS NULL OR i.paused_until >= c.paused_until THEN i.paused_until "
+                 "ELSE c.paused_until END")
+    resume = f"CASE WHEN {pause_end} >= :today THEN {day(pause_end)} + 1 ELSE -1 END"
+    start = "CASE WHEN resume_key > :today_day THEN resume_key ELSE :today_day END"
     overtaken = (f"'catch-up: ' || CAST(covers AS VARCHAR) || ' steps due from ' || "
                  f"CAST({_from_day(dialect, 'first_day')} AS VARCHAR) || ' were overtaken by a later one'")
     return f"""
@@ -174,24 +181,27 @@ sk AS MATERIALIZED (
 ),
 {_candidates(dialect) if incremental else ""}
 open_inv AS (
-  SELECT i.id AS invoice_id, i.contractor_id, i.issue_date, i.due_date, {effective} AS policy_id
+  SELECT i.id AS invoice_id, i.contractor_id, i.issue_date, i.due_date, {effective} AS policy_id,
+         {resume} AS resume_key
   FROM {f"cand {ordered} invoice i ON i.id = cand.id" if incremental else "invoice i"}
   JOIN contractor c ON c.id = i.contractor_id
   LEFT JOIN segment g ON g.id = c.segment_id
   WHERE i.gross > i.paid AND i.kind <> 'credit_note'  -- "<>": the open partial index stays the way in
     AND NOT i.disputed AND NOT i.handed_over AND NOT i.under_plan
-    AND (i.paused_until IS NULL OR i.paused_until < :today)
-    AND (c.paused_until IS NULL OR c.paused_until < :today)
+    AND (i.paused_until IS NULL OR i.paused_until < :pause_limit)
+    AND (c.paused_until IS NULL OR c.paused_until < :pause_limit)
 ),
 inv AS MATERIALIZED (
   SELECT o.invoice_id, o.contractor_id, o.policy_id, {day("o.issue_date")} AS issue_day,
          {day("o.due_date")} AS due_day, COALESCE(CASE WHEN :has_promise THEN {day(promise)} END, -1) AS promise_key,
-         COALESCE({day("(SELECT MAX(x.planned_for) FROM outbox x WHERE x.invoice_id = o.invoice_id)")}, -1) AS last_key
+         COALESCE({day("(SELECT MAX(x.planned_for) FROM outbox x WHERE x.invoice_id = o.invoice_id)")}, -1) AS last_key,
+         o.resume_key
   FROM open_inv o
   ORDER BY o.invoice_id  -- rows then reach the outbox's unique index in its order: appends, not scatters
 ),
 keys AS MATERIALIZED (
-  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key, {history("inv")} AS history FROM inv
+  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key, resume_key, {history("inv")} AS history
+  FROM inv
 ),
 kp AS MATERIALIZED (
   SELECT k.*, sk.step_id, sk.k AS occurrence, sk.channel, sk.rank, sk.group_by_contractor, {step_day} AS day
@@ -201,12 +211,13 @@ kp AS MATERIALIZED (
                     AND o.occurrence = sk.k)
 ),
 kl AS MATERIALIZED (
-  SELECT {_KEY}, MAX(day) AS latest FROM kp WHERE day <= :today_day GROUP BY {_KEY}
+  SELECT {_KEY}, MAX(day) AS latest FROM kp WHERE day <= {start} GROUP BY {_KEY}
 ),
 key_rows AS MATERIALIZED (
-  SELECT {_key("p")}, p.step_id, p.occurrence, p.channel, p.day,
-         p.group_by_contractor, 1 AS covers, NULL AS first_day
-  FROM kp p LEFT JOIN kl USING ({_KEY}) WHERE p.day > :today_day OR p.day = kl.latest
+  SELECT {_key("p")}, p.step_id, p.occurrence, p.channel, CASE WHEN p.day < p.resume_key THEN p.resume_key
+         ELSE p.day END AS day, p.group_by_contractor, 1 AS covers, NULL AS first_day
+  FROM kp p LEFT JOIN kl USING ({_KEY}) WHERE p.day > {start.replace("resume_key", "p.resume_key")}
+    OR p.day = kl.latest
   UNION ALL
   SELECT {_key("g")}, s.step_id, s.k, s.channel, g.pick / {_PICK},
          false, g.covers, g.first_day
@@ -230,7 +241,7 @@ new_rows AS (
          r.covers, r.first_day
   FROM inv a {ordered} key_rows r ON r.policy_id = a.policy_id AND r.issue_day = a.issue_day
    AND r.due_day = a.due_day AND r.promise_key = a.promise_key AND r.last_key = a.last_key
-   AND r.history = {history("a")}
+   AND r.resume_key = a.resume_key AND r.history = {history("a")}
   UNION ALL
   SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel,
          {day(f"COALESCE({paid_on}, :today)")} + sk.shift, sk.group_by_contractor, 1, NULL
@@ -264,7 +275,7 @@ _COLUMNS = ("invoice_id, contractor_id, step_id, occurrence, channel, recipient,
 
 
 def _params(stmt: TextClause) -> TextClause:
-    return stmt.bindparams(bindparam("today", type_=Date()))
+    return stmt.bindparams(bindparam("today", type_=Date()), bindparam("pause_limit", type_=Date()))
 
 
 def _insert_sql(dialect: str, incremental: bool) -> TextClause:
@@ -289,11 +300,23 @@ def _preview_sql(dialect: str) -> TextClause:
     ))
 
 
+# A row still waiting (outside business hours, a retry, the computer off) when a later step of its invoice
+# is planned would go out late next to it ("due today" a week after the due date): it is skipped instead.
+# Only rows that existed before this run can be waiting; the id range keeps the scan to them. A thank-you
+# overtakes nothing: the reminders before it are cancelled as paid when their turn comes.
+_OVERTAKE = text(
+    "UPDATE outbox SET state = 'skipped', last_error = :why, next_attempt_at = NULL "
+    "WHERE state = 'planned' AND id <= :after AND step_id IS NOT NULL AND planned_for < ("
+    "  SELECT MAX(n.planned_for) FROM outbox n WHERE n.invoice_id = outbox.invoice_id AND n.id > :after"
+    "  AND n.state = 'planned' AND n.step_id IN (SELECT id FROM policy_step WHERE anchor <> 'paid')) "
+    "RETURNING id"
+)
+
 _NEW_ROWS = (
     "SELECT o.id, i.number AS invoice, c.name AS contractor, o.contractor_id, s.name AS step, o.occurrence, "
     "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at, o.covers "
     "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
-    "JOIN policy_step s ON s.id = o.step_id WHERE o.id > {after:d} ORDER BY o.id"
+    "JOIN policy_step s ON s.id = o.step_id WHERE o.id > {after:d} OR o.id IN ({overtaken}) ORDER BY o.id"
 )
 
 @dataclass(frozen=True)
@@ -304,6 +327,7 @@ class PlanSummary:
     planned: int
     skipped: int
     incremental: bool
+    overtaken: tuple[int, ...] = ()  # rows planned earlier, still waiting, skipped for a later step
 
 
 def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0, full: bool = False) -> list[PlannedRow]:
@@ -320,7 +344,7 @@ def plan(ctx: Ctx, *, dry_run: bool = False, days: int = 0, full: bool = False) 
         dialect = ctx.session.get_bind().dialect.name
         return [_row(r) for r in ctx.session.execute(_preview_sql(dialect), _base_params(ctx, days))]
     summary = plan_rows(ctx, full=full)
-    return _new_rows(ctx, summary.after)
+    return _new_rows(ctx, summary.after, summary.overtaken)
 
 
 def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
@@ -346,16 +370,22 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
     with large_page_cache(session):
         session.execute(_insert_sql(dialect, incremental), params)
         planned, skipped, missing = _added(ctx, after)
+    overtaken = _overtake(ctx, after) if planned and after else ()
     if planned or skipped:
         _after_insert(ctx, missing, now)
         audit.record(ctx, "reminders.planned", "outbox", None,
-                     f"Reminders planned: {planned}, skipped: {skipped}",
-                     details={"planned": planned, "skipped": skipped, "today": today})
+                     f"Reminders planned: {planned}, skipped: {skipped + len(overtaken)}",
+                     details={"planned": planned, "skipped": skipped, "overtaken": len(overtaken), "today": today})
     # Taken after this run's own writes (escalation events need no second look): the write lock taken
     # first keeps anyone else from writing in between on SQLite.
     now_mark = watermark.current(ctx, digest)
     watermark.save(ctx, now_mark._replace(lag=last.ids() if last is not None else None))
-    return PlanSummary(after, planned, skipped, incremental)
+    return PlanSummary(after, planned, skipped, incremental, overtaken)
+
+
+def _overtake(ctx: Ctx, after: int) -> tuple[int, ...]:
+    """Skip the rows planned before this run that a row it planned for their invoice overtakes."""
+    return tuple(ctx.session.execute(_OVERTAKE, {"after": after, "why": OVERTAKEN}).scalars())
 
 
 def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
@@ -363,6 +393,7 @@ def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
     today_day = (today - _EPOCH).days
     return {
         "today": today, "today_day": today_day, "horizon_day": today_day + days,
+        "pause_limit": today + dt.timedelta(days=days),
         "default_policy": ctx.session.scalar(
             select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)),
         "max_occ": _max_occurrences(ctx),
@@ -409,13 +440,14 @@ def _max_occurrences(ctx: Ctx) -> int:
     return int(ctx.session.scalar(select(func.max(repeats)).where(PolicyStep.active)) or 1)
 
 
-def _new_rows(ctx: Ctx, after: int) -> list[PlannedRow]:
-    """The rows this run inserted, read through the driver's cursor: a first plan can add a million."""
+def _new_rows(ctx: Ctx, after: int, overtaken: tuple[int, ...] = ()) -> list[PlannedRow]:
+    """The rows this run inserted or skipped, read through the driver's cursor: a first plan can add a million."""
     dbapi = ctx.session.connection().connection.dbapi_connection
     assert dbapi is not None
     cursor = dbapi.cursor()
     try:
-        cursor.execute(_NEW_ROWS.format(after=int(after)))
+        skipped_now = ", ".join(str(int(i)) for i in overtaken) or "NULL"
+        cursor.execute(_NEW_ROWS.format(after=int(after), overtaken=skipped_now))
         days: dict[Any, dt.date] = {}
         return [_row(r, days) for r in cursor.fetchall()]
     finally:

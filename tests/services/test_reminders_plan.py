@@ -17,7 +17,7 @@ from collector_app.domain.clock import FixedClock
 from collector_app.services import policies
 from collector_app.services.activity import CallData, log_call
 from collector_app.services.context import Ctx
-from collector_app.services.reminders import CATCH_UP, NO_ADDRESS, PlannedRow, plan
+from collector_app.services.reminders import CATCH_UP, NO_ADDRESS, OVERTAKEN, PlannedRow, plan
 
 DUE = dt.date(2026, 3, 2)
 ISSUED = dt.date(2026, 2, 16)
@@ -46,6 +46,13 @@ def outbox(ctx: Ctx) -> list[Outbox]:
     return list(ctx.session.scalars(select(Outbox).order_by(Outbox.planned_for, Outbox.id)))
 
 
+def sent(ctx: Ctx) -> None:
+    """What the day's dispatch does with the planned rows (a row left waiting is overtaken by a later step)."""
+    for row in outbox(ctx):
+        if row.state == "planned":
+            row.state = "sent"
+
+
 def steps(rows: list[PlannedRow], state: str) -> list[tuple[str, int]]:
     return [(r.step, r.occurrence) for r in rows if r.state == state]
 
@@ -56,6 +63,7 @@ def test_a_daily_run_plans_every_step_on_its_day_and_nothing_twice(ctx: Ctx) -> 
     planned: list[PlannedRow] = []
     for offset in range((ISSUED - DUE).days, 30):
         planned += plan_on(ctx, day(offset))
+        sent(ctx)
     assert all(r.state == "planned" for r in planned)
     assert [(r.step, r.occurrence, r.planned_for) for r in planned] == [
         ("Invoice", 1, ISSUED), ("Before due (SMS)", 1, day(-2)), ("Due today", 1, DUE),
@@ -93,10 +101,37 @@ def test_an_invoice_planned_for_the_first_time_when_overdue_gets_only_the_latest
 def test_after_a_two_week_gap_only_the_latest_due_step_is_planned(ctx: Ctx) -> None:
     inv(ctx, client(ctx))
     assert sorted(steps(plan_on(ctx, day(2)), "planned")) == [("First reminder", 1), ("First reminder (SMS)", 1)]
+    sent(ctx)
     rows = plan_on(ctx, day(16))  # the PC was off from day +3 to day +15
     assert steps(rows, "planned") == [("Weekly reminder", 2)]
     assert steps(rows, "skipped") == [("Weekly reminder", 1)]
     assert [(r.last_error, r.covers) for r in rows if r.state == "skipped"] == [(CATCH_UP, 1)]
+
+
+def test_a_row_still_waiting_when_a_later_step_comes_due_is_skipped_not_sent_late(ctx: Ctx) -> None:
+    """'Due today' planned on the due day but not sent (after hours, then the PC off): when the run after
+    the gap plans a later step, the waiting row is skipped with the reason, and the plan lists it."""
+    inv(ctx, client(ctx))
+    due_today = [r for r in plan_on(ctx, DUE) if r.state == "planned"]
+    assert steps(due_today, "planned") == [("Due today", 1)]
+    rows = plan_on(ctx, day(16))
+    assert steps(rows, "planned") == [("Weekly reminder", 2)]
+    waiting = [r for r in rows if r.id == due_today[0].id]
+    assert [(r.state, r.last_error) for r in waiting] == [("skipped", OVERTAKEN)]
+    states = {(o.step_id, o.occurrence): o.state for o in outbox(ctx)}
+    assert sorted(states.values()) == ["planned", "skipped", "skipped", "skipped"]  # + the catch-up record
+
+
+def test_a_waiting_row_is_not_overtaken_by_a_step_on_its_own_day_or_by_the_thank_you(ctx: Ctx) -> None:
+    inv(ctx, client(ctx))
+    plan_on(ctx, ISSUED)
+    sent(ctx)
+    plan_on(ctx, day(-2))  # the SMS before due waits (a 4xx retry, say)
+    assert plan_on(ctx, day(-2)) == []
+    assert [o.state for o in outbox(ctx)] == ["sent", "planned"]
+    pay(ctx, "1230.00", day(-1), "FV/1/2026")
+    plan_on(ctx, day(-1))
+    assert [o.state for o in outbox(ctx) if o.last_error == OVERTAKEN] == []
 
 
 def test_an_email_and_an_sms_due_on_the_latest_day_both_go(ctx: Ctx) -> None:
@@ -207,6 +242,7 @@ def test_a_policy_edit_applies_to_invoices_already_open(ctx: Ctx) -> None:
 def test_a_step_added_with_a_date_before_the_last_planned_row_is_never_sent_late(ctx: Ctx) -> None:
     inv(ctx, client(ctx))
     plan_on(ctx, day(9))
+    sent(ctx)
     data = policies.policy_data(policies.get_policy(ctx, "Standard"))
     early = policies.StepData("Day five", "due", 5, "email", "overdue_first")
     policies.update_policy(ctx, "Standard", policies.PolicyData(
@@ -265,6 +301,31 @@ def test_dry_run_writes_nothing_and_previews_the_next_days(ctx: Ctx) -> None:
     assert all(r.id is None for r in rows)
     assert outbox(ctx) == []
     assert plan_on(ctx, day(-3), dry_run=True) == rows[:1]
+
+
+@pytest.mark.parametrize("paused", ["promise", "invoice", "contractor"])
+def test_a_preview_shows_what_the_daily_runs_plan_after_a_pause_that_ends_inside_it(ctx: Ctx, paused: str) -> None:
+    c = client(ctx)
+    i = inv(ctx, c)
+    plan_on(ctx, DUE)
+    sent(ctx)
+    if paused == "promise":
+        log_call(at(ctx, day(1)), i, CallData("promised", 60, promise_date=day(6)))
+    elif paused == "invoice":
+        i.paused_until = day(6)
+    else:
+        c.paused_until = day(6)
+    preview = plan_on(ctx, day(2), dry_run=True, days=14)
+    daily: list[PlannedRow] = []
+    for offset in range(2, 17):
+        daily += plan_on(ctx, day(offset))
+        sent(ctx)
+    def shown(rows: list[PlannedRow]) -> list[tuple[str, int, str]]:
+        return sorted((r.step, r.occurrence, r.state) for r in rows)
+    assert shown(preview) == shown(daily)
+    assert ("Weekly reminder", 1, "planned") in shown(preview)
+    first = [r.planned_for for r in preview if r.step == "First reminder (SMS)"]
+    assert first == [day(7)]  # the day after the pause, when it will go out
 
 
 def test_days_only_widen_a_dry_run(ctx: Ctx) -> None:
