@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -11,13 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from collector_app import cli_render as render
 from collector_app.config import default_ledger_path
 from collector_app.db.engine import Ledger, open_ledger, sqlite_path
 from collector_app.db.migrate import current_revision
-from collector_app.db.queries import SORT_FIELDS, RegisterQuery, invoice_page
+from collector_app.db.queries import SORT_FIELDS, LetterCounts, RegisterQuery, invoice_page, letter_counts
 from collector_app.domain.clock import Clock, FixedClock, SystemClock
 from collector_app.domain.dates import parse_date, parse_datetime
 from collector_app.domain.errors import UserError
@@ -36,6 +39,54 @@ class ArgParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+class HeldOutput:
+    """A command's output waits while a transaction of its ledger is open and is written when the last
+    one ends: committed first, printed after, so a reader that went away (`| head -3`) or a full disk
+    can no longer roll back the work the output reports. The text itself is unchanged."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.held: list[str] = []
+        self.open: set[int] = set()  # the ledger's outermost transactions now open (ids)
+        event.listen(sessions, "after_transaction_create", self._created)
+        event.listen(sessions, "after_transaction_end", self._ended)
+
+    def _created(self, session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            self.open.add(id(transaction))
+
+    def _ended(self, session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            self.open.discard(id(transaction))
+            if not self.open:
+                self.flush()
+
+    def write(self, text: str) -> None:
+        self.held.append(text)
+        if not self.open:
+            self.flush()
+
+    def flush(self) -> None:
+        text, self.held = "".join(self.held), []
+        if text:
+            write_stdout(text)
+
+
+def write_stdout(text: str) -> None:
+    """Written and flushed; when the reader has gone away the rest of the output goes nowhere, as the
+    Python docs advise (the command's work is done and committed, so it still ends normally)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        try:
+            fd = sys.stdout.fileno()
+        except (OSError, ValueError):  # not a file descriptor (output captured in-process): nothing to quiet
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
 @dataclass
 class Run:
     """What a command handler gets: parsed arguments, the open ledger, the clock and output mode."""
@@ -46,11 +97,21 @@ class Run:
     json: bool
     user: str
 
+    def __post_init__(self) -> None:
+        self.output = HeldOutput(self.ledger.sessions)
+
     def ctx(self, session: Session) -> Ctx:
         return Ctx(session, self.clock, self.user)
 
     def emit(self, data: Any, columns: Sequence[str] | None = None) -> None:
-        render.emit(data, self.json, columns)
+        """JSON or a table on stdout, once the ledger's open transactions have ended (see HeldOutput)."""
+        text = io.StringIO()
+        render.emit(data, self.json, columns, text)
+        self.output.write(text.getvalue())
+
+    def write(self, text: str) -> None:
+        """Plain text on stdout, held like emit()'s."""
+        self.output.write(text)
 
     def check_paging(self) -> None:
         """--limit and --offset of a listing command: neither may be negative."""
@@ -61,6 +122,7 @@ class Run:
 
 
 Handler = Callable[[Run], None]
+LETTER_CHUNK = 500  # invoice ids per reminders/demands count query of a listing
 
 
 def _amount(run: Run, text: str, currency: str | None, field: str, session: Session) -> Decimal:
@@ -163,6 +225,8 @@ def cmd_invoice_show(run: Run) -> None:
         ctx = run.ctx(s)
         inv = invoices.find_invoice(ctx, run.args.number)
         obj = render.invoice_obj(inv, run.clock.today())
+        letters = letter_counts(s.connection(), [inv.id]).get(inv.id, LetterCounts(0, 0))
+        obj |= {"reminders_sent": letters.reminders, "demands": letters.demands}
         obj["timeline"] = [render.event_obj(e) for e in activity.timeline(ctx, invoice_id=inv.id)]
         run.emit(obj)
 
@@ -185,7 +249,10 @@ def cmd_invoices(run: Run) -> None:
         if a.contractor:
             rq = replace(rq, contractor_id=contractors.find_contractor(run.ctx(s), a.contractor).id)
         rows = invoice_page(s, rq, run.clock.today(), limit=a.limit, offset=a.offset)
-        run.emit([render.invoice_row(r) for r in rows],
+        letters: dict[int, LetterCounts] = {}
+        for start in range(0, len(rows), LETTER_CHUNK):
+            letters |= letter_counts(s.connection(), [r.id for r in rows[start:start + LETTER_CHUNK]])
+        run.emit([render.invoice_row(r, letters.get(r.id, LetterCounts(0, 0))) for r in rows],
                  ["number", "contractor", "issue_date", "due_date", "gross", "balance", "currency",
                   "status", "days_overdue"])
 
@@ -425,6 +492,10 @@ def build_parser() -> ArgParser:
     p = add("show", cmd_invoice_show, "one invoice with its timeline", isub)
     p.add_argument("number")
 
+    from collector_app import cli_holds  # invoice pause/resume/dispute/payment-plan/hand-over, contractor pause
+
+    cli_holds.register(add, isub, csub)
+
     p = add("invoices", cmd_invoices, "the invoice register")
     p.add_argument("--filter", default="all", choices=[f.value for f in Filter])
     p.add_argument("--contractor")
@@ -583,6 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"collector: error: {exc}\n")
         return 2
     finally:
+        run.output.flush()  # anything still held (a session left open) is not lost
         ledger.close()
     return 0
 

@@ -7,10 +7,10 @@ import json
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from collector_app.db.models import Contractor, Event, Invoice, Note
-from collector_app.db.queries import InvoiceRow
+from collector_app.db.queries import InvoiceRow, LetterCounts
 from collector_app.domain.money import format_amount
 from collector_app.domain.status import days_overdue, status_of
 from collector_app.services.activity import TaskRow
@@ -29,14 +29,18 @@ def _value(v: Any) -> Any:
     return v
 
 
-def invoice_row(r: InvoiceRow) -> JsonObj:
-    return {
+def invoice_row(r: InvoiceRow, letters: LetterCounts | None = None) -> JsonObj:
+    """A register row; `letters` adds the reminders sent and the demand letters that named it."""
+    obj: JsonObj = {
         "id": r.id, "number": r.number, "kind": r.kind, "contractor": r.contractor,
         "contractor_id": r.contractor_id, "issue_date": _value(r.issue_date), "due_date": _value(r.due_date),
         "gross": _value(r.gross), "paid": _value(r.paid), "balance": _value(r.balance),
         "currency": r.currency, "status": r.status.value, "days_overdue": r.days_overdue,
         "disputed": r.disputed, "paused_until": _value(r.paused_until),
     }
+    if letters is not None:
+        obj |= {"reminders_sent": letters.reminders, "demands": letters.demands}
+    return obj
 
 
 def invoice_obj(inv: Invoice, today: dt.date) -> JsonObj:
@@ -48,6 +52,7 @@ def invoice_obj(inv: Invoice, today: dt.date) -> JsonObj:
         "status": status_of(inv.gross, inv.paid, inv.due_date, today).value,
         "days_overdue": days_overdue(inv.gross, inv.paid, inv.due_date, today),
         "disputed": inv.disputed, "paused_until": _value(inv.paused_until),
+        "pause_reason": inv.pause_reason, "handed_over": inv.handed_over, "under_plan": inv.under_plan,
     }
 
 
@@ -106,9 +111,10 @@ def generic(obj: dict[str, Any]) -> JsonObj:
     return {k: _value(v) for k, v in obj.items()}
 
 
-def emit(data: JsonObj | Sequence[JsonObj], as_json: bool, columns: Sequence[str] | None = None) -> None:
-    """JSON for machines, an aligned table (or key: value lines) for people."""
-    out = sys.stdout
+def emit(data: JsonObj | Sequence[JsonObj], as_json: bool, columns: Sequence[str] | None = None,
+         out: TextIO | None = None) -> None:
+    """JSON for machines, an aligned table (or key: value lines) for people; into `out` (default stdout)."""
+    out = sys.stdout if out is None else out
     if as_json:
         json.dump(data, out, ensure_ascii=False, indent=None if isinstance(data, list) else 2)
         out.write("\n")
