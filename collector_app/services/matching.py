@@ -24,7 +24,7 @@ from sqlalchemy import Row, Select, exists, insert, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.db.models import Contractor, ContractorAccount, Invoice, Payment
-from collector_app.domain.references import Candidate, candidate_keys, longest_non_overlapping
+from collector_app.domain.references import Candidate, candidate_keys, likeness, longest_non_overlapping
 from collector_app.domain.status import balance
 from collector_app.domain.taxid import compact_tax_id
 from collector_app.imports.bank import normalize_account
@@ -271,7 +271,7 @@ def _text_keys(hints: Hints) -> tuple[str, int, dict[str, Candidate], list[Candi
     """The searched text (references first), where the references end, and its keys (leading zeros dropped too)."""
     refs = " ".join(_ref_forms(hints.creditor_refs))
     text = f"{refs} {hints.title}" if refs else hints.title
-    cands = candidate_keys(text)[:MAX_CANDIDATES]
+    cands = candidate_keys(text, glued_prefixes=True)[:MAX_CANDIDATES]
     keys: dict[str, Candidate] = {}
     for c in cands:
         keys.setdefault(c.key, c)
@@ -288,14 +288,17 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
     if not cands:
         return [], []
     found = _lookup(ctx, matcher, currency, list(keys))
+    named = {keys[k] for k in keys if matcher.by_key.get(k)}  # readings naming an invoice, open or not
+    found = {k: invs for k, invs in found.items() if not _hidden(keys[k], named)}
     if not found:
-        prefixed = _prefixed_keys(ctx, matcher, text, [c for c in cands if c.key[0].isdigit()])
+        prefixed = _prefixed_keys(ctx, matcher, text, [c for c in cands if c.key[0].isdigit()
+                                                       and not _hidden(c, named)])
         found = _lookup(ctx, matcher, currency, list(prefixed), symbols=False)
         keys = {k: prefixed[k] for k in found}
     else:  # "FV/7/2026 i 8/2026": a further number written without the prefix the first one has
         spans = [keys[k] for k in found]
         bare = [c for c in cands if c.key[0].isdigit() and _SEPARATED.search(text, c.start, c.end)
-                and not any(c.overlaps(f) for f in spans)]
+                and not any(c.overlaps(f) for f in spans) and not _hidden(c, named)]
         prefixed = _prefixed_keys(ctx, matcher, text, bare)
         more = _lookup(ctx, matcher, currency, [k for k in prefixed if k not in found], symbols=False)
         found.update(more)
@@ -307,6 +310,8 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
         by_span.setdefault(keys[key], []).extend((key, inv) for inv in invoices)
     for span in longest_non_overlapping(list(by_span)):
         invs = {inv.id: (key, inv) for key, inv in by_span[span]}
+        if len(invs) > 1:
+            invs = _closest(text[span.start:span.end], invs)
         if len(invs) > 1:
             several.extend(inv for _, inv in invs.values())
             continue
@@ -320,6 +325,21 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
             kind = "title"
         unique.setdefault(str(inv.id), Hit(inv, kind, span.start))
     return sorted(unique.values(), key=lambda h: h.start), several
+
+
+def _hidden(cand: Candidate, named: set[Candidate]) -> bool:
+    """Whether a longer reading of the text that names an invoice (open or not, in any currency) takes in
+    part of this one: "FV1/2026" for a settled FV/1/2026 never pays 1/2026."""
+    return any(n.overlaps(cand) and n.end - n.start > cand.end - cand.start for n in named)
+
+
+def _closest(written: str, invs: dict[int, tuple[str, Invoice]]) -> dict[int, tuple[str, Invoice]]:
+    """Of invoices one reading of the text fits, those whose number (or variable symbol) it writes most
+    closely: "FV/1/12/2025" as written beats FV/11/2/2025, which only has the same key."""
+    scores = {i: max(likeness(written, inv.number), likeness(written, inv.variable_symbol or ""))
+              for i, (_, inv) in invs.items()}
+    best = max(scores.values())
+    return {i: pair for i, pair in invs.items() if scores[i] == best}
 
 
 def _ref_forms(refs: tuple[str, ...]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector_app.domain.references import candidate_keys, longest_non_overlapping, number_key
+from collector_app.domain.references import candidate_keys, likeness, longest_non_overlapping, number_key
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,39 @@ def test_fv_prefix_and_separators_yield_every_reading() -> None:
                                    "FV 12 / 2026", "FV - 12 - 2026", "FV. 12. 2026"])
 def test_every_usual_spelling_reaches_the_number_key(title: str) -> None:
     assert number_key("FV/12/2026") in keys(title)
+
+
+@pytest.mark.parametrize(("title", "key", "written"), [
+    ("FV123/2026", "1232026", "123/2026"),
+    ("za fa123 2026", "1232026", "123 2026"),
+    ("F110F02305", "110F02305", "110F02305"),
+    ("FAKTURA12/2026", "122026", "12/2026"),
+])
+def test_a_glued_prefix_is_also_read_without_it(title: str, key: str, written: str) -> None:
+    cands = {c.key: c for c in candidate_keys(title, glued_prefixes=True)}
+    assert title[cands[key].start:cands[key].end] == written
+    assert key not in keys(title)  # only when asked for
+
+
+def test_the_reading_with_the_glued_prefix_is_the_longer_one() -> None:
+    by_key = {c.key: c for c in candidate_keys("FV1/2026", glued_prefixes=True)}
+    assert [c.key for c in longest_non_overlapping([by_key["12026"], by_key["FV12026"]])] == ["FV12026"]
+
+
+@pytest.mark.parametrize(("written", "number", "score"), [
+    ("FV/1/12/2025", "FV/1/12/2025", 2),
+    ("fv/1/12/2025", "FV/1/12/2025", 2),
+    ("FV 1 12 2025", "FV/1/12/2025", 1),
+    ("FV123/2026", "FV/123/2026", 1),
+    ("FV/1/12/2025", "FV/11/2/2025", 0),
+    ("FV1122025", "FV/1/12/2025", 0),
+    ("12/2026", "FV/12/2026", 2),
+    ("12 2026", "FV/12/2026", 1),
+    ("1/2/2025", "FV/11/2/2025", 0),
+    ("20260007", "", 0),
+])
+def test_likeness_tells_numbers_of_one_key_apart(written: str, number: str, score: int) -> None:
+    assert likeness(written, number) == score
 
 
 def test_unrelated_tokens_far_apart_do_not_combine() -> None:

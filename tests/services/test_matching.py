@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from helpers.ledger import contractor, fresh, invoice
+from helpers.ledger import contractor, fresh, invoice, pay
 from helpers.statements import BETA_IBAN, OMEGA_IBAN, statement_ledger
 from sqlalchemy import func, select, text
 
@@ -66,6 +66,11 @@ def test_matching_table(ctx: Ctx, title: str, amount: str, currency: str, accoun
                         tax_id: str | None, refs: tuple[str, ...], expected: list[tuple[str, str]],
                         kind: str | None) -> None:
     statement_ledger(ctx)
+    _check_match(ctx, title, amount, currency, account, tax_id, refs, expected, kind)
+
+
+def _check_match(ctx: Ctx, title: str, amount: str, currency: str, account: str | None, tax_id: str | None,
+                 refs: tuple[str, ...], expected: list[tuple[str, str]], kind: str | None) -> None:
     payment = add_payment(ctx, PaymentData(
         date=dt.date(2026, 3, 16), amount=D(amount), currency=currency, title=title, payer_account=account,
         source="bank", allocations=(),
@@ -83,6 +88,55 @@ def test_matching_table(ctx: Ctx, title: str, amount: str, currency: str, accoun
         assert payment.match_reason and matching.REASON_LABELS[kind] in payment.match_reason
     assert fresh(ctx, payment).allocated == sum((D(a) for _, a in expected), D(0))
     _ledger_consistent(ctx)
+
+
+# Numbers of one key written apart (unpadded n/m/yyyy numbering), prefixes glued to the number, and a
+# number with and without a prefix: title, amount → [(invoice, amount)], reason kind
+KEY_CASES = [
+    ("written exactly, another number has the same key", "Faktura FV/1/12/2025", "1000.00",
+     [("FV/1/12/2025", "1000.00")], "title"),
+    ("the other number of that key, written exactly", "za FV/11/2/2025", "1000.00",
+     [("FV/11/2/2025", "1000.00")], "title"),
+    ("same groups of digits, other separators", "fv 1 12 2025", "1000.00", [("FV/1/12/2025", "1000.00")], "title"),
+    ("the key alone fits both: review", "FV1122025", "1000.00", [], None),
+    ("FV glued to the number", "FV123/2026", "640.00", [("123/2026", "640.00")], "title"),
+    ("FA glued to the number", "FA123/2026", "640.00", [("123/2026", "640.00")], "title"),
+    ("F glued to the number", "zapłata F124/2026", "640.00", [("124/2026", "640.00")], "title"),
+    ("F glued to a number with letters in it", "F110F02305", "100.00", [("110F02305", "100.00")], "title"),
+    ("glued prefix, the prefixed number exists: the longest reading", "FV1/2026", "500.00",
+     [("FV/1/2026", "500.00")], "title"),
+    ("no prefix written", "1/2026", "500.00", [("1/2026", "500.00")], "title"),
+    ("glued prefix of a settled invoice: never the number without it", "FV9/2026", "50.00", [], None),
+    ("prefix of a settled invoice: never the number without it", "FV/9/2026", "50.00", [], None),
+]
+
+
+def key_ledger(ctx: Ctx) -> None:
+    """Numbers that share a key, numbers with and without a prefix; FV/9/2026 is settled, 9/2026 open."""
+    omega, tau, sigma = (contractor(ctx, name) for name in ("Omega", "Tau", "Sigma"))
+    for c, number, gross in ((omega, "FV/1/12/2025", "1000.00"), (omega, "FV/11/2/2025", "1000.00"),
+                             (tau, "123/2026", "640.00"), (tau, "124/2026", "640.00"),
+                             (tau, "110F02305", "21912.44"), (sigma, "FV/1/2026", "500.00"),
+                             (tau, "1/2026", "500.00"), (sigma, "FV/9/2026", "50.00"), (tau, "9/2026", "70.00")):
+        invoice(ctx, c, number, gross, dt.date(2026, 3, 1))
+    pay(ctx, "50.00", dt.date(2026, 3, 2), "FV/9/2026")
+    ctx.session.flush()
+
+
+@pytest.mark.parametrize(("title", "amount", "expected", "kind"), [c[1:] for c in KEY_CASES],
+                         ids=[c[0] for c in KEY_CASES])
+def test_matching_numbers_of_one_key_and_glued_prefixes(ctx: Ctx, title: str, amount: str,
+                                                       expected: list[tuple[str, str]], kind: str | None) -> None:
+    key_ledger(ctx)
+    _check_match(ctx, title, amount, "PLN", None, None, (), expected, kind)
+
+
+def test_a_key_that_fits_several_numbers_suggests_them_all(ctx: Ctx) -> None:
+    key_ledger(ctx)
+    add_payment(ctx, PaymentData(date=dt.date(2026, 3, 16), amount=D("1000.00"), currency="PLN",
+                                 title="FV1122025", source="bank", allocations=()))
+    (item,) = matching.review_list(ctx)
+    assert {(s.invoice, s.score) for s in item.suggestions} == {("FV/1/12/2025", 0.6), ("FV/11/2/2025", 0.6)}
 
 
 def _ledger_consistent(ctx: Ctx) -> None:
