@@ -12,7 +12,6 @@ from sqlalchemy import Numeric, String, bindparam, column, func, insert, select,
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency, check_places, format_amount
-from collector_app.domain.references import Candidate, candidate_keys, longest_non_overlapping
 from collector_app.domain.status import balance
 from collector_app.services import audit
 from collector_app.services.context import Changes, Ctx
@@ -224,28 +223,12 @@ def _open_invoices(ctx: Ctx, currency: str, contractor_id: int | None) -> list[I
 
 
 def invoices_named_in(ctx: Ctx, text: str, currency: str, contractor_id: int | None) -> list[Invoice]:
-    """Open invoices whose number or variable symbol appears in the text, in order of appearance."""
-    candidates = candidate_keys(text)[:MAX_TITLE_CANDIDATES]
-    if not candidates:
-        return []
-    by_key = {c.key: c for c in candidates}
-    query = select(Invoice).where(
-        Invoice.kind == "invoice", Invoice.currency == currency, Invoice.gross > Invoice.paid,
-        (Invoice.number_key.in_(by_key)) | (Invoice.variable_symbol.in_(by_key)),
-    )
-    if contractor_id is not None:
-        query = query.where(Invoice.contractor_id == contractor_id)
-    hits: dict[str, list[Invoice]] = {}
-    for inv in ctx.session.scalars(query):
-        for key in {inv.number_key, inv.variable_symbol or ""} & by_key.keys():
-            hits.setdefault(key, []).append(inv)
-    spans: list[Candidate] = longest_non_overlapping([by_key[k] for k in hits])
-    ordered: list[Invoice] = []
-    for span in spans:
-        for inv in hits[span.key]:
-            if inv not in ordered:
-                ordered.append(inv)
-    return ordered
+    """Open invoices whose number or variable symbol appears in the text, in order of appearance: read as a
+    bank payment's title is (services/matching), so a payment typed in is allocated as an imported one."""
+    from collector_app.services import matching  # matching books through this module
+
+    hits, _ = matching.invoices_in_text(ctx, matching.Matcher(), matching.Hints(text), currency)
+    return [h.invoice for h in hits if contractor_id is None or h.invoice.contractor_id == contractor_id]
 
 
 def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
