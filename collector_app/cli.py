@@ -516,7 +516,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--date", required=True)
     p.add_argument("--currency")
     p.add_argument("--contractor")
-    p.add_argument("--invoice", nargs="+", metavar="NO")
+    p.add_argument("--invoice", nargs="+", action="extend", metavar="NO")
     p.add_argument("--title")
     p.add_argument("--payer")
     p.add_argument("--payer-account")

@@ -174,6 +174,8 @@ def log_call(ctx: Ctx, invoice: Invoice, data: CallData) -> Call:
     today = ctx.clock.today()
     if data.outcome == "promised" and data.promise_date is None:
         raise UserError("promise-date", "is required when the outcome is 'promised'")
+    if data.outcome == "no-answer" and (data.promise_date is not None or data.promise_amount is not None):
+        raise UserError("promise-date", "nobody answered: a call without an answer carries no promise")
     if data.promise_date is not None and data.promise_date < today:
         raise UserError("promise-date", f"{data.promise_date} is in the past (today is {today})")
     if data.promise_amount is not None:
@@ -227,7 +229,7 @@ def follow_up_broken_promises(ctx: Ctx) -> list[Task]:
     created: list[Task] = []
     for call, invoice in due:
         call.promise_checked = True
-        if balance(invoice.gross, invoice.paid) <= 0:
+        if balance(invoice.gross, invoice.paid) <= 0 or _replaced(ctx, call):
             continue
         if call.promise_amount is not None and _paid_since(ctx, invoice, call) >= call.promise_amount:
             continue
@@ -242,6 +244,14 @@ def follow_up_broken_promises(ctx: Ctx) -> list[Task]:
                      invoice_id=invoice.id, contractor_id=invoice.contractor_id)
         created.append(task)
     return created
+
+
+def _replaced(ctx: Ctx, call: Call) -> bool:
+    """A later call on the invoice made a new promise: the debtor moved the date, this one did not break."""
+    return ctx.session.scalar(select(Call.id).where(
+        Call.invoice_id == call.invoice_id, Call.promise_date.is_not(None),
+        (Call.started_at > call.started_at) | ((Call.started_at == call.started_at) & (Call.id > call.id)),
+    ).limit(1)) is not None
 
 
 def _paid_since(ctx: Ctx, invoice: Invoice, call: Call) -> Decimal:

@@ -62,8 +62,15 @@ def _apply(ctx: Ctx, c: Contractor, data: ContractorData) -> None:
         if not data.name.strip():
             raise UserError("name", "must not be empty")
         c.name = " ".join(data.name.split())
+    moved = data.country is not None and c.country is not None and check_country(data.country) != c.country
     if data.country is not None:
         c.country = check_country(data.country)
+    if moved:  # what was valid for the old country is checked again for the new one, unless retyped now
+        if data.tax_id is None and c.tax_id:
+            c.tax_id = normalize_tax_id(c.tax_id, c.country)
+            c.tax_key = compact_tax_id(c.tax_id)
+        if data.phone is None and c.phone:
+            c.phone = check_phone(c.phone, c.country)
     if data.tax_id is not None:
         if data.tax_id.strip():
             c.tax_id = normalize_tax_id(data.tax_id, c.country)

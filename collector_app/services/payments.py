@@ -344,8 +344,10 @@ def allocate(ctx: Ctx, payment_id: int, invoice_number: str, amount: Decimal | N
         check_places(amount, payment.currency, "amount")
         if amount <= 0 or amount > free:
             raise UserError("amount", f"{format_amount(amount)} is not between 0.01 and the {format_amount(free)} left")
-    if payment.contractor_id is None:
-        payment.contractor_id = inv.contractor_id
+    if payment.contractor_id not in (None, inv.contractor_id) and payment.allocated > 0:
+        raise UserError("invoice", f'"{inv.number}" belongs to another contractor than the invoices this payment '
+                                   "already pays; one payment pays one contractor's invoices")
+    payment.contractor_id = inv.contractor_id  # none yet, or only guessed from the payer's account
     result = PaymentResult(payment)
     _apply(ctx, result, inv, amount, "by-hand")
     ctx.session.flush()
