@@ -94,9 +94,10 @@ def make_demand(ctx: Ctx, *, kind: str, invoice: str | None = None, contractor_i
                 deadline_days: int = 7, currency: str | None = None) -> Demand:
     """One letter. A contractor who owes in several currencies gets one letter per currency: name the
     currency here, or use make_demands for all of them."""
-    drafts = _drafts(ctx, kind, invoice, contractor_id)
-    if currency is not None:
-        drafts = [d for d in drafts if d.currency == currency.strip().upper()]
+    wanted = currency.strip().upper() if currency is not None else None
+    drafts = _drafts(ctx, kind, invoice, contractor_id, wanted)
+    if wanted is not None:
+        drafts = [d for d in drafts if d.currency == wanted]
         if not drafts:
             raise UserError("currency", f"nothing to demand in {currency}")
     if len(drafts) > 1:
@@ -111,7 +112,8 @@ def make_demands(ctx: Ctx, *, kind: str, invoice: str | None = None, contractor_
     return _issue_all(ctx, _drafts(ctx, kind, invoice, contractor_id), deadline_days)
 
 
-def _drafts(ctx: Ctx, kind: str, invoice: str | None, contractor_id: int | None) -> list[Draft]:
+def _drafts(ctx: Ctx, kind: str, invoice: str | None, contractor_id: int | None,
+            currency: str | None = None) -> list[Draft]:
     check_kind(kind)
     if (invoice is None) == (contractor_id is None):
         raise UserError("invoice", "name one invoice or one contractor")
@@ -120,7 +122,7 @@ def _drafts(ctx: Ctx, kind: str, invoice: str | None, contractor_id: int | None)
     contractor = ctx.session.get(Contractor, contractor_id)
     if contractor is None:
         raise UserError("contractor", f"no contractor with id {contractor_id}")
-    return drafts_for_contractor(ctx, kind, contractor)
+    return drafts_for_contractor(ctx, kind, contractor, currency=currency)
 
 
 def _issue_all(ctx: Ctx, drafts: Sequence[Draft], deadline_days: int) -> list[Demand]:
@@ -340,8 +342,7 @@ def make_batch(ctx: Ctx, *, min_days: int, min_amount: Decimal | None = None, ki
         contractor = ctx.session.get(Contractor, cand.contractor_id)
         assert contractor is not None
         try:
-            drafts = [d for d in drafts_for_contractor(ctx, kind, contractor, min_days=min_days)
-                      if d.currency == cand.currency]
+            drafts = drafts_for_contractor(ctx, kind, contractor, min_days=min_days, currency=cand.currency)
         except UserError as exc:
             result.skipped.append((cand.contractor, exc.message))
             drafts = []

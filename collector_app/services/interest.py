@@ -146,12 +146,15 @@ def invoice_interest(ctx: Ctx, invoice: Invoice, *, as_of: dt.date | None = None
 
 
 def contractor_interest(ctx: Ctx, contractor_id: int, *, as_of: dt.date | None = None,
-                        paid_late: bool = False) -> list[InvoiceInterest]:
-    """The contractor's overdue invoices (oldest due first); with `paid_late`, the settled invoices that were
-    paid after their due date instead (principal 0, interest > 0: what an interest note claims)."""
+                        paid_late: bool = False, currency: str | None = None) -> list[InvoiceInterest]:
+    """The contractor's overdue invoices (oldest due first), in `currency` when given; with `paid_late`, the
+    settled invoices that were paid after their due date instead (principal 0, interest > 0: what an
+    interest note claims)."""
     day = as_of or ctx.clock.today()
     q = select(Invoice).where(Invoice.contractor_id == contractor_id, Invoice.kind == "invoice",
                               Invoice.due_date < day)
+    if currency is not None:
+        q = q.where(Invoice.currency == currency)
     q = q.where(Invoice.gross <= Invoice.paid) if paid_late else q.where(Invoice.gross > Invoice.paid)
     engine = _Engine(ctx)
     out = [engine.compute(inv, day) for inv in ctx.session.scalars(q.order_by(Invoice.due_date, Invoice.number))]

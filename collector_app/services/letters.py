@@ -109,12 +109,14 @@ def drafts_for_invoice(ctx: Ctx, kind: str, inv: Invoice) -> list[Draft]:
     return [_draft(kind, inv.contractor, list(claims(ctx, kind, [inv], today)))]
 
 
-def drafts_for_contractor(ctx: Ctx, kind: str, contractor: Contractor, *, min_days: int = 0) -> list[Draft]:
+def drafts_for_contractor(ctx: Ctx, kind: str, contractor: Contractor, *, min_days: int = 0,
+                          currency: str | None = None) -> list[Draft]:
     """All of a contractor's invoices a letter of this kind may name (overdue more than `min_days`,
-    or paid late for an interest note), one draft per currency."""
+    or paid late for an interest note), one draft per currency; `currency` keeps to one, so a rate
+    missing for another currency's compensation does not stop this letter."""
     today = ctx.clock.today()
     if kind == INTEREST_NOTE:
-        found = statutory.contractor_interest(ctx, contractor.id, as_of=today, paid_late=True)
+        found = statutory.contractor_interest(ctx, contractor.id, as_of=today, paid_late=True, currency=currency)
         noted = _already_noted(ctx, [f.invoice_id for f in found])
         rows = [(ctx.session.get(Invoice, f.invoice_id), f) for f in found if f.invoice_id not in noted]
         picked = [_note_claim(ctx, inv, f, today) for inv, f in rows
@@ -122,12 +124,14 @@ def drafts_for_contractor(ctx: Ctx, kind: str, contractor: Contractor, *, min_da
     else:
         invoices = ctx.session.scalars(
             select(Invoice).where(Invoice.contractor_id == contractor.id, Invoice.kind == "invoice",
-                                  Invoice.gross > Invoice.paid, Invoice.due_date < today - dt.timedelta(days=min_days))
+                                  Invoice.gross > Invoice.paid, Invoice.due_date < today - dt.timedelta(days=min_days),
+                                  *([Invoice.currency == currency] if currency is not None else []))
             .order_by(Invoice.due_date, Invoice.number)).all()
         picked = list(claims(ctx, kind, [inv for inv in invoices if open_for_letter(inv, today)], today))
     if not picked:
         what = "paid late with interest owed and no interest note yet" if kind == INTEREST_NOTE else "overdue"
-        raise UserError("contractor", f"{contractor.name} has no invoices {what}")
+        where = f" in {currency}" if currency else ""
+        raise UserError("contractor", f"{contractor.name} has no invoices {what}{where}")
     by_currency: dict[str, list[Claim]] = {}
     for claim in picked:
         by_currency.setdefault(claim.invoice.currency, []).append(claim)
@@ -154,7 +158,9 @@ def _interest_of(ctx: Ctx, invoices: Sequence[Invoice], today: dt.date) -> dict[
     tables once instead of once per invoice."""
     if len(invoices) < 2 or len({inv.contractor_id for inv in invoices}) != 1:
         return {}
-    found = statutory.contractor_interest(ctx, invoices[0].contractor_id, as_of=today)
+    currencies = {inv.currency for inv in invoices}
+    found = statutory.contractor_interest(ctx, invoices[0].contractor_id, as_of=today,
+                                          currency=currencies.pop() if len(currencies) == 1 else None)
     return {f.invoice_id: f for f in found}
 
 

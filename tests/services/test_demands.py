@@ -156,6 +156,20 @@ def test_a_contractor_owing_in_two_currencies_gets_one_letter_per_currency(ctx: 
     assert (code[6], code[7], code[10]) == (IBAN, "EUR500.00", "EX/1/2026")
 
 
+def test_a_rate_missing_for_one_currency_stops_only_that_currencys_letter(ctx: Ctx, omega: Contractor,
+                                                                          tmp_path: Path) -> None:
+    """No CZK/PLN rate for the compensation of a crown invoice: its letter is refused naming the rate, while
+    the złoty letter (asked for alone, or in a batch) is made."""
+    invoice(ctx, omega, "CZ/1/2026", "5000.00", dt.date(2026, 2, 10), currency="CZK")
+    with expect_error("rates", ctx):
+        demands.make_demand(ctx, kind="demand", contractor_id=omega.id, currency="CZK")
+    pln = demands.make_demand(ctx, kind="demand", contractor_id=omega.id, currency="PLN")
+    assert [line.invoice_id for line in pln.lines] == [_inv(ctx, "FV/1/2026").id, _inv(ctx, "FV/2/2026").id]
+    result = demands.make_batch(ctx, min_days=10, kind="demand", out_dir=tmp_path / "out")
+    assert [d.currency for d in result.demands] == ["PLN"]
+    assert [name for name, _ in result.skipped] == [omega.name]
+
+
 def test_the_register_lists_filters_and_counts(ctx: Ctx, omega: Contractor) -> None:
     beta = contractor(ctx, "Beta s.r.o.", language="cs", address="Dlouhá 1", postal_code="110 00", city="Praha")
     invoice(ctx, beta, "B/1", "2000.00", dt.date(2026, 1, 30))
