@@ -89,10 +89,13 @@ def cmd_policy_import(run: Run) -> None:
         raise UserError(str(source), f"cannot be read ({exc})") from exc
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
-        p = policies.import_json(ctx, content, replace=run.args.replace, source=str(source))
+        done = policies.import_json(ctx, content, replace=run.args.replace, make_default=run.args.make_default,
+                                    source=str(source))
         s.flush()
-        s.refresh(p)
-        run.emit(_policy_obj(ctx, p, steps=True))
+        s.refresh(done.policy)
+        obj = _policy_obj(ctx, done.policy, steps=True)
+        note = done.note("pass --make-default")
+        run.emit({**obj, "note": note} if note else obj)
 
 
 def cmd_policy_assign(run: Run) -> None:
@@ -127,6 +130,8 @@ def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
     p = add("import", cmd_policy_import, "read a policy from a JSON file (checked in full before writing)", psub)
     p.add_argument("file")
     p.add_argument("--replace", action="store_true", help="overwrite a policy of the same name")
+    p.add_argument("--make-default", action="store_true",
+                   help="make it the default policy (the file's is_default never does)")
     p = add("assign", cmd_policy_assign, "give a segment or a contractor a policy (NAME '-' clears it)", psub)
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--segment", metavar="S")

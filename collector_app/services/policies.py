@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import func, select, update
 
-from collector_app.db.models import POLICY_ACTIONS, POLICY_ANCHORS, Contractor, Outbox, Policy, PolicyStep, Segment
+from collector_app.db.models import (
+    DEMAND_KINDS,
+    POLICY_ACTIONS,
+    POLICY_ANCHORS,
+    Contractor,
+    Outbox,
+    Policy,
+    PolicyStep,
+    Segment,
+)
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
 from collector_app.services.context import Ctx
@@ -281,30 +293,60 @@ class Change:
 CHANNEL_BLOCKS = {"email": ("subject", "text"), "sms": ("sms",), "letter": ("subject", "text")}
 
 
+def blocks_fault(path: str, channel: str, blocks: Collection[str]) -> str | None:
+    """Why template text `path` with `blocks` cannot be sent by `channel`: a block it needs is missing (None: none)."""
+    block = next((b for b in CHANNEL_BLOCKS[channel] if b not in blocks), None)
+    return None if block is None else f'{path} has no "{block}" block, which the {channel} channel needs'
+
+
+def template_fault(env: ImmutableSandboxedEnvironment, name: str, channel: str) -> str | None:
+    """Why a step of `channel` could not send template `name` in some language the program ships (None: it can).
+
+    Each language's text is the edited or shipped one the sender would render (English when it has none).
+    """
+    from collector_app.services.templates_store import is_reminder_template
+    from collector_app.templates.render import LANGUAGES, shipped_names, template_path
+
+    if not is_reminder_template(name) or name not in shipped_names():
+        return "there is no such reminder template"
+    for lang in LANGUAGES:
+        try:
+            path = template_path(lang, name, env)
+            blocks = env.get_template(path).blocks
+        except UserError as exc:  # a broken edited text: the template editor shows why
+            return exc.message
+        fault = blocks_fault(path, channel, blocks)
+        if fault is not None:
+            return fault
+    return None
+
+
 def available_templates(ctx: Ctx, channel: str) -> list[str]:
-    """The templates a step of `channel` can use: those whose text (edited or shipped) has the blocks it needs."""
-    from collector_app.services.templates_store import environment, is_reminder_template
-    from collector_app.templates.render import FALLBACK_LANGUAGE, shipped_names
+    """The templates a step of `channel` can use: those whose texts (edited or shipped) have the blocks it needs."""
+    from collector_app.services.templates_store import environment
+    from collector_app.templates.render import shipped_names
 
     if channel not in CHANNEL_BLOCKS:
         raise UserError("channel", f'"{channel}" is not a channel (expected {", ".join(STEP_CHANNELS)})')
     env = environment(ctx)
-    out = []
-    for name in filter(is_reminder_template, shipped_names()):
-        try:
-            blocks = env.get_template(f"{FALLBACK_LANGUAGE}/{name}.j2").blocks
-        except Exception:  # a broken edited text: the template editor shows why; it is not offered here
-            continue
-        if all(b in blocks for b in CHANNEL_BLOCKS[channel]):
-            out.append(name)
-    return out
+    return [name for name in shipped_names() if template_fault(env, name, channel) is None]
+
+
+def check_step_template(ctx: Ctx, step: StepData, where: str) -> None:
+    """The step's template can be sent by its channel in every language; a letter step may name a letter kind."""
+    from collector_app.services.templates_store import environment
+
+    if step.channel == "letter" and step.template in DEMAND_KINDS:
+        return  # the outbox makes a letter of that kind in the demand register
+    fault = template_fault(environment(ctx), step.template, step.channel)
+    if fault is not None:
+        raise UserError(f"{where}.template", f'"{step.template}" is not a template for {step.channel}: {fault} '
+                        f'(available: {", ".join(available_templates(ctx, step.channel))})')
 
 
 def _checked_step(ctx: Ctx, policy: Policy, data: StepData, own_id: int | None) -> StepData:
     step = _check_step(data, "step")
-    if step.template not in available_templates(ctx, step.channel):
-        raise UserError("step.template", f'"{step.template}" is not a template for {step.channel} '
-                        f'(available: {", ".join(available_templates(ctx, step.channel))})')
+    check_step_template(ctx, step, "step")
     for other in policy.steps:
         if other.id != own_id and other.name.lower() == step.name.lower():
             raise UserError("step.name", f'"{step.name}" is the name of another step of this policy')
@@ -499,6 +541,8 @@ def parse_policy(obj: Any) -> PolicyData:
     _typed(obj, _POLICY_TYPES, ("name", "steps"), "")
     if obj.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
         raise UserError("format", f'"{obj["format"]}" is not {EXPORT_FORMAT}')
+    if not obj["steps"]:
+        raise UserError("steps", "a policy file needs at least one step")
     steps = []
     for i, raw in enumerate(obj["steps"], start=1):
         if not isinstance(raw, dict):
@@ -512,18 +556,41 @@ def parse_policy(obj: Any) -> PolicyData:
     ))
 
 
-def import_json(ctx: Ctx, content: str, *, replace: bool = False, source: str = "file") -> Policy:
-    """Create a policy from JSON; a policy of the same name is replaced only when asked."""
+@dataclass(frozen=True)
+class Imported:
+    """An imported policy, and the default policy kept although the file marked the imported one as the default."""
+
+    policy: Policy
+    default_kept: str | None = None
+
+    def note(self, how: str) -> str | None:
+        """What to tell the user about the file's is_default; `how` says how to ask ("pass --make-default")."""
+        if self.default_kept is None:
+            return None
+        return (f'the file marks "{self.policy.name}" as the default: kept "{self.default_kept}" as the default; '
+                f'{how} to make "{self.policy.name}" the default')
+
+
+def import_json(ctx: Ctx, content: str, *, replace: bool = False, make_default: bool = False,
+                source: str = "file") -> Imported:
+    """Create a policy from JSON, checked in full first (its templates too); a policy of the same name is
+    replaced only when asked. Which policy is the default changes only with `make_default`, never because
+    the file says is_default (an exported default policy says so)."""
     try:
         obj = json.loads(content)
     except json.JSONDecodeError as exc:
         raise UserError(source, f"line {exc.lineno}: not JSON ({exc.msg})") from exc
     data = parse_policy(obj)
+    for i, step in enumerate(data.steps, start=1):
+        check_step_template(ctx, step, f"steps[{i}]")
     existing = ctx.session.scalar(select(Policy).where(func.lower(Policy.name) == data.name.lower()))
-    if existing is None:
-        return create_policy(ctx, data)
-    if not replace:
+    if existing is not None and not replace:
         raise UserError("name", f'a policy named "{existing.name}" exists already: use --replace to overwrite it')
-    if existing.is_default and not data.is_default:
-        data = PolicyData(data.name, data.description, data.group_by_contractor, True, data.steps)
-    return update_policy(ctx, existing.name, data)
+    default = default_policy(ctx)
+    kept = dataclasses.replace(data, is_default=existing is not None and existing.is_default)
+    policy = create_policy(ctx, kept) if existing is None else update_policy(ctx, existing.name, kept)
+    if make_default:
+        set_default(ctx, policy.name)
+    elif data.is_default and not kept.is_default and default is not None:
+        return Imported(policy, default.name)
+    return Imported(policy)

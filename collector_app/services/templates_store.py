@@ -16,13 +16,13 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from collector_app.db.models import Invoice, TemplateOverride
+from collector_app.db.models import Invoice, Policy, PolicyStep, TemplateOverride
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
 from collector_app.services.context import Ctx
@@ -240,7 +240,7 @@ def preview(ctx: Ctx, language: str, name: str, source: str, invoice_id: int | N
     """Unsaved text rendered against a real invoice, as of today; a template fault is a UserError with its line."""
     from collector_app.channels.base import PermanentError
     from collector_app.channels.sms import MAX_PARTS, split_sms
-    from collector_app.services.messages import gsm_fold, gsm_length
+    from collector_app.services.messages import gsm_length
 
     if name in DEMAND_TEMPLATES:
         demand = _sample_demand(ctx)
@@ -255,13 +255,59 @@ def preview(ctx: Ctx, language: str, name: str, source: str, invoice_id: int | N
     out = check_source(ctx, language, name, source, invoice_id)
     if not out:
         raise UserError("firm", "the firm's details are not set, and every template names the firm")
-    sms = gsm_fold(" ".join(line.strip() for line in out["sms"].strip().split("\n") if line.strip()))
+    sms = _sms_text(out["sms"])
     try:
         parts = len(split_sms(sms, max_parts=1000).parts) if sms else 0
     except PermanentError:
         parts = 0
     return TemplatePreview(shown, who, out["subject"].strip(), out["text"].strip(),
                            out["html"].strip(), sms, gsm_length(sms), parts, parts > MAX_PARTS)
+
+
+def _sms_text(block: str) -> str:
+    """The SMS block as the SMS channel is given it: one line, folded to GSM characters."""
+    from collector_app.services.messages import gsm_fold
+
+    return gsm_fold(" ".join(line.strip() for line in block.strip().split("\n") if line.strip()))
+
+
+def _steps_using(ctx: Ctx, name: str) -> list[tuple[str, str, str]]:
+    """(policy, step, channel) of every active policy step that sends template `name`."""
+    rows = ctx.session.execute(
+        select(Policy.name, PolicyStep.name, PolicyStep.channel).join(Policy, Policy.id == PolicyStep.policy_id)
+        .where(PolicyStep.template == name, PolicyStep.active).order_by(Policy.name, PolicyStep.position))
+    return [(policy, step, channel) for policy, step, channel in rows]
+
+
+def _check_sendable(ctx: Ctx, lang: str, name: str, source: str, rendered: dict[str, str]) -> None:
+    """Refuse a text that could never be sent: a block that a step using the template needs is missing
+    (the same check the Policies page makes), or its SMS, as rendered, is one the SMS channel refuses."""
+    from collector_app.services.policies import blocks_fault
+
+    path, steps = f"{lang}/{name}.j2", _steps_using(ctx, name)
+    blocks = {node.name for node in environment(ctx).parse(source).find_all(nodes.Block)}
+    for policy, step, channel in steps:
+        fault = blocks_fault(path, channel, blocks)
+        if fault is not None:
+            raise UserError("template", f'{fault} (the step "{step}" of the policy "{policy}" sends it)')
+    by_sms = next((f' (the step "{step}" of the policy "{policy}" sends it)'
+                   for policy, step, channel in steps if channel == "sms"), None)
+    if rendered:  # nothing is rendered before the ledger has its firm and an invoice
+        _check_sms(path, _sms_text(rendered["sms"]), by_sms)
+
+
+def _check_sms(path: str, sms: str, used_by: str | None) -> None:
+    """The SMS channel's own check (empty, more than MAX_PARTS parts) on an SMS a step sends or that has text."""
+    from collector_app.channels.base import PermanentError
+    from collector_app.channels.sms import MAX_PARTS, split_sms
+
+    if not sms and used_by is None:
+        return  # no SMS text, and no step sends one
+    try:
+        split_sms(sms, MAX_PARTS)
+    except PermanentError as exc:
+        reason = str(exc).removeprefix("refused before sending: ")
+        raise UserError("template", f"{path}, the sms block: {reason}{used_by or ''}") from None
 
 
 def find_invoices(ctx: Ctx, text: str, limit: int = 20) -> list[tuple[int, str]]:
@@ -289,7 +335,7 @@ def save_template(ctx: Ctx, language: str, name: str, source: str, *, invoice_id
     """Store an edited text after rendering it against an invoice; nothing is stored when it fails."""
     lang, name = _check(language, name)
     source = source.replace("\r\n", "\n")
-    check_source(ctx, lang, name, source, invoice_id)
+    _check_sendable(ctx, lang, name, source, check_source(ctx, lang, name, source, invoice_id))
     row = _override(ctx, lang, name)
     if row is not None and row.source == source:
         return get_template(ctx, lang, name)

@@ -80,3 +80,17 @@ def test_a_bad_template_is_refused_in_one_line_and_nothing_is_written(cli: Cli, 
     cli.fails("template", "set", "en", "overdue_first", "--file", str(tmp_path / "missing.j2"), field="file")
     cli.fails("template", "revert", "en", "overdue_first", field="template", expect="not edited")
     cli.fails("template", "show", "en", "no_such", field="template")
+
+
+def test_a_template_a_step_could_never_send_is_refused(cli: Cli, tmp_path: Path) -> None:
+    prepare(cli.db, 25)
+    bad = tmp_path / "bad.j2"
+    bad.write_text("{% block subject %}{{ invoice.number }}{% endblock %}{% block text %}x{% endblock %}",
+                   encoding="utf-8")
+    cli.fails("template", "set", "en", "overdue_first", "--file", str(bad), field="template",
+              expect=['"sms" block', 'step "First reminder (SMS)"'])
+    bad.write_text(EDITED.replace("Pay {{ invoice.number }}", "Pay {{ invoice.number }} now. " * 60),
+                   encoding="utf-8")
+    cli.fails("template", "set", "en", "before_due", "--file", str(bad), "--invoice", "FV/1/2026", field="template",
+              expect=["the sms block", "parts, at most 6 are sent"])
+    assert cli.ok("template", "list", "--overridden") == []

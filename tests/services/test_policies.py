@@ -106,7 +106,7 @@ def test_export_then_import_gives_the_same_policy(ctx: Ctx) -> None:
     obj = json.loads(exported)
     assert obj["format"] == "collector-policy/1" and len(obj["steps"]) == 9
     obj["name"] = "Firm copy"
-    copy = policies.import_json(ctx, json.dumps(obj))
+    copy = policies.import_json(ctx, json.dumps(obj)).policy
     again = policies.export_policy(ctx, "Firm copy")
     assert again == obj
     assert copy.id != policies.get_policy(ctx, "Firm").id
@@ -117,7 +117,7 @@ def test_import_of_an_existing_name_is_refused_unless_replace(ctx: Ctx) -> None:
     obj["steps"] = obj["steps"][:2]
     with expect_error("name", ctx):
         policies.import_json(ctx, json.dumps(obj))
-    p = policies.import_json(ctx, json.dumps(obj), replace=True)
+    p = policies.import_json(ctx, json.dumps(obj), replace=True).policy
     assert len([s for s in p.steps if s.active]) == 2
 
 
@@ -159,3 +159,59 @@ def test_assign_to_segment_and_contractor(ctx: Ctx) -> None:
         policies.assign_to_segment(ctx, "Nope", "Gentle")
     with expect_error("policy", ctx):
         policies.assign_to_contractor(ctx, str(c.id), "Nope")
+
+
+def exported_as(ctx: Ctx, source: str, name: str) -> dict[str, object]:
+    obj = policies.export_policy(ctx, source)
+    obj["name"] = name
+    return obj
+
+
+@pytest.mark.parametrize(("mutate", "field", "expected"), [
+    (lambda o: o["steps"][1].update(template="nonexistent_tpl"), "steps[2].template", "no such"),
+    (lambda o: o["steps"][3].update(channel="sms", template="thank_you"), "steps[4].template",
+     'pl/thank_you.j2 has no "sms" block'),
+    (lambda o: o.update(steps=[]), "steps", "at least one step"),
+])
+def test_import_refuses_a_policy_whose_steps_could_not_be_sent(
+        ctx: Ctx, mutate: object, field: str, expected: str) -> None:
+    """Every step's template must have its channel's blocks in every language (the Policies page's check)."""
+    from collector_app.services import templates_store
+
+    templates_store.save_template(ctx, "pl", "thank_you",  # no SMS step sends it, so it may lack the SMS block
+                                  "{% block subject %}Dzięki{% endblock %}{% block text %}Dziękujemy.{% endblock %}")
+    obj = exported_as(ctx, "Standard", "Bad")
+    mutate(obj)  # type: ignore[operator]
+    before = ctx.session.scalar(select(func.count()).select_from(PolicyStep))
+    with expect_error(field, ctx) as info:
+        policies.import_json(ctx, json.dumps(obj))
+    assert expected in info.value.message
+    assert ctx.session.scalar(select(func.count()).select_from(PolicyStep)) == before
+    assert [p.name for p in policies.list_policies(ctx) if p.is_default] == ["Standard"]
+
+
+def test_a_letter_step_may_name_the_kind_of_letter_it_makes(ctx: Ctx) -> None:
+    obj = exported_as(ctx, "Gentle", "With a letter")
+    obj["steps"].append({"name": "Demand", "anchor": "due", "offset_days": 45,  # type: ignore[attr-defined]
+                         "channel": "letter", "template": "demand"})
+    assert policies.import_json(ctx, json.dumps(obj)).policy.steps[-1].template == "demand"
+
+
+def test_import_never_moves_the_default_unless_asked(ctx: Ctx) -> None:
+    obj = exported_as(ctx, "Standard", "Standard copy")
+    assert obj["is_default"] is True  # what an export of the default says
+    done = policies.import_json(ctx, json.dumps(obj))
+    assert not done.policy.is_default and policies.default_policy(ctx).name == "Standard"  # type: ignore[union-attr]
+    assert done.note("pass --make-default") == (
+        'the file marks "Standard copy" as the default: kept "Standard" as the default; '
+        'pass --make-default to make "Standard copy" the default')
+    again = policies.import_json(ctx, json.dumps(obj), replace=True)
+    assert not again.policy.is_default and again.note("x") is not None
+    made = policies.import_json(ctx, json.dumps(obj), replace=True, make_default=True)
+    assert made.policy.is_default and made.note("x") is None
+    assert [p.name for p in policies.list_policies(ctx) if p.is_default] == ["Standard copy"]
+    assert json.loads(events(ctx, "policy.default")[0].details or "")["previous"] == "Standard"
+    obj["is_default"] = False  # re-importing the default keeps it the default
+    assert policies.import_json(ctx, json.dumps(obj), replace=True).policy.is_default
+    quiet = exported_as(ctx, "Gentle", "Gentle copy")
+    assert policies.import_json(ctx, json.dumps(quiet), make_default=True).policy.is_default

@@ -137,3 +137,47 @@ def test_preview_gives_every_part_and_counts_the_sms(ledger_ctx: Ctx) -> None:
     long = "{% block subject %}x{% endblock %}{% block sms %}" + "Zaplac " * 200 + "{% endblock %}"
     q = store.preview(ledger_ctx, "pl", "overdue_first", long, s.invoice.id)
     assert q.sms_parts == 10 and q.sms_refused
+
+
+NO_SMS = "{% block subject %}{{ invoice.number }}{% endblock %}{% block text %}Pay, please.{% endblock %}"
+
+
+def test_a_text_without_a_block_that_a_step_using_it_needs_is_refused(ledger_ctx: Ctx) -> None:
+    s = sample(ledger_ctx, "pl")
+    with pytest.raises(UserError) as err:
+        store.save_template(ledger_ctx, "pl", "overdue_first", NO_SMS, invoice_id=s.invoice.id)
+    assert err.value.field == "template"
+    assert err.value.message == ('pl/overdue_first.j2 has no "sms" block, which the sms channel needs '
+                                 '(the step "First reminder (SMS)" of the policy "Standard" sends it)')
+    assert ledger_ctx.session.scalar(select(TemplateOverride)) is None
+    store.save_template(ledger_ctx, "pl", "thank_you", NO_SMS, invoice_id=s.invoice.id)  # only e-mailed
+
+
+def with_sms(ctx: Ctx, name: str, sms: str) -> str:
+    source = store.get_template(ctx, "pl", name).source
+    start, end = source.index("{% block sms %}"), source.index("{% endblock %}", source.index("{% block sms %}"))
+    return source[:start] + "{% block sms %}" + sms + source[end:]
+
+
+@pytest.mark.parametrize(("name", "sms", "expected"), [
+    ("before_due", "Zaplac fakture {{ invoice.number }}. " * 40, "the SMS needs 9 parts, at most 6 are sent"),
+    ("thank_you", "Dziekujemy " * 100, "the SMS needs 8 parts, at most 6 are sent"),  # text nobody sends yet
+    ("overdue_first", "{% if invoice.number == 'x' %}Zaplac{% endif %}", "the SMS text is empty"),
+])
+def test_an_sms_the_sms_channel_would_refuse_is_refused_at_save(
+        ledger_ctx: Ctx, name: str, sms: str, expected: str) -> None:
+    s = sample(ledger_ctx, "pl")
+    with pytest.raises(UserError) as err:
+        store.save_template(ledger_ctx, "pl", name, with_sms(ledger_ctx, name, sms), invoice_id=s.invoice.id)
+    assert err.value.field == "template" and f"pl/{name}.j2, the sms block: {expected}" in err.value.message
+    assert ledger_ctx.session.scalar(select(TemplateOverride)) is None
+
+
+def test_a_switched_off_sms_step_does_not_hold_a_text_back(ledger_ctx: Ctx) -> None:
+    from collector_app.db.models import PolicyStep
+
+    s = sample(ledger_ctx, "pl")
+    for row in ledger_ctx.session.scalars(select(PolicyStep).where(PolicyStep.template == "overdue_first",
+                                                                   PolicyStep.channel == "sms")):
+        row.active = False
+    assert store.save_template(ledger_ctx, "pl", "overdue_first", NO_SMS, invoice_id=s.invoice.id).overridden

@@ -80,6 +80,12 @@ def step_cells(position: int, step: StepData) -> tuple[str, ...]:
             _word(CHANNEL_TEXT, step.channel), step.template, _repeat(step), action, "yes" if step.active else "no")
 
 
+def import_policy(ctx: Ctx, content: str, replace: bool, source: str, how: str) -> tuple[str, str | None]:
+    """The same checks and default rule as `policy import`: (the policy's name, the note on its is_default)."""
+    done = policies.import_json(ctx, content, replace=replace, source=source)
+    return done.policy.name, done.note(how)
+
+
 class PoliciesView(RefreshingPage):
     """Reads the policies when shown; every write goes through services.policies in one transaction."""
 
@@ -333,11 +339,10 @@ class PoliciesView(RefreshingPage):
         if not name:
             return
         self.errors.clear()
-        replace = self.replace.isChecked()
+        replace, how = self.replace.isChecked(), self.tr('press "Make default"')
         try:
             content = Path(name).read_text(encoding="utf-8")
-            imported = self.app.call(lambda ctx: policies.import_json(ctx, content, replace=replace,
-                                                                      source=Path(name).name).name)
+            imported, note = self.app.call(lambda ctx: import_policy(ctx, content, replace, Path(name).name, how))
         except UserError as exc:
             if "--replace" in exc.message:
                 exc = UserError(exc.field, exc.message.replace("use --replace", self.tr(
@@ -348,6 +353,8 @@ class PoliciesView(RefreshingPage):
             self.errors.show(UserError(None, f"{name}: {exc}"))
             return
         self.refresh(select_name=imported)
+        if note:
+            self.errors.show(UserError(None, note))
 
     # --- segments ------------------------------------------------------------------------------
     def assign(self) -> None:
