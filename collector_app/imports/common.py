@@ -90,8 +90,12 @@ def normalize_encoding(name: str) -> str:
         raise UserError("encoding", f'"{name}" is not a known text encoding (e.g. utf-8, cp1250, iso-8859-2)') from exc
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def detect_encoding(path: Path, requested: str | None = None) -> str:
-    """UTF-8 with or without BOM, else cp1250; a requested encoding wins (a UTF-8 BOM is still dropped)."""
+    """UTF-8 with or without BOM, UTF-16 with a BOM (Excel's "Unicode text"), else cp1250; a requested
+    encoding wins (a UTF-8 BOM is still dropped)."""
     with path.open("rb") as handle:
         head = handle.read(3)
         if requested:
@@ -99,6 +103,8 @@ def detect_encoding(path: Path, requested: str | None = None) -> str:
             return "utf-8-sig" if enc == "utf-8" and head == codecs.BOM_UTF8 else enc
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if head[:2] in _UTF16_BOMS:
+            return "utf-16"
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
@@ -118,6 +124,8 @@ def decode_text(data: bytes, requested: str | None = None) -> tuple[str, str]:
             enc = "utf-8-sig"
     elif data.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
+    elif data[:2] in _UTF16_BOMS:
+        enc = "utf-16"
     else:
         try:
             return data.decode("utf-8"), "utf-8"
@@ -161,6 +169,8 @@ def clean_cell(value: str | None) -> str:
 # ---------------------------------------------------------------------------------------------- amounts
 
 _NUMBER_CHARS = re.compile(r"^[+-]?[0-9.,' \u00a0\u202f]+$")
+_LONE_GROUP = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")  # "1,234", "12.345": a thousands mark, or a decimal one?
+_SPACE_GROUP = re.compile(r"\d[ '\u00a0\u202f]\d")  # "1 234": thousands grouped by a space or an apostrophe
 
 
 def parse_decimal(
@@ -212,7 +222,7 @@ def parse_decimal(
 def _guess_decimal(raw: str, places: int | None) -> str | None:
     """The decimal mark of one value: the last of ',' and '.', unless it groups thousands ('1,234')."""
     commas, points = raw.count(","), raw.count(".")
-    if places is not None and places < 3 and commas + points == 1 and re.fullmatch(r"\d{1,3}[.,]\d{3}", raw):
+    if places is not None and places < 3 and commas + points == 1 and _LONE_GROUP.fullmatch(raw):
         return "," if points else "."
     if commas and points:
         return "," if raw.rfind(",") > raw.rfind(".") else "."
@@ -228,7 +238,7 @@ def _grouped_ok(whole: str, grp: str) -> bool:
     if grp not in whole:
         return True
     groups = whole.split(grp)
-    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    return 1 <= len(groups[0]) <= 3 and groups[0][0] != "0" and all(len(g) == 3 for g in groups[1:])
 
 
 @functools.lru_cache(maxsize=64)
@@ -284,6 +294,118 @@ def parse_money(text: str, currency: str, decimal: str | None = None, thousands:
     return check_amount(parse_decimal(text, decimal, thousands, places), currency, text.strip())
 
 
+def shown_decimal(text: str) -> str | None:
+    """The decimal mark an amount shows: "," in "1 234,56", "99,5", "1.234,56" or "1.234.567"; "." in
+    "1,020.00" or "0.500"; None when it shows none: no mark ("1234"), or one mark before three digits
+    ("1,234", "12.345"), which may as well group thousands."""
+    if not _NUMBER_CHARS.match(text.strip().strip("()-").strip()):
+        return None
+    commas, points = text.count(","), text.count(".")
+    if commas and points:
+        return "," if text.rfind(",") > text.rfind(".") else "."
+    if commas + points == 0:
+        return None
+    mark = "," if commas else "."
+    if commas + points > 1:
+        return "." if mark == "," else ","  # the mark repeats: it groups thousands
+    digits = "".join(c for c in text if c.isdigit() or c == mark)
+    if _LONE_GROUP.fullmatch(digits) and not _SPACE_GROUP.search(text):
+        return None
+    return mark
+
+
+_MARK_NAMES = {",": "a decimal comma", ".": "a decimal point"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A decimal mark decided for a file's amounts in one currency, and the amount that decided it."""
+
+    mark: str
+    line: int
+    text: str
+    assumed: bool  # the amount showed none: the next that shows one may differ, and that is an error
+
+
+class DecimalMark:
+    """The decimal mark of a file's amounts ("decimal comma or point from the values"), decided once: the
+    mapping's; else, per currency (a file may write "1 234,56 zł" and "$1,020.00"), the first amount that
+    shows one (`learn` looks at the first rows before they are read); else, at the first amount that shows
+    none ("1,234"), the mark of the file's other amounts, or the reading the currency allows (a mark before
+    three digits groups thousands when the currency has fewer decimals), said in `note`. The other of ","
+    and "." only groups thousands: an amount that writes it as the decimal mark is refused, and so is one
+    with more decimals than its currency has."""
+
+    def __init__(self, decimal: str | None = None, thousands: str | None = None) -> None:
+        self.named = decimal or {",": ".", ".": ","}.get(thousands or "")
+        self.thousands = thousands
+        self.decided: dict[str, _Mark] = {}  # currency → its mark
+        self.first: _Mark | None = None  # the first mark an amount of the file showed
+        self.note: str | None = None  # what was assumed, for the reader to put on the document
+
+    def learn(self, line: int, text: str, currency: str) -> None:
+        """Look at an amount ahead of reading it (the first rows of a file)."""
+        if self.named is None and currency not in self.decided and (mark := shown_decimal(text)) is not None:
+            self._set(currency, _Mark(mark, line, text, False))
+
+    def parse(self, line: int, text: str, currency: str) -> Decimal:
+        """The amount of `text`, written in the file's decimal mark; a ValueProblem saying which mark otherwise."""
+        if self.named is not None:
+            return parse_money(text, currency, self.named, self.thousands)
+        known = self.decided.get(currency)
+        if known is None or known.assumed:
+            known = self._decide(line, text, currency, known)
+        try:
+            return parse_money(text, currency, known.mark if known else None, self.thousands)
+        except ValueProblem as exc:
+            raise _explained(exc, text, known) from exc
+
+    def _set(self, currency: str, mark: _Mark) -> _Mark:
+        self.decided[currency] = mark
+        if self.first is None and not mark.assumed:
+            self.first = mark
+        return mark
+
+    def _decide(self, line: int, text: str, currency: str, known: _Mark | None) -> _Mark | None:
+        mark = shown_decimal(text)
+        if mark is None:
+            if known is None and ("," in text or "." in text):
+                return self._set(currency, self._assume(line, text, currency))
+            return known
+        if known is None or mark == known.mark:
+            return self._set(currency, _Mark(mark, line, text, False))
+        raise ValueProblem(f'"{text}" writes {_MARK_NAMES[mark]}, but the {currency} amounts before it were read '
+                           f'with {_MARK_NAMES[known.mark]} (taken from line {known.line}: "{known.text}"); name the '
+                           'file\'s mark in a mapping ("decimal")')
+
+    def _assume(self, line: int, text: str, currency: str) -> _Mark:
+        """The reading of an amount that shows no mark: the file's mark when another currency showed one."""
+        if self.first is not None:
+            return _Mark(self.first.mark, self.first.line, self.first.text, True)
+        mark = "," if "," in text else "."
+        other = "." if mark == "," else ","
+        groups = _places(currency) < 3  # three decimals would be too many: the mark can only group thousands
+        if groups:
+            reading = f'"{mark}" was taken to group thousands in this file (if it is {_MARK_NAMES[mark]}'
+        else:
+            reading = f'"{mark}" was taken as {_MARK_NAMES[mark]} in this file (if it groups thousands'
+        self.note = (f'line {line}: "{text}" does not show the decimal mark: {reading}, name the decimal mark '
+                     f'in a mapping: "decimal": "{mark if groups else other}")')
+        return _Mark(other if groups else mark, line, text, True)
+
+
+def _explained(exc: ValueProblem, text: str, known: _Mark | None) -> ValueProblem:
+    """A refused amount with the file's decimal mark and where it was seen, when that is the trouble."""
+    if known is None:
+        return exc
+    mark = shown_decimal(text)
+    if "decimal places" not in exc.message and (mark is None or mark == known.mark):
+        return exc
+    name = _MARK_NAMES[known.mark]
+    seen = f"were taken to have {name}, from" if known.assumed else f"have {name}, as on"
+    return ValueProblem(f'{exc.message} (the file\'s amounts {seen} line {known.line}: "{known.text}")')
+
+
 # ---------------------------------------------------------------------------------------------- dates
 
 _MONTHS = {
@@ -306,10 +428,58 @@ _WORDS = re.compile(
 )
 
 
-def parse_import_date(text: str, date_format: str | None = None) -> dt.date:
+class DayMonthOrder:
+    """Whether a file writes 13/02/2021 day first or 02/13/2021 month first, decided once for the file by
+    the first date that tells (`learn` looks at the first rows before they are read); a later date
+    written the other way is refused. The reader sets `line` to the line being read."""
+
+    def __init__(self) -> None:
+        self.day_first: bool | None = None
+        self.source: tuple[int, str] = (0, "")
+        self.line = 0
+
+    def learn(self, line: int, text: str) -> None:
+        """Look at a date ahead of reading it (the first rows of a file)."""
+        if self.day_first is None and (m := _SLASHED.match(" ".join(text.split()))):
+            told = _day_first(int(m[1]), int(m[2]))
+            if told is not None:
+                self.day_first, self.source = told, (line, text)
+
+    def date(self, raw: str, first: int, second: int, year: int) -> dt.date:
+        if first > 12 and second > 12:
+            raise ValueError(raw)  # no month: not a date at all
+        told = _day_first(first, second)
+        if told is None:
+            told = self.day_first
+            if told is None and first != second:
+                raise _order_unknown(raw)
+        elif self.day_first is None:
+            self.day_first, self.source = told, (self.line, raw)
+        elif told != self.day_first:
+            line, shown = self.source
+            raise ValueProblem(f'"{raw}" writes the {"day" if told else "month"} first, but line {line} ("{shown}") '
+                               f'the {"month" if told else "day"}: a file keeps one order (set "date_format")')
+        return dt.date(year, second, first) if told else dt.date(year, first, second)
+
+
+def _day_first(first: int, second: int) -> bool | None:
+    """True for 13/02, False for 02/13, None when both could be a month (or neither)."""
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
+
+
+def _order_unknown(raw: str) -> ValueProblem:
+    return ValueProblem(f'"{raw}": the order of day and month cannot be told; set "date_format" (e.g. %d/%m/%Y)')
+
+
+def parse_import_date(text: str, date_format: str | None = None, order: DayMonthOrder | None = None) -> dt.date:
     """A date as exports write it: the mapping's date_format, else ISO, dd.mm.yyyy, English month names.
 
-    A day/month order that cannot be told (01/02/2021) needs a date_format and is a ValueProblem.
+    A day/month order that cannot be told (01/02/2021) needs a date_format and is a ValueProblem, unless
+    `order` (the file's) already knows it.
     """
     raw = " ".join(text.split())
     if not raw:
@@ -320,14 +490,14 @@ def parse_import_date(text: str, date_format: str | None = None) -> dt.date:
         except ValueError as exc:
             raise ValueProblem(f'"{text}" is not a date in the format {date_format}') from exc
     try:
-        return _guess_date(raw)
+        return _guess_date(raw, order)
     except ValueError as exc:
         if isinstance(exc, ValueProblem):
             raise
         raise ValueProblem(f'"{text}" is not a date (expected e.g. 2026-03-16, 16.03.2026 or Mar 16 2026)') from exc
 
 
-def _guess_date(raw: str) -> dt.date:
+def _guess_date(raw: str, order: DayMonthOrder | None = None) -> dt.date:
     if m := _ISO.match(raw):
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     if m := _DOTTED.match(raw):
@@ -336,14 +506,7 @@ def _guess_date(raw: str) -> dt.date:
     if (m := _YEAR_FIRST.match(raw)) and (m[2] or len(raw) == 8):
         return dt.date(int(m[1]), int(m[3]), int(m[4]))
     if m := _SLASHED.match(raw):
-        first, second, year = int(m[1]), int(m[2]), int(m[3])
-        if first > 12 >= second:
-            return dt.date(year, second, first)
-        if second > 12 >= first:
-            return dt.date(year, first, second)
-        if first != second:
-            raise ValueProblem(f'"{raw}": the order of day and month cannot be told; set "date_format" (e.g. %d/%m/%Y)')
-        return dt.date(year, first, second)
+        return (order or DayMonthOrder()).date(raw, int(m[1]), int(m[2]), int(m[3]))
     if m := _WORDS.match(raw):
         day = int(m[1] or m[4])
         month = _MONTHS.get((m[2] or m[3]).lower())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -10,12 +11,15 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from collector_app.domain.errors import UserError
 from collector_app.imports.common import (
     DOLLAR,
+    DayMonthOrder,
+    DecimalMark,
     ImportProblem,
     InvoiceRecord,
     PartyRecord,
@@ -28,13 +32,13 @@ from collector_app.imports.common import (
     normalize_encoding,
     open_text,
     parse_import_date,
-    parse_money,
     problem,
     split_currency,
     undecodable_line,
 )
 
 HEADER_SEARCH = 20  # rows looked at for the header when title lines come first
+LOOK_AHEAD = 100  # rows under the header looked at for the file's decimal mark and day/month order
 FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency")
 REQUIRED = ("number", "contractor", "gross", "issue_date")
 OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimiter", "encoding", "skip_rows")
@@ -121,9 +125,14 @@ def load_mapping(path: Path) -> Mapping:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise problem(label, "", f"is not a JSON mapping ({exc})") from exc
     try:
-        return mapping_from_dict(data)
+        mapping = mapping_from_dict(data)
     except ImportProblem as exc:
         raise exc.to_user_error(label) from exc
+    missing = [f"columns.{f}" for f in REQUIRED if f not in mapping.columns]
+    if missing:  # a mapping file says where every required field is (the wizard does not save one otherwise)
+        raise problem(label, ", ".join(missing), f"missing (a mapping names the columns of "
+                                                 f"{', '.join('columns.' + f for f in REQUIRED)})")
+    return mapping
 
 
 def mapping_from_dict(data: Any) -> Mapping:
@@ -207,6 +216,35 @@ class RowRules:
         self.lines = header_key(self.names["gross"]) in LINE_AMOUNTS  # summed per invoice
         self.open: InvoiceRecord | None = None  # in line mode, the invoice whose lines are being summed
         self.width = max(self.index.values()) + 1
+        self.marks = DecimalMark(mapping.decimal, mapping.thousands)  # one decimal mark for the whole file
+        self.order = None if mapping.date_format else DayMonthOrder()  # one day/month order for the whole file
+
+    def learn(self, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
+        """Decide the file's decimal marks and day/month order from its first rows, before reading them
+        (a row that cannot be read tells nothing here: it is refused when it is read)."""
+        dates = [i for f, i in self.index.items() if f in ("issue_date", "due_date")]
+        for line, cells in rows:
+            if self._totals(line, cells) is not None:
+                continue
+            gross = self._cell("gross", cells)
+            if self.marks.named is None and isinstance(gross, str):
+                with contextlib.suppress(ImportProblem, ValueProblem):
+                    amount, marked = split_currency(clean_cell(gross))
+                    currency, named = self._named_currency(line, cells)
+                    if marked is not None:
+                        currency = _written_currency(gross, marked, currency, named)
+                    self.marks.learn(line, amount, currency)
+            if self.order is not None:
+                for i in dates:
+                    if i < len(cells) and isinstance(cell := cells[i], str):
+                        self.order.learn(line, cell)
+
+    def noted(self, rec: InvoiceRecord | SkippedRow) -> InvoiceRecord | SkippedRow:
+        """A record with what the reading of amounts assumed for the file, once (see DecimalMark)."""
+        if self.marks.note is not None and isinstance(rec, InvoiceRecord):
+            rec.notes.append(self.marks.note)
+            self.marks.note = None
+        return rec
 
     def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | SkippedRow | None:
         """The invoice a row starts, None for a blank row or a further line item, or a SkippedRow for a
@@ -220,12 +258,7 @@ class RowRules:
                             if not (self.lines and f == "gross")))
         number = self._text(line, "number", cells, required=True)
         assert number is not None
-        currency, named = self.currency, bool(self.mapping.currency)
-        if "currency" in self.index:
-            code = self._text(line, "currency", cells)
-            if code:
-                currency, named = currency_at(code, self._where(line, "currency")), True
-        gross, currency = self._amount(line, cells, currency, named)
+        gross, currency = self._amount(line, cells, *self._named_currency(line, cells))
         if self.lines:
             return self._line_item(line, number, values, gross, currency, cells)
         key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
@@ -238,6 +271,12 @@ class RowRules:
                                 "(line items of one invoice must agree on number, contractor, dates and gross)")
         self.seen[key] = (line, values)
         return self._new_record(line, number, gross, currency, cells)
+
+    def _named_currency(self, line: int, cells: Sequence[object]) -> tuple[str, bool]:
+        """The row's currency from its column or the mapping (True), else the default one (False)."""
+        if "currency" in self.index and (code := self._text(line, "currency", cells)):
+            return currency_at(code, self._where(line, "currency")), True
+        return self.currency, bool(self.mapping.currency)
 
     def _line_item(self, line: int, number: str, values: int, gross: Decimal, currency: str,
                    cells: Sequence[object]) -> InvoiceRecord | None:
@@ -326,7 +365,7 @@ class RowRules:
             amount, marked = split_currency(text)
             if marked is not None:
                 currency = _written_currency(text, marked, currency, named)
-            return parse_money(amount, currency, self.mapping.decimal, self.mapping.thousands), currency
+            return self.marks.parse(line, amount, currency), currency
         except ValueProblem as exc:
             raise ImportProblem(self._where(line, "gross"), exc.message) from exc
 
@@ -341,8 +380,10 @@ class RowRules:
             if fld == "issue_date":
                 raise ImportProblem(self._where(line, fld), "is empty (expected a date)")
             return None
+        if self.order is not None:
+            self.order.line = line
         try:
-            return parse_import_date(text, self.mapping.date_format)
+            return parse_import_date(text, self.mapping.date_format, self.order)
         except ValueProblem as exc:
             raise ImportProblem(self._where(line, fld), exc.message) from exc
 
@@ -377,37 +418,44 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
     Without `skip_rows`, title lines above the header ("Sales invoices 03/2026") are passed over: the
     header is the first of the first HEADER_SEARCH rows that has a column for every required field.
     """
-    rules: RowRules | None = None
-    skipped = looked = 0
-    closest: tuple[int, ImportProblem] | None = None  # the header-like row missing the fewest columns
+    stream = iter(rows)
     try:
-        for line, cells in rows:
-            if skipped < mapping.skip_rows:
-                skipped += 1
-                continue
-            if rules is None:
-                try:
-                    rules = RowRules(cells, line, mapping, default_currency)
-                except ImportProblem as exc:
-                    missing = missing_count(cells, mapping)
-                    if closest is None or missing < closest[0]:
-                        closest = (missing, exc)
-                    looked += 1
-                    if mapping.skip_rows or looked >= HEADER_SEARCH:
-                        raise closest[1] from None
-                continue
+        rules = _header(stream, mapping, default_currency)
+        if rules is None:
+            raise problem(label, "", "no header row (the file is empty)")
+        ahead = list(islice(stream, LOOK_AHEAD))  # a few rows in memory: the file still streams
+        rules.learn(ahead)
+        for line, cells in chain(ahead, stream):
             rec = rules.record(line, cells)
             if rec is not None:
-                yield rec
-        last = rules.finish() if rules is not None else None
+                yield rules.noted(rec)
+        last = rules.finish()
         if last is not None:
-            yield last
-        if rules is None and closest is not None:
-            raise closest[1]
+            yield rules.noted(last)
     except ImportProblem as exc:
         raise exc.to_user_error(label) from exc
-    if rules is None:
-        raise problem(label, "", "no header row (the file is empty)")
+
+
+def _header(rows: Iterator[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str) -> RowRules | None:
+    """The rules of the header row, reading `rows` up to it; None for an empty file."""
+    skipped = looked = 0
+    closest: tuple[int, ImportProblem] | None = None  # the header-like row missing the fewest columns
+    for line, cells in rows:
+        if skipped < mapping.skip_rows:
+            skipped += 1
+            continue
+        try:
+            return RowRules(cells, line, mapping, default_currency)
+        except ImportProblem as exc:
+            missing = missing_count(cells, mapping)
+            if closest is None or missing < closest[0]:
+                closest = (missing, exc)
+            looked += 1
+            if mapping.skip_rows or looked >= HEADER_SEARCH:
+                raise closest[1] from None
+    if closest is not None:
+        raise closest[1]
+    return None
 
 
 def missing_count(cells: Sequence[object], mapping: Mapping) -> int:
@@ -426,10 +474,10 @@ def header_index(rows: Sequence[Sequence[object]], mapping: Mapping) -> int | No
 
 
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
-    handle, _encoding = open_text(path, mapping.encoding)
+    handle, encoding = open_text(path, mapping.encoding)
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
-        yield from records(_csv_rows(handle, delimiter, label, path), mapping, default_currency, label)
+        yield from records(_csv_rows(handle, delimiter, label, path, encoding), mapping, default_currency, label)
 
 
 def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[list[list[str]], str, str]:
@@ -438,7 +486,7 @@ def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[li
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
         rows = []
-        for _line, row in _csv_rows(handle, delimiter, label, path):
+        for _line, row in _csv_rows(handle, delimiter, label, path, encoding):
             rows.append(row)
             if len(rows) > mapping.skip_rows + limit:
                 break
@@ -478,7 +526,7 @@ def _sample(handle: Any) -> str:
     return sample
 
 
-def _csv_rows(handle: Any, delimiter: str, label: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(handle: Any, delimiter: str, label: str, path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(handle, delimiter=delimiter)
     while True:
         start = reader.line_num + 1
@@ -486,10 +534,11 @@ def _csv_rows(handle: Any, delimiter: str, label: str, path: Path) -> Iterator[t
             row = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            line = undecodable_line(path, exc.encoding) or reader.line_num + 1
+        except UnicodeDecodeError as exc:  # exc.encoding says "charmap" for cp1250: the name the file was read in
+            line = undecodable_line(path, encoding) or reader.line_num + 1
             raise problem(label, line_place(line),
-                          f"the text is not {exc.encoding} (name the file's encoding in the mapping)") from exc
+                          f"the text is not {encoding.removesuffix('-sig')} (name the file's encoding in the "
+                          "mapping)") from exc
         except csv.Error as exc:
             raise problem(label, line_place(start), f"not a CSV row ({exc})") from exc
         yield start, row

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ from collector_app.imports.common import (
 
 Warn = Callable[[str, str], None]
 
+# The library logs every line it cannot match (the whole pattern, over twenty lines) before raising; the
+# reader turns that into one located error, so the library's own log says nothing anyone needs.
+logging.getLogger(mt940.__name__).setLevel(logging.CRITICAL)
+
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The fields of an MT940 (and MT942) message.
@@ -47,6 +52,7 @@ _TAX_ID = re.compile(r"\b(?:NIP|IDC|VAT)\W{0,3}(?:PL)?\s*(\d{3}-?\d{3}-?\d{2}-?\
 
 _AMOUNT_GOES_ON = re.compile(r"^\s*[.,'\d]")
 _WHOLE_AMOUNT = re.compile(r"^\d+,$")
+_SWIFT_AMOUNT = re.compile(r"^\d+,\d*$")  # SWIFT 15d: digits and a decimal comma, "500," for a whole amount
 _FILLER = re.compile(r"^[\s\u02d9\u00ff]*$")
 _CODE_ONLY = re.compile(r"^\d{3}$")
 # "NTRF", and the old Dutch "NOV " or Hungarian "S   ": a letter and three characters, spaces allowed.
@@ -280,6 +286,9 @@ def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, 
         raise ImportProblem(where, f'"{found.get("amount")}{rest.strip()[:12]}" is not an MT940 amount '
                                    '(digits and a decimal comma, e.g. "1000,00")')
     raw = found.get("amount") or ""
+    if not _SWIFT_AMOUNT.match(raw):  # "CS051NONREF" has no amount: "S" would be a funds code and 051 the amount
+        raise ImportProblem(where, f'"{_short(tag.lines[0])}": no MT940 amount in it (digits and a decimal comma, '
+                                   'e.g. "1000,00" or "500,")')
     try:  # SWIFT writes a whole amount with its comma: "500,"
         amount = parse_money(raw[:-1] if _WHOLE_AMOUNT.match(raw) else raw, currency, decimal=",")
     except ValueProblem as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 from decimal import Decimal
@@ -44,6 +45,20 @@ def test_amounts_in_common_notations(text: str, expected: str) -> None:
 def test_a_lone_mark_before_three_digits_groups_thousands_for_a_two_decimal_currency() -> None:
     assert parse_money("1,234", "PLN") == Decimal(1234)
     assert parse_decimal("1,234") == Decimal("1.234")  # without a currency it is a decimal mark
+
+
+def test_a_leading_zero_is_no_group_of_thousands() -> None:
+    """"0,500" is half of something with a decimal comma, never 500 with "," grouping thousands."""
+    assert parse_money("0,500", "PLN") == Decimal("0.5")
+    with pytest.raises(ValueProblem, match=r'^"0,500" is not an amount$'):
+        parse_money("0,500", "PLN", decimal=".")
+
+
+def test_a_utf16_bom_is_recognised(tmp_path: Path) -> None:
+    for name, bom in (("le.csv", codecs.BOM_UTF16_LE), ("be.csv", codecs.BOM_UTF16_BE)):
+        (tmp_path / name).write_bytes(bom + "a".encode("utf-16-le" if name == "le.csv" else "utf-16-be"))
+        assert detect_encoding(tmp_path / name) == "utf-16"
+        assert decode_text((tmp_path / name).read_bytes()) == ("a", "utf-16")
 
 
 @pytest.mark.parametrize("text", ["12,3x", "1,2,3", "1.2.3,4.5", "", "abc", "1..2", "12,", "NaN", "1,23,456.00"])

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import subprocess
+import sys
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
@@ -280,3 +284,45 @@ def test_old_ing_session_lines_before_the_message() -> None:
     (entry,), warnings = read(DATA / "header_old_ing_session_lines.sta")
     assert (entry.where, entry.amount, entry.title, warnings) == (
         "line 8: 61", D("40.00"), "0111111111 BAKKER VOF FACTUUR 2026-036", [])
+
+
+def test_a_statement_line_without_an_amount_is_refused_naming_the_line() -> None:
+    """":61:2603190319CS051NONREF" was read as 51.00 ("S" a funds code, "051" the amount, "NONR" the type)."""
+    entries = read_mt940(DATA / "statement_line_without_amount.sta", lambda ref, text: None)
+    whole = next(entries)
+    assert (whole.where, whole.amount, whole.reference) == ("line 5: 61", D(500), "WHOLE-1")  # "500," is an amount
+    with pytest.raises(ImportProblem) as info:
+        next(entries)
+    assert info.value.where == "line 7: 61"
+    assert info.value.message == ('"2603190319CS051NONREF": no MT940 amount in it (digits and a decimal comma, '
+                                  'e.g. "1000,00" or "500,")')
+
+
+def test_a_line_the_library_cannot_match_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """The mt-940 library logs its whole pattern before raising; the located error says all there is."""
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(ImportProblem, match=r'^line 5: 61: "260318" cannot be read'):
+            read(DATA / "statement_line_cut_short.sta")
+        logging.getLogger("collector").debug("still heard")  # only the library's logger is quiet
+    assert [r.name for r in caplog.records] == ["collector"]
+
+
+EXE = Path(sys.executable).with_name("collector")
+
+
+@pytest.mark.skipif(not EXE.exists(), reason="the collector script is not installed in this venv")
+@pytest.mark.parametrize(("name", "line"), [("statement_line_cut_short.sta", 5),
+                                            ("statement_line_without_amount.sta", 7)])
+def test_the_command_line_prints_one_line_for_a_broken_statement(tmp_path: Path, name: str, line: int) -> None:
+    db = tmp_path / "ledger.db"
+    env = {**os.environ, "COLLECTOR_USER": "tester"}
+
+    def collector(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(EXE), "--db", str(db), "--today", "2026-03-20", *args], capture_output=True,
+                              text=True, timeout=120, env=env, check=False)
+
+    assert collector("init").returncode == 0
+    done = collector("import", "statement", str(DATA / name))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"collector: error: {DATA / name}: line {line}: 61: ")
+    assert done.stderr.count("\n") == 1, done.stderr
