@@ -49,8 +49,7 @@ def _print_report(run: Run, report: outbox.DispatchReport) -> None:
     if run.json:
         run.emit(report.as_dict())
     else:
-        sys.stdout.write("\n".join(report.lines()) + "\n")
-        sys.stdout.flush()
+        run.write("\n".join(report.lines()) + "\n")
 
 
 def _decide(action: Callable[[Ctx, int], Outbox]) -> Callable[[Run], None]:
@@ -110,10 +109,9 @@ def _log(run: Run, report: outbox.DispatchReport) -> None:
     if run.json:
         import json
 
-        sys.stdout.write(json.dumps({"at": stamp, **report.as_dict()}) + "\n")
+        run.write(json.dumps({"at": stamp, **report.as_dict()}) + "\n")
     else:
-        sys.stdout.write("".join(f"{stamp} {line}\n" for line in report.lines()))
-    sys.stdout.flush()
+        run.write("".join(f"{stamp} {line}\n" for line in report.lines()))
 
 
 def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:

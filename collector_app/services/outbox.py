@@ -58,7 +58,8 @@ class DispatchReport:
     """What one run did and why rows still wait; `lines()` is what `collector outbox send` prints."""
 
     busy: bool = False
-    messages: int = 0
+    messages: int = 0  # accepted by the server
+    tried: int = 0  # handed to the server, accepted or not (what --limit counts)
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
@@ -74,7 +75,7 @@ class DispatchReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "busy": self.busy, "messages": self.messages, "sent": self.sent, "failed": self.failed,
+            "busy": self.busy, "messages": self.messages, "tried": self.tried, "sent": self.sent, "failed": self.failed,
             "retrying": self.retrying, "cancelled": self.cancelled, "uncertain": self.uncertain,
             "outside_business_hours": self.outside_hours,
             "next_opening": self.next_opening.isoformat(timespec="minutes") if self.next_opening else None,
@@ -85,7 +86,9 @@ class DispatchReport:
     def lines(self) -> list[str]:
         if self.busy:
             return ["another sender is already sending this ledger's outbox; nothing sent"]
-        out = [f"{self.messages} message(s) sent covering {len(self.sent)} row(s)"]
+        refused = self.tried - self.messages
+        out = [f"{self.messages} message(s) sent covering {len(self.sent)} row(s)"
+               + (f"; {refused} not accepted by the server" if refused else "")]
         for label, ids in (("failed", self.failed), ("will be retried", self.retrying),
                            ("cancelled (stop rules)", self.cancelled),
                            ("uncertain (in flight at a crash: resend or mark sent)", self.uncertain)):
@@ -114,7 +117,8 @@ def dispatch(
     """Send what is due, one message at a time; returns at once (busy) when another sender runs.
 
     `transports` replaces the configured channel transports (tests, benchmarks); `now` fixes the
-    moment used for business hours and retries; `stop` is asked between messages.
+    moment used for business hours and retries; `stop` is asked right before each message is claimed
+    (after the reply to the one on the wire), so none starts once it says yes.
     """
     lock = SenderLock(ledger)
     if not lock.acquire():
@@ -146,6 +150,7 @@ class _Run:
         self.firm: Firm | None = None  # read once: the session would hand back the same object anyway
         self.ahead: _InFlight | None = None  # on the wire, or its reply not yet recorded
         self.read_ahead = _ReadAhead(self.connection)
+        self.tasked: set[int] = set()  # due rows with an open task from an earlier failure (few)
         self.hours, self.country = settings.BusinessHours(), "PL"
 
     def now(self) -> dt.datetime:
@@ -263,10 +268,12 @@ class _Run:
             past = tuple_(literal(after[0], Date()), literal(after[1], Integer()))
             with self._tx() as s:
                 rows = s.execute(
-                    self._due_query(select(Outbox.id, Outbox.channel, Outbox.planned_for))
+                    self._due_query(select(Outbox.id, Outbox.channel, Outbox.planned_for, Outbox.invoice_id))
                     .where(tuple_(Outbox.planned_for, Outbox.id) > past,
                            Outbox.channel.not_in(list(self.report.unavailable)))
                     .order_by(Outbox.planned_for, Outbox.id).limit(FETCH)).all()
+                if rows:  # kept for the run: the last unit of a page is recorded while the next page is read
+                    self.tasked |= _with_open_tasks(s, [(r[0], r[3]) for r in rows])
             if not rows or set(SENT_CHANNELS) <= set(self.report.unavailable):
                 return
             after = (rows[-1][2], rows[-1][0])
@@ -277,12 +284,15 @@ class _Run:
         """Overlapped with the wire: a unit is read and composed while the one ahead of it is on the wire
         (in the wire thread); then one commit records the reply to the unit ahead and claims this one, and
         only then is it handed to the wire. So one unit at a time is `sending`, as without the overlap,
-        and no write lock is held while a server is being waited for."""
+        and no write lock is held while a server is being waited for. A stop request that came while a
+        unit was on the wire lets that unit finish, and no further unit is claimed."""
         with _Wire() as wire:
             for row_id, transport in self._due_units(limit):
                 unit = self._claim(row_id)
+                if self.report.stopped:
+                    break
                 if unit is not None:
-                    self.report.messages += 1
+                    self.report.tried += 1
                     self.ahead = _InFlight(wire.send(transport, unit[0]), *unit)
             with self._tx() as s:
                 self._record(self.ctx(s))
@@ -291,7 +301,7 @@ class _Run:
         """Due rows with their open transport, for as long as the run may go on."""
         for batch in self._batches():
             for row_id, channel in batch:
-                if limit is not None and self.report.messages >= limit:
+                if limit is not None and self.report.tried >= limit:
                     return
                 if self.stop():
                     self.report.stopped = True
@@ -345,8 +355,9 @@ class _Run:
             self._sent(ctx, flight.rows, flight.message, result)
 
     def _claim(self, row_id: int) -> tuple[Message, list[Outbox]] | None:
-        """Stop rules, then compose, then the reply to the unit ahead, then `sending` — committed before
-        the transport is touched. When nothing is claimed the unit ahead may stay unrecorded, for later."""
+        """Stop rules, then compose, then the reply to the unit ahead, then the stop request, then `sending`
+        — committed before the transport is touched. When nothing is claimed the unit ahead may stay
+        unrecorded, for later (not when the run stops: its reply is then in this commit)."""
         with self._tx() as s:
             ctx = self.ctx(s)
             first = self.read_ahead.unit(row_id) or _planned_unit(s, row_id)
@@ -366,6 +377,9 @@ class _Run:
                 self._cannot_compose(ctx, live, f"the message could not be composed ({type(exc).__name__}: {exc})")
                 return None
             self._record(ctx)
+            if self.stop():  # asked while the unit ahead was on the wire: it finished, this one never starts
+                self.report.stopped = True
+                return None
             if not _claim_rows(s, live, message):  # someone cancelled or sent a row meanwhile: leave the unit
                 return None
             for r in live:  # what the UPDATE wrote, without reading it back
@@ -422,6 +436,9 @@ class _Run:
         if escalating:  # an escalating step acts when it is sent, in the same commit
             escalate_sent(ctx, escalating)
             self.read_ahead.forget()  # it may have changed invoices read ahead (handed over, say)
+        if len(rows) > 1 or rows[0].id in self.tasked:  # a group may reach past the page: it always looks
+            close_row_tasks(ctx, rows, "the reminder was sent on a later attempt")
+        self.report.messages += 1
         self.report.sent.extend(row.id for row in rows)
 
     def _failed(self, ctx: Ctx, rows: list[Outbox], reply: str, *, transient: bool) -> None:
@@ -532,6 +549,15 @@ _SENT = tuple(update(_OUTBOX_TABLE).where(rows)
               .values({c: bindparam(c) for c in ("state", "sent_at", "last_error", "message_id", "server_reply")})
               for rows in (_ONE, _MANY))
 _EVENT = insert(Event.__table__)  # type: ignore[arg-type]  # as above
+_TASK = Task.__table__.c
+# the open tasks `task_once` filed for a row (by the invoice's index, then the row's source), or for a group's rows
+_OPEN_TASKS = (
+    select(_TASK.id).where(_TASK.invoice_id == bindparam("invoice_id"), _TASK.source == bindparam("source"),
+                           _TASK.done_at.is_(None)),
+    select(_TASK.id).where(_TASK.invoice_id.in_(bindparam("invoice_ids", expanding=True)),
+                           _TASK.source.in_(bindparam("sources", expanding=True)), _TASK.done_at.is_(None)),
+)
+_PAGE_TASKS = _OPEN_TASKS[1].with_only_columns(_TASK.source)
 
 
 def _claim_rows(s: Session, rows: list[Outbox], message: Message) -> bool:
@@ -669,6 +695,32 @@ def task_once(ctx: Ctx, row: Outbox, text: str) -> None:
     add_task(ctx, inv, ctx.clock.now(), text, collector.login if collector else None, source=source)
 
 
+def _with_open_tasks(s: Session, rows: list[tuple[int, int]]) -> set[int]:
+    """Which of a page's (row id, invoice id) have an open task from `task_once`: one query a page instead of
+    one a message. Only a sender files such tasks, and a row that fails in a run is not sent again in it,
+    so the answer holds for the whole page."""
+    params = {"invoice_ids": sorted({invoice_id for _, invoice_id in rows}),
+              "sources": [f"{TASK_SOURCE}{row_id}" for row_id, _ in rows]}
+    return {int(source.removeprefix(TASK_SOURCE)) for source in s.connection().execute(_PAGE_TASKS, params).scalars()}
+
+
+def close_row_tasks(ctx: Ctx, rows: list[Outbox], why: str) -> None:
+    """The open tasks `task_once` filed for these rows are done once their message went out after all
+    (a retry after a 4xx, a resend, marked sent), each with a timeline entry; no other task is touched."""
+    if len(rows) == 1:
+        query, params = _OPEN_TASKS[0], {"invoice_id": rows[0].invoice_id, "source": f"{TASK_SOURCE}{rows[0].id}"}
+    else:
+        query, params = _OPEN_TASKS[1], {"invoice_ids": sorted({r.invoice_id for r in rows}),
+                                         "sources": [f"{TASK_SOURCE}{r.id}" for r in rows]}
+    ids = ctx.session.connection().execute(query, params).scalars().all()
+    if not ids:  # nearly always: the message went out at the first attempt
+        return
+    for task in ctx.session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id)):
+        task.done_at = ctx.clock.now()
+        audit.record(ctx, "task.done", "task", task.id, f"Task done ({why}): {task.text}",
+                     invoice_id=task.invoice_id, contractor_id=task.contractor_id)
+
+
 # --- the user's decisions --------------------------------------------------------------------------
 
 def _row(ctx: Ctx, outbox_id: int) -> Outbox:
@@ -707,6 +759,7 @@ def mark_sent(ctx: Ctx, outbox_id: int) -> Outbox:
                  details={"channel": row.channel, "recipient": row.recipient, "subject": row.subject})
     ctx.session.flush()
     escalate_sent(ctx, [row.id])  # it went out: an escalating step acts now
+    close_row_tasks(ctx, [row], f"the reminder was marked sent by {ctx.user}")
     return row
 
 

@@ -143,7 +143,7 @@ def test_service_run_sends_then_finishes_the_current_message_on_sigterm(
     recorder, port = server
     db = tmp_path / "ledger.db"
     ids = prepare(db, port, rows=3)
-    recorder.delay = 0.6  # the first message is still in DATA when SIGTERM arrives
+    recorder.delay = 1.0  # the first message is still in DATA when SIGTERM arrives
     proc = subprocess.Popen([COLLECTOR, "--db", str(db), "--today", TODAY.isoformat(), "service", "run",
                              "--interval", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLLECTOR_USER": "tester"})
@@ -165,3 +165,18 @@ def test_service_run_sends_then_finishes_the_current_message_on_sigterm(
     assert got[ids[0]] == "sent", "the message in hand was finished, not abandoned"
     assert "sending" not in got.values() and "uncertain" not in got.values()
     assert list(got.values()).count("sent") == len(recorder.received)
+    assert len(recorder.received) == 1 and got[ids[1]] == got[ids[2]] == "planned", "none started after SIGTERM"
+
+
+def test_send_reports_refused_messages_as_failed_or_retrying_not_as_sent(
+        cli: Cli, server: tuple[Recorder, int]) -> None:
+    recorder, port = server
+    ids = prepare(cli.db, port, rows=3)
+    recorder.replies += ["550 5.1.1 User unknown", "451 4.3.0 Mailbox busy, try later"]
+    lines = cli.ok("outbox", "send", "--limit", "2", as_json=False).splitlines()
+    assert lines[:3] == ["0 message(s) sent covering 0 row(s); 2 not accepted by the server",
+                         f"1 row(s) failed: {ids[0]}", f"1 row(s) will be retried: {ids[1]}"]
+    recorder.replies += ["554 5.7.1 Rejected"]
+    report = cli.ok("outbox", "send")
+    assert (report["messages"], report["tried"], report["sent"], report["failed"]) == (0, 1, [], [ids[2]])
+    assert not recorder.received
