@@ -140,6 +140,7 @@ class Invoice(Base):
     paid: Mapped[MoneyAmount] = mapped_column(default=Decimal(0))
     currency: Mapped[Currency]
     corrects_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    corrects_number: Mapped[str | None] = mapped_column(String(64))  # as the credit note names it; links it later
     disputed: Mapped[bool] = mapped_column(default=False)
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     pause_reason: Mapped[str | None] = mapped_column(String(300))
@@ -209,6 +210,14 @@ class Invoice(Base):
             "import_batch_id",
             sqlite_where=sql_text("import_batch_id IS NOT NULL"),
             postgresql_where=sql_text("import_batch_id IS NOT NULL"),
+        ),
+        # Credit notes that name their invoice; those still waiting for it (corrects_invoice_id NULL) lead.
+        Index(
+            "ix_invoice_corrects_number",
+            "corrects_invoice_id",
+            "corrects_number",
+            sqlite_where=sql_text("corrects_number IS NOT NULL"),
+            postgresql_where=sql_text("corrects_number IS NOT NULL"),
         ),
     )
 

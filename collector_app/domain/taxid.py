@@ -9,6 +9,19 @@ from stdnum.pl import nip as pl_nip
 
 from collector_app.domain.errors import UserError
 
+# VAT id prefixes (stdnum's EU member states; Greece writes EL, Northern Ireland XI) → ISO 3166 country
+_VAT_PREFIX_COUNTRY = {**{cc.upper(): cc.upper() for cc in eu_vat.MEMBER_STATES if cc not in ("gr", "xi")},
+                       "EL": "GR", "XI": "GB"}
+
+
+def vat_prefix_country(tax_id: str) -> str | None:
+    """The country a tax id's EU VAT prefix names (CZ25596641 → CZ, EL… → GR), None without such a prefix."""
+    compact = "".join(ch for ch in tax_id if ch.isalnum()).upper()
+    country, rest = _VAT_PREFIX_COUNTRY.get(compact[:2]), compact[2:]
+    if country in ("PL", "CZ"):  # as compact_tax_id reads them: digits only
+        return country if rest.isdigit() else None
+    return country if country and any(ch.isdigit() for ch in rest) else None
+
 
 def _fail(tax_id: str, country: str, what: str) -> UserError:
     return UserError("tax-id", f'"{tax_id}" is not a valid {what} for country {country}')

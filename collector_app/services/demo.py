@@ -349,8 +349,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
                    "segment_id", "collector_id", "notes", "created_at"),
     "contact_person": ("id", "contractor_id", "name", "role", "email", "phone"),
     "invoice": ("id", "kind", "number", "number_key", "variable_symbol", "contractor_id", "issue_date", "due_date",
-                "net", "vat", "gross", "paid", "currency", "corrects_invoice_id", "disputed", "handed_over", "source",
-                "created_at"),
+                "net", "vat", "gross", "paid", "currency", "corrects_invoice_id", "corrects_number", "disputed",
+                "handed_over", "source", "created_at"),
     "payment": ("id", "contractor_id", "date", "amount", "currency", "allocated", "payer_name", "payer_account",
                 "title", "reference", "source", "bank_txn_id", "created_at"),
     "allocation": ("payment_id", "credit_note_id", "invoice_id", "amount", "created_at"),
@@ -520,7 +520,7 @@ class _BulkWriter(_OpWriter):
         self.rows["invoice"].append((
             doc_id, op.kind, op.number, op.number_key, op.variable_symbol, self.base["contractor"] + op.contractor_key,
             v.dates[op.issue], v.dates[op.due], v.money(op.net), v.money(op.vat), v.money(op.gross), v.money(op.paid),
-            op.currency, corrects, v.false, v.false, "manual", created,
+            op.currency, corrects, op.corrects_number, v.false, v.false, "manual", created,
         ))
         if op.offset:
             self.rows["allocation"].append((None, doc_id, corrects, v.money(op.offset), created))

@@ -9,7 +9,9 @@ What an undo takes back, and where it finds it:
   empties each field that still holds that value and keeps (and reports) one a person changed since;
 - payer accounts a statement learned: the `contractor_account` rows it inserted carry `import_batch_id`
   (an account known before stays as it was; accounts learned from hand allocations carry none); the undo
-  deletes the batch's rows.
+  deletes the batch's rows;
+- credit notes of earlier imports that the batch linked to their invoice (it brought the invoice, or the credit
+  note again): its `credit_note.linked` events; the undo takes the offset back and the credit note waits again.
 """
 
 from __future__ import annotations
@@ -182,7 +184,7 @@ def undo_batch(ctx: Ctx, batch_id: int) -> UndoResult:
     """Remove a batch's documents, payments and the contractors it created, if nothing touched them since."""
     batch, doc_ids, pay_ids = _undoable(ctx, batch_id)
     s = ctx.session
-    allocations = _take_back_allocations(ctx, batch, set(doc_ids), pay_ids)
+    allocations = _unlink_late(ctx, batch) + _take_back_allocations(ctx, batch, set(doc_ids), pay_ids)
     for ids in _chunks(doc_ids):
         s.execute(delete(Outbox).where(Outbox.invoice_id.in_(ids)))
         s.execute(update(Event).where(Event.invoice_id.in_(ids)).values(invoice_id=None))
@@ -293,6 +295,7 @@ def _prefix(batch: ImportBatch) -> str:
 def _refuse_if_touched(ctx: Ctx, batch: ImportBatch, doc_ids: list[int], pay_ids: list[int]) -> None:
     s = ctx.session
     mark = _mark(batch)
+    linked = _linked_late(ctx, batch) if doc_ids else []  # the batch's own links do not hold it
     for ids in _chunks(doc_ids):
         later = s.execute(select(Allocation.id, Allocation.invoice_id, Allocation.payment_id).where(
             Allocation.id > mark, or_(Allocation.invoice_id.in_(ids), Allocation.credit_note_id.in_(ids))).limit(1)
@@ -312,7 +315,8 @@ def _refuse_if_touched(ctx: Ctx, batch: ImportBatch, doc_ids: list[int], pay_ids
             number = s.scalar(select(Invoice.number).where(Invoice.id == sent))
             raise _touched(batch, f"a reminder went out for {number} since")
         other = s.scalar(select(Invoice.number).where(Invoice.corrects_invoice_id.in_(ids),
-                                                      Invoice.import_batch_id.is_distinct_from(batch.id)).limit(1))
+                                                      Invoice.import_batch_id.is_distinct_from(batch.id),
+                                                      Invoice.id.not_in(linked)).limit(1))
         if other is not None:
             raise _touched(batch, f"credit note {other} corrects one of its invoices")
     for ids in _chunks(pay_ids):
@@ -326,6 +330,44 @@ def _refuse_if_touched(ctx: Ctx, batch: ImportBatch, doc_ids: list[int], pay_ids
 
 def _touched(batch: ImportBatch, why: str) -> UserError:
     return UserError("batch", f"import batch {batch.id} ({batch.file_name}) cannot be undone: {why}")
+
+
+def _linked_late(ctx: Ctx, batch: ImportBatch) -> list[int]:
+    """Credit notes of earlier imports that this batch linked to their invoice (see `link_credit_note`)."""
+    return sorted({i for i in ctx.session.scalars(select(Event.entity_id).where(
+        Event.action == "credit_note.linked", Event.entity == "invoice", Event.details.like(_prefix(batch))))
+        if i is not None})
+
+
+def _late_offsets(ctx: Ctx, batch: ImportBatch) -> list[tuple[Invoice, list[Allocation]]]:
+    """Each credit note the batch linked late, still linked, with the offsets it made then (up to its mark)."""
+    s = ctx.session
+    out: list[tuple[Invoice, list[Allocation]]] = []
+    for note_id in _linked_late(ctx, batch):
+        note = s.get(Invoice, note_id)
+        if note is None or note.corrects_invoice_id is None:
+            continue
+        out.append((note, list(s.scalars(select(Allocation).where(
+            Allocation.credit_note_id == note.id, Allocation.invoice_id == note.corrects_invoice_id,
+            Allocation.id <= _mark(batch))))))
+    return out
+
+
+def _unlink_late(ctx: Ctx, batch: ImportBatch) -> int:
+    """Take back the late links the batch made: the offsets come off, the credit notes wait for their invoice."""
+    s = ctx.session
+    taken = 0
+    for note, allocations in _late_offsets(ctx, batch):
+        for alloc in allocations:
+            _release(ctx, alloc, set())  # both documents stay: each gets its amount back
+            s.delete(alloc)
+            taken += 1
+        note.corrects_invoice_id = None
+        audit.record(ctx, "import.undone", "invoice", note.id,
+                     f"Credit note {note.number}: no longer linked to {note.corrects_number} "
+                     f"({batch_label(batch)} undone)", invoice_id=note.id, contractor_id=note.contractor_id)
+    s.flush()
+    return taken
 
 
 def _take_back_allocations(ctx: Ctx, batch: ImportBatch, docs: set[int], pay_ids: list[int]) -> int:
@@ -434,6 +476,7 @@ def preview_undo(ctx: Ctx, batch_id: int) -> UndoResult:
             or_(Allocation.invoice_id.in_(ids), Allocation.credit_note_id.in_(ids)))))
     for ids in _chunks(pay_ids):
         allocations.update(s.scalars(select(Allocation.id).where(Allocation.payment_id.in_(ids))))
+    allocations.update(a.id for _note, offsets in _late_offsets(ctx, batch) for a in offsets)
     revert, kept = _filled_fields(ctx, batch)
     return UndoResult(batch.id, batch.file_name, len(doc_ids), len(pay_ids), _removable_contractors(ctx, batch),
                       len(allocations), len(revert), _kept(kept),

@@ -19,7 +19,7 @@ from collector_app.domain.contact import check_country, check_email, check_phone
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
 from collector_app.domain.references import number_key
-from collector_app.domain.taxid import compact_tax_id, normalize_tax_id
+from collector_app.domain.taxid import compact_tax_id, normalize_tax_id, vat_prefix_country
 from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
 from collector_app.imports.common import (
     ImportProblem,
@@ -35,7 +35,7 @@ from collector_app.services import audit, settings
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
 from collector_app.services.import_batches import batch_details, batch_label, finish_batch, open_batch
-from collector_app.services.invoices import offset_credit_note
+from collector_app.services.invoices import link_credit_note, link_waiting_credit_notes, offset_credit_note
 
 CHUNK = 2000
 ROWS_PER_STATEMENT = 1000  # SQLite: rows of one multi-row INSERT (bounded by the driver's variable limit too)
@@ -221,7 +221,7 @@ class _Writer:
         self.pending: list[InvoiceRecord] = []
         self.credit_notes: list[InvoiceRecord] = []
         self.cache = _Contractors()
-        self.tax_checked: dict[str, bool] = {}
+        self.tax_checked: dict[tuple[str, str], bool] = {}  # (tax key, country judged by) → passes
         self.tax_keys: dict[str, str] = {}  # tax id as written → compact_tax_id (one contractor, many rows)
         self.seller_noted = False
         self.fresh: list[Contractor] = []  # created in this chunk, their events written after the flush
@@ -304,6 +304,8 @@ class _Writer:
                 event["entity_id"] = event["invoice_id"] = doc_id
             self._bulk_insert(Event, events)
             self.summary.created += len(rows)
+            for link in link_waiting_credit_notes(self.ctx, [r["number"] for r in rows], batch_details(self.batch)):
+                self.summary.warn(link.invoice, link.text)
 
     def _insert_invoices(self, rows: list[dict[str, Any]]) -> list[int]:
         """One executemany; SQLite gets its ids numbered here (the write lock is held), others return theirs."""
@@ -399,6 +401,7 @@ class _Writer:
             old = known.get(rec.number)
             if old is not None:
                 self._compare(rec, old, owner, gross)
+                self._link_late(rec, old, owner)
                 continue
             doc = Invoice(
                 kind="credit_note", number=rec.number, number_key=number_key(rec.number),
@@ -409,6 +412,7 @@ class _Writer:
             )
             corrected = self._corrected(rec, owner)
             doc.corrects_invoice_id = corrected.id if corrected else None
+            doc.corrects_number = _corrects(rec)  # kept unlinked too: the invoice, imported later, links it then
             s.add(doc)
             s.flush()
             known[rec.number] = _Known(doc.id, owner.id, gross, doc.currency, doc.issue_date, doc.due_date)
@@ -423,6 +427,23 @@ class _Writer:
             elif corrected is not None:
                 offset_credit_note(self.ctx, doc, corrected)
 
+    def _link_late(self, rec: InvoiceRecord, old: _Known, owner: Contractor) -> None:
+        """A credit note already in the ledger, still unlinked: linked now if its invoice has come since."""
+        doc = self.ctx.session.get(Invoice, old.id)
+        if doc is None or doc.corrects_invoice_id is not None or not rec.corrects:
+            return
+        if doc.import_batch_id == self.batch.id:  # twice in this file: the first time said what there is to say
+            return
+        doc.corrects_number = doc.corrects_number or _corrects(rec)  # imported before the ledger kept it
+        corrected = self._corrected(rec, owner)
+        if corrected is None:
+            return
+        amount = link_credit_note(self.ctx, doc, corrected, batch_details(self.batch))
+        self.summary.unchanged -= 1
+        self.summary.updated += 1
+        self.summary.warn(rec.number, f"already in the ledger, unlinked: now linked to invoice {corrected.number}, "
+                                      f"{format_amount(amount)} {corrected.currency} offset")
+
     def _corrected(self, rec: InvoiceRecord, owner: Contractor) -> Invoice | None:
         if not rec.corrects:
             if rec.seller is not None:  # e-invoices name the corrected invoice; CSV rows cannot
@@ -432,7 +453,7 @@ class _Writer:
         inv = self.ctx.session.scalar(select(Invoice).where(Invoice.kind == "invoice", Invoice.number == number))
         why = None
         if inv is None:
-            why = f'corrects invoice "{number}", which is not in the ledger'
+            why = f'corrects invoice "{number}", which is not in the ledger (yet: imported or added later, it links)'
         elif inv.contractor_id != owner.id:
             why = f'corrects invoice "{number}" of another contractor'
         elif inv.currency != rec.currency:
@@ -461,15 +482,17 @@ class _Writer:
         for rec in recs:
             party = rec.buyer
             key = self._key(party.tax_id) if party.tax_id else ""
-            if key and key not in self.tax_checked:
-                self._check_tax_id(rec, party)
             found = cache.by_key.get(key) if key else None
             if found is None:
                 named = cache.by_name.get(_name(party))
                 if named is not None and (not key or not named.tax_key or named.tax_key == key):
                     found = named
+            country = found.country if found is not None else self._party_country(party)
+            judged_by = self._judged_by(party, found, country)
+            if key and (key, judged_by) not in self.tax_checked:
+                self._check_tax_id(rec, party, judged_by)
             if found is None:
-                found = self._new_contractor(rec, party, key)
+                found = self._new_contractor(rec, party, key, country)
             elif found.id is not None and found.id not in cache.filled:
                 self._fill(found, party, key)
             out.append(found)
@@ -489,32 +512,42 @@ class _Writer:
             key = self.tax_keys[tax_id] = compact_tax_id(tax_id)
         return key
 
-    def _check_tax_id(self, rec: InvoiceRecord, party: PartyRecord) -> None:
-        assert party.tax_id is not None
-        key = compact_tax_id(party.tax_id)
-        try:
-            normalize_tax_id(party.tax_id, _country(party.country) or self.firm_country)
-            self.tax_checked[key] = True
-        except UserError:
-            self.tax_checked[key] = False
-            self.summary.warn(rec.number, f'tax id "{party.tax_id}" of {party.name} fails its checksum: kept as '
-                                          "the file says")
+    def _party_country(self, party: PartyRecord) -> str:
+        """A new contractor's country: the file's, else its tax id's VAT prefix (CZ25596641), else the firm's."""
+        return _country(party.country) or vat_prefix_country(party.tax_id or "") or self.firm_country
 
-    def _tax_id(self, party: PartyRecord) -> str | None:
+    @staticmethod
+    def _judged_by(party: PartyRecord, found: Contractor | None, country: str) -> str:
+        """The country whose rules a tax id is checked by: a known contractor's own, else the id's VAT prefix."""
+        if found is not None:
+            return found.country
+        return vat_prefix_country(party.tax_id or "") or country
+
+    def _check_tax_id(self, rec: InvoiceRecord, party: PartyRecord, country: str) -> None:
+        assert party.tax_id is not None
+        passes = self.tax_checked[compact_tax_id(party.tax_id), country] = _passes(party.tax_id, country)
+        if passes:
+            return
+        prefix = vat_prefix_country(party.tax_id)
+        if prefix is not None and prefix != country and _passes(party.tax_id, prefix):
+            why = f"is a tax id of {prefix}, while the contractor's country is {country}"
+        else:
+            why = "fails its checksum"
+        self.summary.warn(rec.number, f'tax id "{party.tax_id}" of {party.name} {why}: kept as the file says')
+
+    def _tax_id(self, party: PartyRecord, country: str) -> str | None:
         if not party.tax_id:
             return None
-        key = compact_tax_id(party.tax_id)
-        if self.tax_checked.get(key):
-            return normalize_tax_id(party.tax_id, _country(party.country) or self.firm_country)[:32]
+        if self.tax_checked.get((compact_tax_id(party.tax_id), country)):
+            return normalize_tax_id(party.tax_id, country)[:32]
         return party.tax_id.strip()[:32]
 
-    def _new_contractor(self, rec: InvoiceRecord, party: PartyRecord, key: str) -> Contractor:
-        country = _country(party.country) or self.firm_country
+    def _new_contractor(self, rec: InvoiceRecord, party: PartyRecord, key: str, country: str) -> Contractor:
         name = _name(party)
         if not name:
             raise problem(self.label, rec.place, "contractor: the buyer has no name")
         c = Contractor(
-            name=name[:300], tax_id=self._tax_id(party), tax_key=key or None,
+            name=name[:300], tax_id=self._tax_id(party, self._judged_by(party, None, country)), tax_key=key or None,
             registration_no=_cut(party.registration_no, 32), country=country, address=_cut(party.address, 300),
             postal_code=_cut(party.postal_code, 16), city=_cut(party.city, 100),
             email=self._email(rec, party), phone=self._phone(rec, party, country),
@@ -532,7 +565,7 @@ class _Writer:
         self.cache.filled.add(c.id)
         filled: dict[str, str] = {}  # field → the value written: undoing the batch empties what still holds it
         if key and not c.tax_key and key not in self.cache.by_key:
-            c.tax_id, c.tax_key = self._tax_id(party), key
+            c.tax_id, c.tax_key = self._tax_id(party, c.country), key
             self.cache.by_key[key] = c
             filled["tax_id"] = c.tax_id or ""
         for attr, value, size in (("registration_no", party.registration_no, 32), ("address", party.address, 300),
@@ -611,8 +644,20 @@ def _cut(value: str | None, size: int) -> str | None:
     return value.strip()[:size] or None if value else None
 
 
+def _corrects(rec: InvoiceRecord) -> str | None:
+    return rec.corrects.strip()[:64] or None if rec.corrects else None
+
+
 def _symbol(value: str | None) -> str | None:
     return value.strip()[:20] or None if value else None
+
+
+def _passes(tax_id: str, country: str) -> bool:
+    try:
+        normalize_tax_id(tax_id, country)
+    except UserError:
+        return False
+    return True
 
 
 def _country(code: str | None) -> str | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -102,6 +104,7 @@ def add_invoice(ctx: Ctx, data: InvoiceData) -> Invoice:
         due_date=due, gross=gross, paid=Decimal(0), currency=currency, net=data.net, vat=data.vat,
         variable_symbol=(data.variable_symbol or "").strip() or None,
         corrects_invoice_id=corrected.id if corrected else None,
+        corrects_number=corrected.number if corrected else None,
         source="manual", created_at=ctx.clock.now(),
     )
     ctx.session.add(doc)
@@ -114,7 +117,65 @@ def add_invoice(ctx: Ctx, data: InvoiceData) -> Invoice:
     )
     if corrected is not None:
         offset_credit_note(ctx, doc, corrected)
+    else:
+        link_waiting_credit_notes(ctx, [doc.number])
     return doc
+
+
+@dataclass(frozen=True)
+class LateLink:
+    """A credit note that named an invoice before the invoice was in the ledger, met by it."""
+
+    invoice: str
+    credit_note: str
+    text: str  # what happened, for an import summary
+
+
+def link_waiting_credit_notes(ctx: Ctx, numbers: Collection[str],
+                              details: dict[str, Any] | None = None) -> list[LateLink]:
+    """Credit notes waiting for one of these invoice numbers (imported before their invoice): linked and offset.
+
+    One that is another contractor's or in another currency stays the contractor's credit, and is said so.
+    `details` go into the link's event (an import's batch, so that undoing the import unlinks it).
+    """
+    s = ctx.session
+    wanted = set(numbers)
+    # the few waiting ones, read whole off their covering index: an IN list or an ORDER BY would lead SQLite
+    # (no statistics) to the plain corrects_invoice_id index, i.e. every invoice of the ledger
+    waiting = sorted(note_id for note_id, number in s.execute(
+        select(Invoice.id, Invoice.corrects_number).where(Invoice.corrects_invoice_id.is_(None),
+                                                          Invoice.corrects_number.is_not(None)))
+        if number in wanted)
+    out: list[LateLink] = []
+    for note_id in waiting:
+        note = s.get(Invoice, note_id)
+        assert note is not None
+        inv = s.scalar(select(Invoice).where(Invoice.kind == "invoice", Invoice.number == note.corrects_number))
+        if inv is None:
+            continue
+        if inv.contractor_id != note.contractor_id or inv.currency != note.currency:
+            why = "another contractor's" if inv.contractor_id != note.contractor_id else f"in {note.currency}"
+            out.append(LateLink(inv.number, note.number, f"credit note {note.number} names it, but is {why}: "
+                                                         "not linked, it stays the contractor's credit"))
+            continue
+        amount = link_credit_note(ctx, note, inv, details)
+        out.append(LateLink(inv.number, note.number,
+                            f"credit note {note.number}, imported before it, is now linked to it: "
+                            f"{format_amount(amount)} {inv.currency} offset"))
+    return out
+
+
+def link_credit_note(ctx: Ctx, credit_note: Invoice, invoice: Invoice,
+                     details: dict[str, Any] | None = None) -> Decimal:
+    """Link a credit note that waited for the invoice it corrects, and offset it; returns the amount offset."""
+    credit_note.corrects_invoice_id = invoice.id
+    credit_note.corrects_number = invoice.number
+    audit.record(ctx, "credit_note.linked", "invoice", credit_note.id,
+                 f"Credit note {credit_note.number} linked to {invoice.number}, which came after it",
+                 invoice_id=credit_note.id, contractor_id=credit_note.contractor_id, details=details)
+    before = invoice.paid
+    offset_credit_note(ctx, credit_note, invoice)
+    return invoice.paid - before
 
 
 def offset_credit_note(ctx: Ctx, credit_note: Invoice, invoice: Invoice) -> Changes:

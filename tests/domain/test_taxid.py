@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers.ledger import VALID_NIPS, expect_error
 
-from collector_app.domain.taxid import compact_tax_id, normalize_tax_id
+from collector_app.domain.taxid import compact_tax_id, normalize_tax_id, vat_prefix_country
 
 
 @pytest.mark.parametrize("nip", VALID_NIPS)
@@ -120,3 +120,32 @@ def test_every_spelling_of_a_nip_has_the_same_key() -> None:
     stored = {compact_tax_id(normalize_tax_id(s, "PL")) for s in spellings}
     typed = {compact_tax_id(s) for s in spellings}
     assert stored == typed == {"7010010191"}
+
+
+@pytest.mark.parametrize(
+    ("written", "country"),
+    [
+        ("CZ25596641", "CZ"),
+        ("cz 255 96 641", "CZ"),
+        ("SK2020317068", "SK"),
+        ("DE136695976", "DE"),
+        ("PL 526-025-02-74", "PL"),
+        ("ATU13585627", "AT"),
+        ("EL094259216", "GR"),  # Greece writes EL
+        ("25596641", None),  # no prefix
+        ("5260250274", None),
+        ("PLAN9", None),  # "PL" followed by letters is not a PL prefix (as compact_tax_id reads it)
+        ("XX123456789", None),  # not a VAT prefix
+        ("CHE-123.456.789", None),
+    ],
+)
+def test_vat_prefix_country(written: str, country: str | None) -> None:
+    assert vat_prefix_country(written) == country
+
+
+def test_a_prefixed_id_is_valid_for_its_prefix_country() -> None:
+    """What an import checks a prefixed id by: its prefix's rules, whatever the firm's country."""
+    for written in ("CZ25596641", "SK2020317068", "PL5260250274", "DE136695976"):
+        country = vat_prefix_country(written)
+        assert country is not None
+        assert normalize_tax_id(written, country) == written
