@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -35,6 +34,7 @@ from collector_app.ui.views.rates import RatesView
 from collector_app.ui.views.reminders_preview import RemindersPreviewView
 from collector_app.ui.views.tasks import TaskListView
 from collector_app.ui.views.templates import open_template_editor
+from collector_app.ui.widgets.status_bar import ElidedLabel, StatusBarFit, TotalsLabel
 
 DISPATCH_LABEL_WIDTH = 380  # px: the background run's summary; the whole text is its tooltip
 
@@ -112,13 +112,14 @@ class MainWindow(QMainWindow):
 
     # --- chrome ------------------------------------------------------------------------------
     def _setup_status_bar(self) -> None:
+        """The totals come first; the ledger's path gives way, cut in the middle (the whole path on hover)."""
         bar = self.statusBar()
-        self.totals_label = QLabel("")
-        self.ledger_path_label = QLabel(self.ledger_label())
-        self.ledger_path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals_label = TotalsLabel()
+        self.ledger_path_label = ElidedLabel(Qt.TextElideMode.ElideMiddle)
+        self.ledger_path_label.set_full_text(self.ledger_label())
         bar.addWidget(self.totals_label, 1)
         bar.addPermanentWidget(self.ledger_path_label)
-        self.invoices.totals_changed.connect(self.totals_label.setText)
+        self.invoices.totals_changed.connect(self.totals_label.set_full_text)
         self.invoices.update_totals()
 
     def _setup_menus(self) -> None:
@@ -232,10 +233,11 @@ class MainWindow(QMainWindow):
         self.dispatch_busy.setMaximumSize(90, 14)
         self.dispatch_busy.setTextVisible(False)
         self.dispatch_busy.hide()
-        self.dispatch_label = QLabel("")
-        self.dispatch_label.setMaximumWidth(DISPATCH_LABEL_WIDTH)
+        self.dispatch_label = ElidedLabel(Qt.TextElideMode.ElideRight, DISPATCH_LABEL_WIDTH)
         self.statusBar().addPermanentWidget(self.dispatch_busy)
         self.statusBar().addPermanentWidget(self.dispatch_label)
+        self.status_fit = StatusBarFit(self.statusBar(), self.totals_label,
+                                       (self.dispatch_label, self.ledger_path_label))
         self.outbox.changed.connect(self.details.refresh_open)
         if not enabled:
             self.dispatch_label.hide()
@@ -248,9 +250,7 @@ class MainWindow(QMainWindow):
 
     def show_dispatch_status(self, text: str) -> None:
         """The run's summary in the status bar, cut to fit beside the ledger's path; the whole of it on hover."""
-        metrics = self.dispatch_label.fontMetrics()
-        self.dispatch_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, DISPATCH_LABEL_WIDTH))
-        self.dispatch_label.setToolTip(text)
+        self.dispatch_label.set_full_text(text)
 
     def _after_dispatch(self) -> None:
         if self.outbox.isVisible():

@@ -186,6 +186,21 @@ def test_a_bad_tax_id_keeps_the_add_dialog_open(register: ContractorRegisterView
         assert session.scalar(select(Contractor.id).where(Contractor.name == "Zeta")) is None
 
 
+@pytest.mark.parametrize(("field", "typed", "caption"), [
+    ("payment_terms", "14,5", "Payment terms (days):"),
+    ("credit_limit", "a lot", "Credit limit:"),
+])
+def test_an_error_names_the_field_by_its_label(register: ContractorRegisterView, qtbot: QtBot,
+                                               field: str, typed: str, caption: str) -> None:
+    click(qtbot, register.add_button)
+    dialog = register.edit_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.lines["name"], "Zeta")
+    qtbot.keyClicks(getattr(dialog, field), typed)
+    click(qtbot, dialog.button_box.button(QDialogButtonBox.StandardButton.Save))
+    assert dialog.isVisible() and dialog.errors.text().startswith(caption)
+
+
 def test_the_contractor_window_shows_its_invoices_with_balance(detail: ContractorDetailDialog) -> None:
     model = detail.invoices
     assert [(r.number, str(r.balance)) for r in model.rows] == [("FV/1/2026", "1030.00"), ("FV/2/2026", "500.00")]
@@ -348,4 +363,5 @@ def test_type_in_a_bank_account_and_forget_it(detail: ContractorDetailDialog, qt
     assert questions and "CZ6508000000192000145399" in questions[0]
     assert detail.accounts_table.rowCount() == 0
     with ledger.transaction() as session:
-        assert session.scalars(select(ContractorAccount).where(ContractorAccount.contractor_id == ids.omega)).all() == []
+        owned = select(ContractorAccount).where(ContractorAccount.contractor_id == ids.omega)
+        assert session.scalars(owned).all() == []

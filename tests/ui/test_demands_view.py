@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.demand_ledger import DemandLedger, seed_demand_ledger
+from helpers.ledger import contractor, invoice
 from helpers.outbox_support import Recorder
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -286,3 +287,25 @@ def test_the_tools_menu_opens_the_batch_and_the_page(qtbot: QtBot, app: AppConte
     detail = window.details.invoice_dialogs[selected]
     assert detail.demand_dialog is not None and detail.demand_dialog.isVisible()
     window.runner.wait(5000)
+
+
+def test_a_long_refusal_wraps_whole_and_the_fields_keep_their_size(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner, seeded: DemandLedger) -> None:
+    with app.transaction() as ctx:  # a Czech invoice and no CZK/PLN rate: the refusal names two commands
+        kral = contractor(ctx, "Král a syn a.s.", None, country="CZ")
+        czech = invoice(ctx, kral, "2025-0062", "25524.64", ctx.clock.today() - dt.timedelta(days=160),
+                        currency="CZK").id
+    dialog = DemandMakeDialog(app, runner, invoice_id=czech)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    sizes = (dialog.kind.size(), dialog.deadline.size())
+    height = dialog.height()
+    qtbot.mouseClick(dialog.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("No letter made: no CZK/PLN rate"), timeout=20_000)
+    assert dialog.status.text().endswith("--rate R`")  # the whole message, to its last word
+    assert (dialog.kind.size(), dialog.deadline.size()) == sizes
+    assert dialog.kind.height() >= dialog.kind.minimumSizeHint().height()
+    assert dialog.height() > height, "the dialog grew for the message"
+    status = dialog.status
+    assert dialog.status_area.viewport().height() >= status.heightForWidth(status.width()), "every line shows"

@@ -23,7 +23,14 @@ from collector_app.services.payments import PaymentData, add_payment
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.import_invoices import InvoiceImportDialog
 from collector_app.ui.main_window import MainWindow
-from collector_app.ui.models.import_table import COL_FILE, COL_RESULT, COL_SKIPPED, COL_UNDONE, COL_WARNINGS
+from collector_app.ui.models.import_table import (
+    COL_BY,
+    COL_FILE,
+    COL_RESULT,
+    COL_SKIPPED,
+    COL_UNDONE,
+    COL_WARNINGS,
+)
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.views.imports import ImportsView
 
@@ -275,3 +282,11 @@ def test_a_statement_result_fits_its_column_and_formats_are_named_as_banks_name_
     row = next(i for i, d in enumerate(view.model.rows) if d.row.id == sta)
     index = view.model.index(row, COL_RESULT)
     assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()
+
+
+def test_the_by_column_shows_a_whole_login(page: ImportsView) -> None:
+    header = page.table.horizontalHeader()
+    assert header.sectionSize(COL_BY) >= page.table.fontMetrics().horizontalAdvance("anna.kowalska") + 8
+    for column in range(header.count()):
+        title = str(page.model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title) + 8, title

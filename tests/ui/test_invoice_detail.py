@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from collector_app.db.engine import Ledger
 from collector_app.db.models import Call, Invoice, Note, Task, User
+from collector_app.db.queries import RegisterQuery
 from collector_app.domain.clock import FixedClock
+from collector_app.services import activity
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.invoice_detail import TAB_CALLS, TAB_NOTES, TAB_TASKS, TAB_TIMELINE, InvoiceDetailDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
+from collector_app.ui.models.invoice_table import InvoiceTableModel
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
@@ -240,3 +243,54 @@ def test_timeline_lists_what_happened_newest_first(dialog: InvoiceDetailDialog, 
     assert summaries[0].startswith("Payment of")
     assert summaries[-1].startswith("Invoice FV/1/2026 added")
     assert table.item(0, 1).text() == "tester"  # type: ignore[union-attr]
+
+
+def promise_in_a_call(app: AppContext, invoice_id: int, called: dt.date, promised: dt.date) -> None:
+    with app.transaction() as ctx:
+        invoice = ctx.session.get(Invoice, invoice_id)
+        assert invoice is not None
+        activity.log_call(ctx, invoice, activity.CallData(
+            outcome="promised", duration_s=95, started_at=dt.datetime.combine(called, dt.time(11, 30)),
+            promise_date=promised))
+
+
+def opened_on(qtbot: QtBot, ledger: Ledger, invoice_id: int, day: dt.date) -> InvoiceDetailDialog:
+    dlg = InvoiceDetailDialog(AppContext(ledger, FixedClock(day, dt.time(9, 0)), "tester"), invoice_id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def register_tooltip(ledger: Ledger, day: dt.date, ids: DetailIds) -> object:
+    """What hovering over the overdue invoice's row in the register shows on `day`."""
+    model = InvoiceTableModel(AppContext(ledger, FixedClock(day), "tester"))
+    model.set_query(RegisterQuery(contractor_id=ids.omega))
+    row = next(r for r in range(model.rowCount()) if (shown := model.row_at(r)) and shown.id == ids.overdue)
+    return model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_promise_pauses_the_reminders_until_its_day_and_names_the_call_by_its_date(
+    qtbot: QtBot, app: AppContext, ledger: Ledger, ids: DetailIds, today: dt.date
+) -> None:
+    called, promised = today - dt.timedelta(days=1), today + dt.timedelta(days=3)
+    promise_in_a_call(app, ids.overdue, called, promised)
+    for day in (today, promised):  # in effect while today <= paused_until
+        dlg = opened_on(qtbot, ledger, ids.overdue, day)
+        assert dlg.flags_label.isVisible()
+        assert dlg.flags_label.text() == (f"Reminders paused until {promised.isoformat()} "
+                                          f"(promised on the call of {called.isoformat()})")
+        assert register_tooltip(ledger, day, ids) == f"Reminders paused until {promised.isoformat()}"
+        dlg.close()
+
+
+def test_a_broken_promise_shows_no_pause(
+    qtbot: QtBot, app: AppContext, ledger: Ledger, ids: DetailIds, today: dt.date
+) -> None:
+    promised = today + dt.timedelta(days=3)
+    promise_in_a_call(app, ids.overdue, today, promised)
+    later = promised + dt.timedelta(days=10)
+    dlg = opened_on(qtbot, ledger, ids.overdue, later)
+    assert not dlg.flags_label.isVisible() and "paused" not in dlg.flags_label.text()
+    assert "call 1" not in dlg.flags_label.text()
+    assert register_tooltip(ledger, later, ids) is None

@@ -173,3 +173,10 @@ def test_a_row_without_a_recipient_shows_a_dash(page: OutboxView, app: AppContex
     page.refresh()
     row = next(i for i, r in enumerate(page.model.rows) if r["id"] == planned[0])
     assert page.model.index(row, COL_RECIPIENT).data() == "—"
+
+
+def test_every_column_title_shows_whole(page: OutboxView) -> None:
+    header = page.table.horizontalHeader()
+    for column in range(header.count()):
+        title = str(page.model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title) + 8, title

@@ -22,6 +22,7 @@ from collector_app.ui.main_window import MainWindow
 from collector_app.ui.models.payment_table import COL_TITLE, COL_UNALLOCATED, UnallocatedRole
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.views.payments import PaymentRegisterView
+from collector_app.ui.widgets.contractor_combo import chosen_contractor
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
@@ -192,6 +193,74 @@ def test_without_a_contractor_the_title_decides(qtbot: QtBot, app: AppContext, p
     with qtbot.waitSignal(dialog.saved) as blocker:
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), LEFT)
     assert allocations(app, blocker.args[0].payment.id) == {"B/1": D("50.00")}
+
+
+def press(qtbot: QtBot, dialog: PaymentEntryDialog, key: Qt.Key) -> None:
+    """A key pressed after typing in the contractor field: the completer's list has the keyboard while open."""
+    popup = dialog.contractor.completer().popup()
+    editor = dialog.contractor.lineEdit()
+    assert editor is not None
+    qtbot.keyClick(popup if popup.isVisible() else editor, key)
+
+
+def type_contractor(qtbot: QtBot, dialog: PaymentEntryDialog, text: str) -> None:
+    """Into the active dialog, as a person does (Tab then moves the focus on, which finishes the typing)."""
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    editor = dialog.contractor.lineEdit()
+    assert editor is not None
+    editor.setFocus()
+    retype(qtbot, editor, text)
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Tab, Qt.Key.Key_Return])
+def test_part_of_a_name_and_tab_or_enter_picks_the_one_contractor_it_matches(
+    qtbot: QtBot, page: PaymentRegisterView, seeded: dict[str, int], key: Qt.Key
+) -> None:
+    dialog = open_entry(qtbot, page)
+    type_contractor(qtbot, dialog, "budow")
+    press(qtbot, dialog, key)
+    assert chosen_contractor(dialog.contractor) == seeded["beta"]
+    assert dialog.contractor.currentText() == "Beta Budownictwo S.A."
+    assert table_column(dialog.invoices, COL_NUMBER) == ["B/1"]
+    assert dialog.summary.text() == "Allocated 0.00 PLN; type the amount received."
+    type_contractor(qtbot, dialog, "beta b")  # the same one named again: chosen again, with its invoices
+    press(qtbot, dialog, key)
+    assert chosen_contractor(dialog.contractor) == seeded["beta"]
+    assert table_column(dialog.invoices, COL_NUMBER) == ["B/1"]
+
+
+def test_a_part_several_names_contain_keeps_the_list_open_and_is_never_saved_as_no_contractor(
+    qtbot: QtBot, app: AppContext, page: PaymentRegisterView, seeded: dict[str, int]
+) -> None:
+    with app.transaction() as ctx:
+        transport = contractor(ctx, "Omega Transport Sp. k.").id
+    dialog = open_entry(qtbot, page)
+    popup = dialog.contractor.completer().popup()
+    type_contractor(qtbot, dialog, "omega")
+    press(qtbot, dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(popup.isVisible)  # Enter: the two names again, to choose from
+    assert chosen_contractor(dialog.contractor) is None
+    said = '2 contractors\' names contain "omega": choose one from the list.'
+    assert dialog.summary.text() == said
+    press(qtbot, dialog, Qt.Key.Key_Tab)  # Tab moves on without a choice: still said, and Save refuses
+    assert chosen_contractor(dialog.contractor) is None and dialog.summary.text() == said
+    qtbot.keyClicks(dialog.amount, "50")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), LEFT)
+    assert dialog.isVisible() and dialog.error.text() == f"Contractor: {said}"
+    with app.transaction() as ctx:
+        assert ctx.session.scalars(select(Payment)).all() == []
+    type_contractor(qtbot, dialog, "omega t")
+    press(qtbot, dialog, Qt.Key.Key_Tab)
+    assert chosen_contractor(dialog.contractor) == transport
+
+
+def test_a_name_that_matches_no_contractor_says_so(qtbot: QtBot, page: PaymentRegisterView) -> None:
+    dialog = open_entry(qtbot, page)
+    type_contractor(qtbot, dialog, "Zeta")
+    press(qtbot, dialog, Qt.Key.Key_Tab)
+    assert chosen_contractor(dialog.contractor) is None
+    assert dialog.summary.text() == 'No contractor\'s name contains "Zeta".'
 
 
 # --- the register: filters, allocate, reverse ------------------------------------------------

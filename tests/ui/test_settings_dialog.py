@@ -8,7 +8,7 @@ import pytest
 from helpers.keyring_memory import MemoryKeyring
 from helpers.smtp_server import Recorder, smtp_server
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from collector_app.secrets import SMS_TOKEN, SMTP_PASSWORD, SecretStore
@@ -170,3 +170,25 @@ def test_security_choices_are_named_with_their_usual_port(dialog: SettingsDialog
     texts = {dialog.security.itemData(i): dialog.security.itemText(i) for i in range(dialog.security.count())}
     assert texts == {"none": "None (unencrypted)", "starttls": "STARTTLS (usually port 587)",
                      "ssl": "SSL/TLS (usually port 465)"}
+
+
+def shown_whole(label: QLabel, field: QWidget) -> bool:
+    """The label is as wide as the field above it and tall enough for all of its wrapped lines."""
+    return label.width() >= field.width() and label.height() >= label.heightForWidth(label.width())
+
+
+def test_the_secret_states_under_the_fields_are_shown_whole(
+    qtbot: QtBot, app: AppContext, runner: TaskRunner, dialog: SettingsDialog
+) -> None:
+    assert dialog.password_state.text() == "No password stored."
+    assert shown_whole(dialog.password_state, dialog.password)
+    assert dialog.password_state.height() <= 2 * dialog.password_state.fontMetrics().lineSpacing()  # one line
+    qtbot.mouseClick(dialog.tabs.tabBar(), Qt.MouseButton.LeftButton, pos=dialog.tabs.tabBar().tabRect(1).center())
+    assert dialog.token_state.isVisible() and shown_whole(dialog.token_state, dialog.token)
+    SecretStore.for_ledger(app.ledger.url).set(SMTP_PASSWORD, PASSWORD)
+    stored = SettingsDialog(app, runner)  # the longer text: a password is stored
+    qtbot.addWidget(stored)
+    stored.show()
+    qtbot.waitExposed(stored)
+    assert stored.password_state.text().startswith("A password is stored")
+    assert shown_whole(stored.password_state, stored.password)

@@ -43,6 +43,7 @@ from collector_app.ui.widgets.detail import (
     open_child,
     open_url,
     outcome_label,
+    pause_in_effect,
     read_or_show,
     setup_table,
     setup_timeline,
@@ -172,7 +173,7 @@ class ContractorDetailDialog(QDialog):
             terms.append(self.tr("segment {name}").format(name=d.segment))
         if d.collector:
             terms.append(self.tr("collector {login}").format(login=d.collector))
-        if d.paused_until:
+        if d.paused_until is not None and pause_in_effect(d.paused_until, self.app.clock.today()):
             terms.append(self.tr("reminders paused until {day}").format(day=d.paused_until.isoformat()))
         self.labels["termsLabel"].setText(" · ".join(terms))
         self.labels["notesLabel"].setText(d.notes or "")

@@ -69,12 +69,13 @@ class ContractorEditDialog(QDialog):
         self.lines["name"].setFocus()
 
     def _error_fields(self) -> dict[str, tuple[QWidget, str]]:
+        """Each field the service may name, with the caption of the label in front of it (its buddy)."""
+        captions = {buddy.objectName(): label.text().replace("&", "").rstrip(":")
+                    for label in self.form.findChildren(QLabel) if (buddy := label.buddy()) is not None}
         out: dict[str, tuple[QWidget, str]] = {}
         for field, name in ERROR_FIELDS.items():
             widget = child(self.form, QWidget, name)
-            label = self.form.findChild(QLabel, f"{name}Label")
-            caption = label.text().replace("&", "").rstrip(":") if label is not None else field
-            out[field] = (widget, caption)
+            out[field] = (widget, captions.get(name, field))
         return out
 
     def _fill_choices(self) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QRadioButton,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -91,9 +94,7 @@ class DemandMakeDialog(QDialog):
         self.deadline.setToolTip(self.tr("The debtor is asked to pay within this many days of the letter's date"))
         form.addRow(self.tr("&Deadline to pay:"), self.deadline)
         layout.addLayout(form)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        layout.addWidget(self._status_area(), 1)
         self.buttons = QDialogButtonBox()
         self.make_button = self.buttons.addButton(self.tr("&Make letter"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.open_button = self.buttons.addButton(self.tr("&Open PDF"), QDialogButtonBox.ButtonRole.ActionRole)
@@ -108,6 +109,32 @@ class DemandMakeDialog(QDialog):
         self.open_button.clicked.connect(self.open_letter)
         self.preview_button.clicked.connect(self.preview_letter)
         layout.addWidget(self.buttons)
+
+    def _status_area(self) -> QScrollArea:
+        """The outcome, wrapped: a long refusal grows the dialog (up to the screen), then scrolls; the
+        fields above keep their size."""
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # commands to copy
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        area = QScrollArea()
+        area.setWidget(self.status)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)  # `say` sizes it
+        area.setMinimumHeight(self.status.fontMetrics().lineSpacing() + 4)  # one line is always there
+        self.status_area = area
+        return area
+
+    def say(self, text: str) -> None:
+        """Show `text` under the fields, the dialog taller if it needs more lines than there is room for."""
+        self.status.setText(text)
+        viewport = self.status_area.viewport()
+        missing = self.status.heightForWidth(viewport.width()) - viewport.height()
+        screen = self.screen().availableGeometry().height() if self.screen() is not None else self.height()
+        if missing > 0 and self.isVisible():
+            self.resize(self.width(), min(self.height() + missing, max(screen * 9 // 10, self.height())))
 
     def _target_text(self) -> str:
         invoice_id, contractor_ids = self.invoice_id, self.contractor_ids
@@ -155,7 +182,7 @@ class DemandMakeDialog(QDialog):
             return outcome
 
         self.make_button.setEnabled(False)
-        self.status.setText(self.tr("Making the letter…"))
+        self.say(self.tr("Making the letter…"))
         self.runner.run(work, self._made, self._failed)
 
     def _made(self, outcome: object) -> None:
@@ -166,7 +193,7 @@ class DemandMakeDialog(QDialog):
             else self.tr("No letter made.")
         if outcome.refused:
             text += "\n" + self.tr("Not made: {0}").format("; ".join(outcome.refused))
-        self.status.setText(text)
+        self.say(text)
         self.open_button.setEnabled(bool(self.made_ids))
         self.preview_button.setEnabled(bool(self.made_ids))
         self.make_button.setEnabled(False)
@@ -176,7 +203,7 @@ class DemandMakeDialog(QDialog):
     def _failed(self, exc: Exception) -> None:
         self.make_button.setEnabled(True)
         message = exc.message if isinstance(exc, UserError) else str(exc)
-        self.status.setText(self.tr("No letter made: {0}").format(message))
+        self.say(self.tr("No letter made: {0}").format(message))
 
     # --- the letter made ---------------------------------------------------------------------------
     def _first_pdf(self) -> tuple[str, bytes]:

@@ -39,6 +39,7 @@ from collector_app.services.import_invoices import (
     saved_mapping,
 )
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.demand_make import counted
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.widgets.import_run import ImportRunDialog, fill, format_name, open_import
 
@@ -310,8 +311,10 @@ class InvoiceImportDialog(ImportRunDialog):
     def _finished(self, summary: ImportSummary) -> None:
         self.summary = summary
         dry = self.dry_run_check.isChecked()
-        text = fill(self.tr("%1: %2 created, %3 unchanged, %4 contractors filled in, %5 warnings."),
-                    (summary.file, summary.created, summary.unchanged, summary.updated, len(summary.warnings)))
+        text = fill(self.tr("%1: %2 created, %3 unchanged, %4, %5."), (
+            summary.file, summary.created, summary.unchanged,
+            counted(summary.updated, self.tr("{0} contractor filled in"), self.tr("{0} contractors filled in")),
+            counted(len(summary.warnings), self.tr("{0} warning"), self.tr("{0} warnings"))))
         if dry:
             text += " " + self.tr("Dry run: nothing was written.")
         self.result_label.setText(text)

@@ -29,6 +29,7 @@ from collector_app.services import matching, payments
 from collector_app.services.context import Ctx
 from collector_app.services.import_statement import FORMATS, StatementResult, import_statement
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.demand_make import counted
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.widgets.import_run import ImportRunDialog, fill, format_name, open_import
 
@@ -148,8 +149,9 @@ class StatementImportDialog(ImportRunDialog):
     def _finished(self, result: StatementResult) -> None:
         self.last_result = result
         s = result.summary
-        text = fill(self.tr("%1: %2 payments, %3 matched automatically, %4 wait for review, %5 entries skipped."),
-                    (s.file, s.payments, s.matched, s.unmatched, len(s.skipped)))
+        text = fill(self.tr("%1: %2, %3 matched automatically, %4 wait for review, %5."), (
+            s.file, counted(s.payments, self.tr("{0} payment"), self.tr("{0} payments")), s.matched, s.unmatched,
+            counted(len(s.skipped), self.tr("{0} entry skipped"), self.tr("{0} entries skipped"))))
         if self.dry_run_check.isChecked():
             text += " " + self.tr("Dry run: nothing was written.")
         self.result_label.setText(text)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from collector_app.domain.status import Status
 from collector_app.services import activity
+from collector_app.services.calls_view import CallRow
 from collector_app.services.context import Ctx
 from collector_app.services.invoice_view import (
     InvoiceDetail,
@@ -51,6 +53,7 @@ from collector_app.ui.widgets.detail import (
     open_child,
     open_url,
     outcome_label,
+    pause_in_effect,
     read_or_show,
     selected_id,
     setup_table,
@@ -59,6 +62,7 @@ from collector_app.ui.widgets.detail import (
 )
 
 TAB_PAYMENTS, TAB_NOTES, TAB_TASKS, TAB_CALLS, TAB_TIMELINE = range(5)
+PROMISE_REASON = re.compile(r"promise from call (\d+)")  # the pause reason services.activity.log_call stores
 
 
 class InvoiceDetailDialog(QDialog):
@@ -149,7 +153,7 @@ class InvoiceDetailDialog(QDialog):
             self._set_enabled(False)
             return
         self.detail = d
-        self._show_header(d.header)
+        self._show_header(d.header, d.calls)
         self._show_allocations(d)
         self._show_notes(d)
         self._show_tasks(d)
@@ -160,7 +164,7 @@ class InvoiceDetailDialog(QDialog):
         for w in (self.tabs, self.log_call_button, self.demand_button):
             w.setEnabled(on)
 
-    def _show_header(self, h: InvoiceHeader) -> None:
+    def _show_header(self, h: InvoiceHeader, calls: Sequence[CallRow]) -> None:
         kind = self.tr("Credit note") if h.kind == "credit_note" else self.tr("Invoice")
         self.setWindowTitle(self.tr("{kind} {number} — {contractor}").format(
             kind=kind, number=h.number, contractor=h.contractor))
@@ -184,19 +188,31 @@ class InvoiceDetailDialog(QDialog):
         red = "color: #b71c1c;" if h.status is Status.OVERDUE else ""
         self.values["statusValue"].setStyleSheet(red)
         self.values["balanceValue"].setStyleSheet(f"font-weight: bold; {red}")
-        self.flags_label.setText(self._flags_text(h))
+        self.flags_label.setText(self._flags_text(h, calls))
         self.flags_label.setVisible(bool(self.flags_label.text()))
         self.log_call_button.setEnabled(h.kind == "invoice")
         self.demand_button.setEnabled(h.kind == "invoice")
 
-    def _flags_text(self, h: InvoiceHeader) -> str:
+    def _flags_text(self, h: InvoiceHeader, calls: Sequence[CallRow]) -> str:
+        """Disputed, and a pause of the reminders while it holds (a promise whose day has passed holds nothing)."""
         flags = []
         if h.disputed:
             flags.append(self.tr("Disputed"))
-        if h.paused_until is not None:
+        if h.paused_until is not None and pause_in_effect(h.paused_until, self.app.clock.today()):
             text = self.tr("Reminders paused until {day}").format(day=h.paused_until.isoformat())
-            flags.append(f"{text} ({h.pause_reason})" if h.pause_reason else text)
+            reason = self._pause_reason(h.pause_reason, calls)
+            flags.append(f"{text} ({reason})" if reason else text)
         return " · ".join(flags)
+
+    def _pause_reason(self, reason: str | None, calls: Sequence[CallRow]) -> str | None:
+        """A promise names the call by its day, as the Calls tab shows it, not by its id."""
+        found = PROMISE_REASON.fullmatch(reason or "")
+        if found is None:
+            return reason
+        call = next((c for c in calls if c.id == int(found.group(1))), None)
+        if call is None:
+            return self.tr("promised on a call")
+        return self.tr("promised on the call of {day}").format(day=f"{call.started_at.astimezone():%Y-%m-%d}")
 
     def _show_allocations(self, d: InvoiceDetail) -> None:
         fill_table(self.allocations_table, [

@@ -32,7 +32,12 @@ from collector_app.services.payments import (
 from collector_app.ui.context import AppContext
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.views.invoices import pydate, qdate
-from collector_app.ui.widgets.contractor_combo import chosen_contractor, select_contractor, setup_contractor_combo
+from collector_app.ui.widgets.contractor_combo import (
+    chosen_contractor,
+    select_contractor,
+    setup_contractor_combo,
+    unpicked,
+)
 from collector_app.ui.widgets.detail import InlineError
 
 COL_NUMBER, COL_DUE, COL_BALANCE, COL_ALLOCATE = range(4)
@@ -79,6 +84,7 @@ class PaymentEntryDialog(QDialog):
         editor = self.contractor.lineEdit()
         if editor is not None:  # typing replaces the text: start with any part of the name
             editor.selectAll()
+            editor.editingFinished.connect(self.update_summary)  # after the combo picked (or not) on Enter/Tab
         self.date.setDate(qdate(self.app.clock.today()))
         self.invoices.setColumnCount(4)
         self.invoices.setHorizontalHeaderLabels(
@@ -183,6 +189,10 @@ class PaymentEntryDialog(QDialog):
     def update_summary(self) -> None:
         self.error.clear()
         if chosen_contractor(self.contractor) is None:
+            typed = unpicked(self.contractor)
+            if typed is not None:  # typed text that names no one contractor: say so, not "none chosen"
+                self._say(typed, warning=True)
+                return
             self._say(self.tr("No contractor chosen: the payment goes to the invoices named in its title; "
                               "the rest stays unallocated."))
             return
@@ -214,9 +224,9 @@ class PaymentEntryDialog(QDialog):
     # --- saving ------------------------------------------------------------------------------
     def payment_data(self) -> PaymentData:
         """What the person typed, read strictly: a wrong field raises a UserError naming it."""
-        if self.contractor.currentText().strip() and self.contractor.currentIndex() > 0 \
-                and chosen_contractor(self.contractor) is None:
-            raise UserError("contractor", f'"{self.contractor.currentText()}" is not in the list')
+        typed = unpicked(self.contractor)
+        if typed is not None:  # a payment is never saved to "no contractor" by a name that was not picked
+            raise UserError("contractor", typed)
         cid = chosen_contractor(self.contractor)
         currency = check_currency(self.currency.currentText())
         return PaymentData(

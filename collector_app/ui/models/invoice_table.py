@@ -23,6 +23,7 @@ from collector_app.domain.status import Status
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, OverdueRole, PagedTableModel
 from collector_app.ui.models.paged import RowRole as RowRole  # re-exported: views and tests read rows by it
+from collector_app.ui.widgets.detail import pause_in_effect
 
 OVERDUE_RED = QColor(183, 28, 28)
 OVERDUE_BACKGROUND = QColor(255, 235, 238)
@@ -155,13 +156,17 @@ class InvoiceTableModel(PagedTableModel[InvoiceRow]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
-            tips = []
-            if row.disputed:
-                tips.append("Disputed")
-            if row.paused_until:
-                tips.append(f"Reminders paused until {row.paused_until.isoformat()}")
-            return "; ".join(tips) or None
+            return self._tooltip(row)
         return None
+
+    def _tooltip(self, row: InvoiceRow) -> str | None:
+        """Disputed, and a pause of the reminders while it holds."""
+        tips = []
+        if row.disputed:
+            tips.append(self.tr("Disputed"))
+        if row.paused_until is not None and pause_in_effect(row.paused_until, self.app.clock.today()):
+            tips.append(self.tr("Reminders paused until {0}").format(row.paused_until.isoformat()))
+        return "; ".join(tips) or None
 
     def _count(self, row: InvoiceRow, column: int) -> str:
         letters = self.letters.get(row.id, NO_LETTERS)

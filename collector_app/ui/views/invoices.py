@@ -27,7 +27,9 @@ from collector_app.domain.money import format_amount
 from collector_app.domain.status import Filter
 from collector_app.services.contractor_view import contractor_names
 from collector_app.services.exports import export_register
+from collector_app.services.firm import get_firm
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.demand_make import counted
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.contractor_list import ContractorListModel
 from collector_app.ui.models.invoice_table import (
@@ -50,6 +52,7 @@ from collector_app.ui.widgets.contractor_combo import set_contractors
 from collector_app.ui.widgets.register import SEARCH_DEBOUNCE_MS as SEARCH_DEBOUNCE_MS  # tests wait on it
 from collector_app.ui.widgets.register import debounced_search, search_text, setup_register_table
 from collector_app.ui.widgets.row_open import on_record_open
+from collector_app.ui.widgets.status_bar import SEPARATOR
 
 # Sized so that every column, "Reminders" and "Demands" included, fits a 1280-pixel-wide window.
 COLUMN_WIDTHS = {
@@ -64,12 +67,6 @@ FILTER_BUTTONS = (
     (Filter.SETTLED, "filterSettled"),
     (Filter.OVERPAID, "filterOverpaid"),
 )
-
-
-def totals_text(count: int, totals: list[CurrencyTotals]) -> str:
-    parts = [f"{count:,} documents".replace(",", " ")]
-    parts += [f"{t.currency}: gross {format_amount(t.gross)}, balance {format_amount(t.balance)}" for t in totals]
-    return " · ".join(parts)
 
 
 class InvoiceRegisterView(QWidget):
@@ -211,20 +208,30 @@ class InvoiceRegisterView(QWidget):
         return row.id if row else None
 
     # --- totals off the GUI thread -----------------------------------------------------------
+    def totals_text(self, totals: list[CurrencyTotals]) -> str:
+        """The status-bar line, "410 documents · CZK: gross …, balance … · PLN: …"; the bar drops whole entries."""
+        count = sum(t.count for t in totals)
+        parts = [counted(count, self.tr("{0} document"), self.tr("{0:,} documents")).replace(",", " ")]
+        parts += [self.tr("{0}: gross {1}, balance {2}").format(t.currency, format_amount(t.gross),
+                                                                format_amount(t.balance)) for t in totals]
+        return SEPARATOR.join(parts)
+
     def update_totals(self) -> None:
         self._totals_generation += 1
         generation = self._totals_generation
         query, today = self.model.query, self.app.clock.today()
         self.totals_changed.emit("counting…")
 
-        def work() -> str:
-            with self.app.ledger.transaction() as session:
-                totals = register_totals(session, query, today)
-            return totals_text(sum(t.count for t in totals), totals)
+        def work() -> list[CurrencyTotals]:
+            with self.app.transaction() as ctx:
+                totals = register_totals(ctx.session, query, today)
+                firm = get_firm(ctx)
+            own = firm.currency if firm is not None else None  # the firm's own currency first: the last dropped
+            return sorted(totals, key=lambda t: t.currency != own)
 
-        def done(text: object) -> None:
+        def done(totals: object) -> None:
             if generation == self._totals_generation:  # a newer query replaced this one
-                self.totals_changed.emit(str(text))
+                self.totals_changed.emit(self.totals_text(totals) if isinstance(totals, list) else str(totals))
 
         self.runner.run(work, done, lambda exc: done(f"totals failed: {exc}"))
 

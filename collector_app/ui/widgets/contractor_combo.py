@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractProxyModel, QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QCompleter
 
 from collector_app.services.contractor_view import contractor_names
@@ -34,16 +34,61 @@ def setup_contractor_combo(combo: QComboBox, app: AppContext, none_label: str, *
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     combo.setCompleter(completer)
     editor = combo.lineEdit()
-    if editor is not None:  # a whole name typed (any case) and Enter or Tab picks that contractor
-        editor.editingFinished.connect(lambda: _pick_typed(combo))
+    if editor is not None:  # Enter or Tab picks what the typed text names (pick_typed)
+        editor.editingFinished.connect(lambda: pick_typed(combo))
     if load:
         reload_contractors(combo, app)
 
 
-def _pick_typed(combo: QComboBox) -> None:
-    index = combo.findText(combo.currentText().strip(), Qt.MatchFlag.MatchFixedString)
-    if index >= 0 and index != combo.currentIndex():
-        combo.setCurrentIndex(index)
+def pick_typed(combo: QComboBox) -> None:
+    """Enter or Tab after typing: the contractor the text names (whole, any case), else the entry highlighted
+    in the list, else the only contractor whose name contains the text. Several: Enter opens the list again."""
+    text = combo.currentText().strip()
+    row = _typed_row(combo, text) if text else None
+    if row is not None:
+        if row != combo.currentIndex():
+            combo.setCurrentIndex(row)
+        elif combo.currentText() != combo.itemText(row):  # the chosen one's name was edited, then named again
+            combo.setEditText(combo.itemText(row))
+            combo.currentIndexChanged.emit(row)
+        return
+    editor, completer = combo.lineEdit(), combo.completer()
+    if editor is not None and editor.hasFocus() and completer is not None and len(matching_rows(combo, text)) > 1:
+        completer.setCompletionPrefix(text)  # Enter with several matches: choose among them (Tab moves on and
+        QTimer.singleShot(0, completer, completer.complete)  # `unpicked` says why); after the completer hid it
+
+
+def _typed_row(combo: QComboBox, text: str) -> int | None:
+    exact = combo.findText(text, Qt.MatchFlag.MatchFixedString)  # "no contractor"'s own label too
+    if exact >= 0:
+        return exact
+    completer = combo.completer()
+    popup = completer.popup() if completer is not None else None
+    if completer is not None and popup is not None and popup.isVisible() and popup.currentIndex().isValid():
+        proxy = completer.completionModel()
+        if isinstance(proxy, QAbstractProxyModel):
+            return proxy.mapToSource(popup.currentIndex()).row()
+    rows = matching_rows(combo, text)
+    return rows[0] if len(rows) == 1 else None
+
+
+def matching_rows(combo: QComboBox, text: str) -> list[int]:
+    """The rows of contractors whose name contains `text` in any case, as the completer matches them."""
+    needle = text.strip().casefold()
+    model = _model(combo)
+    return [row for row, (cid, name) in enumerate(model.rows) if cid is not None and needle in name.casefold()]
+
+
+def unpicked(combo: QComboBox) -> str | None:
+    """Why typed text chose no contractor (several or none match it); None when nothing is typed or one is chosen."""
+    text = combo.currentText().strip()
+    if not text or combo.findText(text, Qt.MatchFlag.MatchFixedString) >= 0:
+        return None
+    count = len(matching_rows(combo, text))
+    if count == 0:
+        return QCoreApplication.translate("ContractorCombo", "No contractor's name contains \"{0}\".").format(text)
+    return QCoreApplication.translate(
+        "ContractorCombo", "{0} contractors' names contain \"{1}\": choose one from the list.").format(count, text)
 
 
 def reload_contractors(combo: QComboBox, app: AppContext) -> None:

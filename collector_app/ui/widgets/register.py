@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QAbstractItemModel, QObject, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStyle, QTableView
 
 SEARCH_DEBOUNCE_MS = 250
 ROW_HEIGHT = 24
@@ -23,9 +23,16 @@ def setup_register_table(table: QTableView, model: QAbstractItemModel, widths: M
         header.setStretchLastSection(False)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     for column, width in widths.items():
-        table.setColumnWidth(column, width)
+        table.setColumnWidth(column, max(width, title_width(header, model, column)))
     table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     return header
+
+
+def title_width(header: QHeaderView, model: QAbstractItemModel, column: int) -> int:
+    """The width that shows the column's title whole: a given width never cuts a title."""
+    title = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+    margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    return header.fontMetrics().horizontalAdvance(str(title or "")) + 4 * margin
 
 
 def debounced_search(edit: QLineEdit, apply: Callable[[], None], parent: QObject) -> QTimer:
