@@ -304,13 +304,22 @@ def _preview_sql(dialect: str) -> TextClause:
 # is planned would go out late next to it ("due today" a week after the due date): it is skipped instead.
 # Only rows that existed before this run can be waiting; the id range keeps the scan to them. A thank-you
 # overtakes nothing: the reminders before it are cancelled as paid when their turn comes.
-_OVERTAKE = text(
-    "UPDATE outbox SET state = 'skipped', last_error = :why, next_attempt_at = NULL "
-    "WHERE state = 'planned' AND id <= :after AND step_id IS NOT NULL AND planned_for < ("
-    "  SELECT MAX(n.planned_for) FROM outbox n WHERE n.invoice_id = outbox.invoice_id AND n.id > :after"
-    "  AND n.state = 'planned' AND n.step_id IN (SELECT id FROM policy_step WHERE anchor <> 'paid')) "
-    "RETURNING id"
-)
+def _overtake_sql(dialect: str) -> TextClause:
+    """Driven by this run's rows (the id range), each joined to its invoice's older rows by the unique key's
+    index; on SQLite "+" keeps the planner off the (state, planned_for) index, which walks every planned row."""
+    off = "+" if dialect == "sqlite" else ""
+    return text(
+        "UPDATE outbox SET state = 'skipped', last_error = :why, next_attempt_at = NULL WHERE id IN ("
+        "  SELECT o.id FROM (SELECT n.invoice_id, MAX(n.planned_for) AS latest FROM outbox n"
+        f"                   WHERE n.id > :after AND {off}n.state = 'planned'"
+        "                    AND n.step_id IN (SELECT id FROM policy_step WHERE anchor <> 'paid')"
+        "                    GROUP BY n.invoice_id) l"
+        "  JOIN outbox o ON o.invoice_id = l.invoice_id"
+        f"  WHERE o.id <= :after AND {off}o.state = 'planned' AND o.step_id IS NOT NULL"
+        f"  AND {off}o.planned_for < l.latest"
+        ") RETURNING id"
+    )
+
 
 _NEW_ROWS = (
     "SELECT o.id, i.number AS invoice, c.name AS contractor, o.contractor_id, s.name AS step, o.occurrence, "
@@ -385,7 +394,8 @@ def plan_rows(ctx: Ctx, *, full: bool = False) -> PlanSummary:
 
 def _overtake(ctx: Ctx, after: int) -> tuple[int, ...]:
     """Skip the rows planned before this run that a row it planned for their invoice overtakes."""
-    return tuple(ctx.session.execute(_OVERTAKE, {"after": after, "why": OVERTAKEN}).scalars())
+    sql = _overtake_sql(ctx.session.get_bind().dialect.name)
+    return tuple(ctx.session.execute(sql, {"after": after, "why": OVERTAKEN}).scalars())
 
 
 def _base_params(ctx: Ctx, days: int) -> dict[str, Any]:
