@@ -622,6 +622,10 @@ def stop_reason(inv: Invoice, contractor: Contractor, step: PolicyStep, today: d
         return "the invoice is under a payment plan"
     if inv.handed_over:
         return "the invoice is handed over"
+    if step.anchor == "due" and step.offset_days <= 0 and inv.due_date < today:  # sent late, it would be untrue
+        meant = "the due date" if step.offset_days == 0 else f"{-step.offset_days} day(s) before the due date"
+        day = inv.due_date + dt.timedelta(days=step.offset_days)
+        return f"it was meant for {meant} ({day}) and the invoice is overdue now"
     return None
 
 

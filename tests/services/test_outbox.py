@@ -450,3 +450,32 @@ def test_a_letter_from_the_register_goes_out_by_e_mail_with_its_stored_pdf(
     [attachment] = list(got.message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf" and attachment.get_content() == pdf
     assert outbox_row(setup, row_id).state == "sent"
+
+
+def test_a_due_day_reminder_that_waited_past_the_due_date_is_not_sent(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """Planned on Friday, the due day, after hours; Monday it would say 'due today' untruly: cancelled with the
+    reason. The first reminder after the due date goes out as usual."""
+    friday = TODAY - dt.timedelta(days=3)
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Late Friday", email="friday@example.com", language="en")
+        inv = invoice(ctx, c, "F/1", "500.00", friday)
+        due_today = queue(ctx, inv, "Due today", planned_for=friday).id
+        first = queue(ctx, inv, "First reminder", planned_for=friday + dt.timedelta(days=2)).id
+    report = dispatch(setup, clock, now=NOON)
+    assert (report.sent, report.cancelled) == ([first], [due_today])
+    assert outbox_row(setup, due_today).last_error == (
+        "not sent: it was meant for the due date (2026-03-13) and the invoice is overdue now")
+    assert len(recorder.received) == 1
+
+
+def test_a_before_due_reminder_names_its_own_day_when_it_is_too_late() -> None:
+    from collector_app.db.models import Contractor as C
+    from collector_app.services.outbox import stop_reason
+
+    inv = Invoice(gross=100, paid=0, due_date=dt.date(2026, 3, 13), disputed=False, under_plan=False,
+                  handed_over=False)
+    step = PolicyStep(anchor="due", offset_days=-2)
+    assert stop_reason(inv, C(), step, dt.date(2026, 3, 13)) is None  # late, but not yet overdue: still true
+    assert stop_reason(inv, C(), step, dt.date(2026, 3, 14)) == (
+        "it was meant for 2 day(s) before the due date (2026-03-11) and the invoice is overdue now")

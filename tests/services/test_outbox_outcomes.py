@@ -149,7 +149,7 @@ def test_the_task_of_a_4xx_is_done_once_the_retry_is_sent_and_no_other_task_is_t
         inv = first.invoice_id
         the_invoice = s.get(Invoice, inv)
         assert the_invoice is not None
-        other = queue(ctx, the_invoice, "Due today").id
+        other = queue(ctx, the_invoice, "Weekly reminder").id
         activity.add_task(ctx, the_invoice, clock.now(), "Call Firma 0 about FV/0")
     recorder.replies += [BUSY, "550 5.1.1 User unknown"]
     report = dispatch(setup, clock, now=NOON)
