@@ -116,11 +116,13 @@ def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | N
     first = rows[0]
     if first.demand_id is not None:
         return _letter_message(ctx, first)
-    if any(r.contractor_id != first.contractor_id or r.step_id != first.step_id for r in rows):
-        raise ValueError("rows of one message must share the contractor and the step")
-    step = ctx.session.get(PolicyStep, first.step_id)
-    if step is None:
+    if any(r.contractor_id != first.contractor_id for r in rows):
+        raise ValueError("rows of one message must share the contractor")
+    steps = [ctx.session.get(PolicyStep, r.step_id) for r in rows]
+    if any(st is None for st in steps):
         raise UserError("step", f"outbox row {first.id}: its policy step no longer exists")
+    # a grouped message is worded at the furthest step of the policy among its rows
+    step = max((st for st in steps if st is not None), key=lambda st: (st.position, st.id))
     ids = [r.invoice_id for r in rows]
     fresh = _fresh_invoices(ctx, ids) if invoices is None else _ordered(ids, {inv.id: inv for inv in invoices})
     return _message(

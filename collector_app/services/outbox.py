@@ -395,13 +395,18 @@ class _Run:
             self._fail_row(ctx, r, reason, transient=False)
 
     def _unit_rows(self, s: Session, first: Unit) -> list[Unit]:
-        """The row, or every due row of its group (one message listing all their invoices)."""
+        """The row, or every due grouped row of its contractor and channel, whatever their steps and days: one
+        message listing all the invoices due a reminder, worded at the furthest step among them (a thank-you
+        groups only with thank-yous)."""
         row = first[0]
         if row.group_key is None:
             return [first]
-        query = self._due_query(_with_parties()).where(
-            Outbox.group_key == row.group_key, Outbox.contractor_id == row.contractor_id,
-            Outbox.step_id == row.step_id, Outbox.channel == row.channel,
+        step = self.steps.get(row.step_id) if row.step_id is not None else None
+        step = step or s.get(PolicyStep, row.step_id)
+        thanks = step is not None and step.anchor == "paid"
+        query = self._due_query(_with_parties()).join(PolicyStep, PolicyStep.id == Outbox.step_id).where(
+            Outbox.group_key.is_not(None), Outbox.contractor_id == row.contractor_id, Outbox.channel == row.channel,
+            (PolicyStep.anchor == "paid") if thanks else (PolicyStep.anchor != "paid"),
         ).order_by(Outbox.id)
         return list(s.execute(query).tuples())
 

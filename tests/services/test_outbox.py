@@ -225,6 +225,30 @@ def test_a_grouped_message_lists_every_due_invoice_and_drops_the_paid_one(
     assert rows[0].message_id == rows[2].message_id is not None
 
 
+def test_a_grouped_message_takes_in_the_contractors_due_rows_of_other_steps_and_days(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """Issue 4: one message per contractor listing all its due invoices, worded at the furthest step; a
+    grouped thank-you stays a message of its own, an ungrouped row too."""
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Delta Sp. z o.o.", email="delta@example.com", language="en")
+        old = invoice(ctx, c, "D/1/2026", "100.00", TODAY - dt.timedelta(days=10))
+        new = invoice(ctx, c, "D/2/2026", "200.00", TODAY - dt.timedelta(days=2))
+        paid = invoice(ctx, c, "D/3/2026", "300.00", TODAY - dt.timedelta(days=5))
+        pay(ctx, "300.00", TODAY, "D/3/2026")
+        weekly = queue(ctx, old, "Weekly reminder", planned_for=TODAY - dt.timedelta(days=1), group_key="k1").id
+        first = queue(ctx, new, "First reminder", group_key="k2").id
+        thanks = queue(ctx, paid, "Thank you", group_key="k3").id
+        alone = queue(ctx, invoice(ctx, c, "D/4/2026", "50.00", TODAY - dt.timedelta(days=2)), "First reminder").id
+    report = dispatch(setup, clock, now=NOON)
+    assert sorted(report.sent) == sorted([weekly, first, thanks, alone])
+    assert len(recorder.received) == 3
+    grouped = [m for m in recorder.received if "D/1/2026" in m.text]
+    assert len(grouped) == 1 and "D/2/2026" in grouped[0].text and "D/4/2026" not in grouped[0].text
+    assert grouped[0].message["Subject"].startswith("Still unpaid: invoices")  # the weekly step's wording
+    assert outbox_row(setup, weekly).message_id == outbox_row(setup, first).message_id
+    assert outbox_row(setup, thanks).message_id != outbox_row(setup, first).message_id
+
+
 def test_rows_in_flight_at_a_crash_become_uncertain_and_are_never_resent_by_themselves(
         setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
     with Tx(setup, clock) as ctx:
