@@ -68,6 +68,8 @@ def add_invoice(ctx: Ctx, data: InvoiceData) -> Invoice:
     number = data.number.strip()
     if not number or len(number) > 64:
         raise UserError("number", "is required (1–64 characters)")
+    if any(not ch.isprintable() for ch in number):  # a line break or a tab: it would end up in mail subjects
+        raise UserError("number", f"{number!r} contains a line break or another control character")
     kind = "credit_note" if data.credit_note_for else "invoice"
     currency = check_currency(data.currency) if data.currency else _default_currency(ctx)
     check_places(data.gross, currency, "gross")

@@ -44,3 +44,8 @@ def test_a_payment_of_one_contractor_does_not_pay_another_ones_invoice_by_hand(s
     assert paid["unallocated"] == "3749.50"  # its two overdue invoices paid, the rest is its credit
     seeded.fails("allocate", "--payment", str(paid["id"]), "--invoice", "FV/3/2026", field="invoice",
                  expect="another contractor")
+
+
+def test_an_invoice_number_with_a_line_break_is_refused(seeded: Cli) -> None:
+    seeded.fails("invoice", "add", "--contractor", "1", "--number", "X/1\r\nBcc: evil@example.com",
+                 "--issued", "2026-03-01", "--gross", "10.00", field="number", expect="line break")
