@@ -67,41 +67,35 @@ def resume_contractor(ctx: Ctx, contractor: Contractor) -> None:
 def set_disputed(ctx: Ctx, inv: Invoice, disputed: bool, reason: str | None) -> None:
     """A dispute stops reminders and gives the contractor's collector a task to settle it; resolving it
     lets them go on from where the policy is."""
-    if inv.disputed == disputed:
-        raise UserError("invoice", f"{inv.number} is {'already' if disputed else 'not'} disputed")
-    why = _reason(reason, required=disputed)
-    inv.disputed = disputed
+    why = _flip(ctx, inv, "disputed", disputed, reason, "disputed",
+                ("invoice.disputed", "Marked disputed"), ("invoice.dispute_resolved", "Dispute resolved"))
     if disputed:
-        _record(ctx, inv, "invoice.disputed", f"Marked disputed: {why}; reminders stop")
         collector = ctx.session.get(User, inv.contractor.collector_id) if inv.contractor.collector_id else None
         add_task(ctx, inv, ctx.clock.now(), f"Settle the dispute on {inv.number}: {why}",
                  collector.login if collector else None, source="dispute")
-    else:
-        _record(ctx, inv, "invoice.dispute_resolved", "Dispute resolved" + (f": {why}" if why else "")
-                + "; reminders go on")
 
 
 def set_under_plan(ctx: Ctx, inv: Invoice, under_plan: bool, reason: str | None) -> None:
     """Instalments agreed with the debtor: the policy's reminders stop while the plan runs."""
-    if inv.under_plan == under_plan:
-        raise UserError("invoice", f"{inv.number} is {'already' if under_plan else 'not'} under a payment plan")
-    why = _reason(reason, required=under_plan)
-    inv.under_plan = under_plan
-    if under_plan:
-        _record(ctx, inv, "invoice.plan_agreed", f"Payment plan agreed: {why}; reminders stop")
-    else:
-        _record(ctx, inv, "invoice.plan_ended", "Payment plan ended" + (f": {why}" if why else "")
-                + "; reminders go on")
+    _flip(ctx, inv, "under_plan", under_plan, reason, "under a payment plan",
+          ("invoice.plan_agreed", "Payment plan agreed"), ("invoice.plan_ended", "Payment plan ended"))
 
 
 def set_handed_over(ctx: Ctx, inv: Invoice, handed_over: bool, reason: str | None) -> None:
     """Handed to a collection agency or a lawyer: the firm sends nothing more itself."""
-    if inv.handed_over == handed_over:
-        raise UserError("invoice", f"{inv.number} is {'already' if handed_over else 'not'} handed over")
-    why = _reason(reason, required=False)
-    inv.handed_over = handed_over
-    if handed_over:
-        _record(ctx, inv, "invoice.handed_over", "Handed over" + (f" ({why})" if why else "") + "; reminders stop")
-    else:
-        _record(ctx, inv, "invoice.taken_back", "Taken back from the agency" + (f": {why}" if why else "")
-                + "; reminders go on")
+    _flip(ctx, inv, "handed_over", handed_over, reason, "handed over",
+          ("invoice.handed_over", "Handed over"), ("invoice.taken_back", "Taken back from the agency"),
+          reason_required=False)
+
+
+def _flip(ctx: Ctx, inv: Invoice, flag: str, on: bool, reason: str | None, state: str,
+          set_event: tuple[str, str], lift_event: tuple[str, str], *, reason_required: bool = True) -> str | None:
+    """Set or lift one of the invoice's stop flags with its event; the reason as kept."""
+    if getattr(inv, flag) == on:
+        raise UserError("invoice", f"{inv.number} is {'already' if on else 'not'} {state}")
+    why = _reason(reason, required=on and reason_required)
+    setattr(inv, flag, on)
+    action, text = set_event if on else lift_event
+    outcome = "reminders stop" if on else "reminders go on"
+    _record(ctx, inv, action, f"{text}: {why}; {outcome}" if why else f"{text}; {outcome}")
+    return why
