@@ -463,11 +463,13 @@ def _payment(out: _Pages, letter: Letter, words: dict[str, Any]) -> None:
                  FONT_BOLD if bold else FONT, 9)
         y -= 5 * mm
     if letter.qr:
-        size = 28 * mm
-        qx, qy = RIGHT - size - 6 * mm, top - size - 2.5 * mm
-        out.add(("q", letter.qr, qx, qy, size))
         caption = labels["scan"] if letter.qr_has_amount else f"{labels['scan']} ({labels['amount_typed']})"
-        for i, line in enumerate(simpleSplit(caption, FONT, 6.5, size + 10 * mm)[:3]):
+        lines = simpleSplit(caption, FONT, 6.5, 38 * mm)[:3]
+        # the code gives way to the caption's lines, so the last stays inside the frame
+        size = min(28 * mm, box_h - 2.5 * mm - 2.2 * mm - (len(lines) - 1) * 2.8 * mm - 2 * mm)
+        qx, qy = RIGHT - 14 * mm - 6 * mm - size / 2, top - size - 2.5 * mm
+        out.add(("q", letter.qr, qx, qy, size))
+        for i, line in enumerate(lines):
             out.text(qx + size / 2, qy - 2.2 * mm - i * 2.8 * mm, line, FONT, 6.5, GREY, "c")
     out.y = top - box_h - 6 * mm
 
