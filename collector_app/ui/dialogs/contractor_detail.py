@@ -19,13 +19,19 @@ from PySide6.QtWidgets import (
 )
 
 from collector_app.db.queries import RegisterQuery
-from collector_app.services import contractors, payer_accounts
+from collector_app.services import contractors, payer_accounts, reminder_holds
 from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, contractor_detail
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog
 from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
+from collector_app.ui.dialogs.reminder_hold import (
+    HoldChange,
+    ReminderHoldDialog,
+    contractor_pause_reason,
+    load_contractor,
+)
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import COL_CONTRACTOR, COL_DAYS, COL_DUE, COL_NUMBER, InvoiceTableModel
 from collector_app.ui.views.invoices import COLUMN_WIDTHS
@@ -68,6 +74,7 @@ class ContractorDetailDialog(QDialog):
         self.app = app
         self.contractor_id = contractor_id
         self.detail: ContractorDetail | None = None
+        self.pause_reason: str | None = None
         self.sub_dialog: QDialog | None = None
         self.resize(980, 680)
         self.form = load_form("contractor_detail", self)
@@ -97,6 +104,7 @@ class ContractorDetailDialog(QDialog):
         self.log_call_button = child(f, QPushButton, "logCallButton")
         self.demand_button = child(f, QPushButton, "demandButton")
         self.edit_button = child(f, QPushButton, "editButton")
+        self.pause_button = child(f, QPushButton, "pauseButton")
         self.button_box = child(f, QDialogButtonBox, "buttonBox")
         self.errors = InlineError(child(f, QLabel, "errorLabel"), {
             "name": (self.contact_fields["contactName"], self.tr("Name")),
@@ -129,16 +137,20 @@ class ContractorDetailDialog(QDialog):
             self.tr("Outcome"), self.tr("Notes")], stretch=6)
         setup_timeline(self.timeline_table)
         self.edit_button.clicked.connect(self.edit)
+        self.pause_button.clicked.connect(self.pause_or_resume)
         self.log_call_button.clicked.connect(self.log_call)
         self.demand_button.clicked.connect(self.open_demand_dialog)
         self.button_box.rejected.connect(self.reject)
 
     # --- showing -----------------------------------------------------------------------------
     def reload(self) -> None:
-        d = read_or_show(self.app, self.errors, lambda ctx: contractor_detail(ctx, self.contractor_id))
-        if d is None:
+        read = read_or_show(self.app, self.errors, lambda ctx: (
+            contractor_detail(ctx, self.contractor_id), contractor_pause_reason(ctx, self.contractor_id)))
+        if read is None:
             self.tabs.setEnabled(False)
+            self.pause_button.setEnabled(False)
             return
+        d, self.pause_reason = read
         self.detail = d
         self._show_header(d)
         self._show_money(d)
@@ -173,8 +185,14 @@ class ContractorDetailDialog(QDialog):
             terms.append(self.tr("segment {name}").format(name=d.segment))
         if d.collector:
             terms.append(self.tr("collector {login}").format(login=d.collector))
-        if d.paused_until is not None and pause_in_effect(d.paused_until, self.app.clock.today()):
-            terms.append(self.tr("reminders paused until {day}").format(day=d.paused_until.isoformat()))
+        paused = pause_in_effect(d.paused_until, self.app.clock.today())
+        if d.paused_until is not None and paused:
+            text = self.tr("reminders paused until {day}").format(day=d.paused_until.isoformat())
+            terms.append(f"{text} ({self.pause_reason})" if self.pause_reason else text)
+        self.pause_button.setText(self.tr("&Resume reminders") if paused else self.tr("&Pause reminders…"))
+        self.pause_button.setToolTip(
+            self.tr("Lift the pause: reminders go on from the next planning") if paused
+            else self.tr("No reminders for any of this contractor's invoices until a day you choose"))
         self.labels["termsLabel"].setText(" · ".join(terms))
         self.labels["notesLabel"].setText(d.notes or "")
         self.labels["notesLabel"].setVisible(bool(d.notes))
@@ -297,6 +315,28 @@ class ContractorDetailDialog(QDialog):
     def open_demand_dialog(self) -> DemandMakeDialog:
         dialog = DemandMakeDialog(self.app, contractor_ids=[self.contractor_id], parent=self)
         dialog.made.connect(lambda _ids: self._changed())
+        self.sub_dialog = open_child(dialog)
+        return dialog
+
+    def pause_or_resume(self) -> ReminderHoldDialog | None:
+        """Resume at once (nothing to ask); a pause asks for the day and the reason first."""
+        if self.detail is None:
+            return None
+        if pause_in_effect(self.detail.paused_until, self.app.clock.today()):
+            if not self._write(lambda ctx: reminder_holds.resume_contractor(
+                    ctx, load_contractor(ctx, self.contractor_id))):
+                self.reload()  # someone lifted it meanwhile: the button says what holds now
+            return None
+        dialog = ReminderHoldDialog(self.app, HoldChange(
+            self.tr("Pause reminders — {name}").format(name=self.detail.name),
+            self.tr("No reminder goes out for any of {name}'s invoices up to and including the day below; the "
+                    "day after, they go on from where the policy is.").format(name=self.detail.name),
+            self.tr("Pause"),
+            lambda ctx, until, reason: reminder_holds.pause_contractor(
+                ctx, load_contractor(ctx, self.contractor_id), until, reason),
+            reason_required=True, reason_hint=self.tr("e.g. the customer asked for time until the end of the month"),
+            asks_until=True), self)
+        dialog.saved.connect(self._changed)
         self.sub_dialog = open_child(dialog)
         return dialog
 

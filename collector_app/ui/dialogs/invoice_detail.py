@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -23,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from collector_app.db.models import Invoice
 from collector_app.domain.status import Status
-from collector_app.services import activity
+from collector_app.services import activity, reminder_holds
 from collector_app.services.calls_view import CallRow
 from collector_app.services.context import Ctx
 from collector_app.services.invoice_view import (
@@ -36,6 +38,7 @@ from collector_app.services.invoice_view import (
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
+from collector_app.ui.dialogs.reminder_hold import HoldChange, InvoiceHolds, ReminderHoldDialog, invoice_holds
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import STATUS_LABELS
 from collector_app.ui.widgets.detail import (
@@ -79,6 +82,8 @@ class InvoiceDetailDialog(QDialog):
         self.editing_note_id: int | None = None
         self.log_call_dialog: LogCallDialog | None = None
         self.demand_dialog: DemandMakeDialog | None = None
+        self.holds: InvoiceHolds | None = None
+        self.hold_dialog: ReminderHoldDialog | None = None
         self.resize(920, 660)
         self.form = load_form("invoice_detail", self)
         self._find_widgets()
@@ -111,6 +116,7 @@ class InvoiceDetailDialog(QDialog):
         self.calls_table = child(f, QTableWidget, "callsTable")
         self.log_call_button = child(f, QPushButton, "logCallButton")
         self.demand_button = child(f, QPushButton, "demandButton")
+        self.reminders_button = child(f, QPushButton, "remindersButton")
         self.timeline_table = child(f, QTableWidget, "timelineTable")
         self.errors = InlineError(child(f, QLabel, "errorLabel"), {
             "text": (self.note_edit, self.tr("Text")),
@@ -144,16 +150,34 @@ class InvoiceDetailDialog(QDialog):
         self.tasks_table.itemSelectionChanged.connect(self._task_selection_changed)
         self.log_call_button.clicked.connect(self.log_call)
         self.demand_button.clicked.connect(self.open_demand_dialog)
+        self._setup_reminders_menu()
         self.button_box.rejected.connect(self.reject)
+
+    def _setup_reminders_menu(self) -> None:
+        """One entry per hold; each names what it would do now (pause or resume, dispute or resolve...)."""
+        self.reminders_menu = QMenu(self)
+        self.pause_action = self.reminders_menu.addAction(self.tr("Pause reminders…"))
+        self.pause_action.triggered.connect(self.pause_or_resume)
+        self.reminders_menu.addSeparator()
+        self.dispute_action = self.reminders_menu.addAction(self.tr("Mark disputed…"))
+        self.dispute_action.triggered.connect(self.toggle_disputed)
+        self.plan_action = self.reminders_menu.addAction(self.tr("Payment plan agreed…"))
+        self.plan_action.triggered.connect(self.toggle_plan)
+        self.hand_over_action = self.reminders_menu.addAction(self.tr("Hand over to an agency…"))
+        self.hand_over_action.triggered.connect(self.toggle_handed_over)
+        self.reminders_button.setMenu(self.reminders_menu)
 
     # --- showing -----------------------------------------------------------------------------
     def reload(self) -> None:
-        d = read_or_show(self.app, self.errors, lambda ctx: invoice_detail(ctx, self.invoice_id))
-        if d is None:
+        read = read_or_show(self.app, self.errors,
+                            lambda ctx: (invoice_detail(ctx, self.invoice_id), invoice_holds(ctx, self.invoice_id)))
+        if read is None:
             self._set_enabled(False)
             return
+        d, self.holds = read
         self.detail = d
         self._show_header(d.header, d.calls)
+        self._show_holds(d.header, self.holds)
         self._show_allocations(d)
         self._show_notes(d)
         self._show_tasks(d)
@@ -161,7 +185,7 @@ class InvoiceDetailDialog(QDialog):
         fill_timeline(self.timeline_table, d.timeline)
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.tabs, self.log_call_button, self.demand_button):
+        for w in (self.tabs, self.log_call_button, self.demand_button, self.reminders_button):
             w.setEnabled(on)
 
     def _show_header(self, h: InvoiceHeader, calls: Sequence[CallRow]) -> None:
@@ -188,21 +212,44 @@ class InvoiceDetailDialog(QDialog):
         red = "color: #b71c1c;" if h.status is Status.OVERDUE else ""
         self.values["statusValue"].setStyleSheet(red)
         self.values["balanceValue"].setStyleSheet(f"font-weight: bold; {red}")
-        self.flags_label.setText(self._flags_text(h, calls))
+        self.flags_label.setText(self._flags_text(h, calls, self.holds))
         self.flags_label.setVisible(bool(self.flags_label.text()))
         self.log_call_button.setEnabled(h.kind == "invoice")
         self.demand_button.setEnabled(h.kind == "invoice")
 
-    def _flags_text(self, h: InvoiceHeader, calls: Sequence[CallRow]) -> str:
-        """Disputed, and a pause of the reminders while it holds (a promise whose day has passed holds nothing)."""
+    def _flags_text(self, h: InvoiceHeader, calls: Sequence[CallRow], holds: InvoiceHolds | None) -> str:
+        """What stops the reminders: a dispute, a payment plan, a hand-over, and a pause (the invoice's or
+        the contractor's) while it holds (a promise whose day has passed holds nothing)."""
         flags = []
         if h.disputed:
             flags.append(self.tr("Disputed"))
-        if h.paused_until is not None and pause_in_effect(h.paused_until, self.app.clock.today()):
+        if holds is not None and holds.under_plan:
+            flags.append(self.tr("Under a payment plan"))
+        if holds is not None and holds.handed_over:
+            flags.append(self.tr("Handed over to an agency"))
+        today = self.app.clock.today()
+        if h.paused_until is not None and pause_in_effect(h.paused_until, today):
             text = self.tr("Reminders paused until {day}").format(day=h.paused_until.isoformat())
             reason = self._pause_reason(h.pause_reason, calls)
             flags.append(f"{text} ({reason})" if reason else text)
+        if holds is not None and holds.contractor_paused_until is not None \
+                and pause_in_effect(holds.contractor_paused_until, today):
+            text = self.tr("All of the contractor's reminders paused until {day}").format(
+                day=holds.contractor_paused_until.isoformat())
+            reason = holds.contractor_pause_reason
+            flags.append(f"{text} ({reason})" if reason else text)
         return " · ".join(flags)
+
+    def _show_holds(self, h: InvoiceHeader, holds: InvoiceHolds) -> None:
+        """The Reminders menu offers what can be done now: lift what holds, set what does not."""
+        paused = pause_in_effect(h.paused_until, self.app.clock.today())
+        self.pause_action.setText(self.tr("Resume reminders") if paused else self.tr("Pause reminders…"))
+        self.dispute_action.setText(self.tr("Dispute resolved…") if h.disputed else self.tr("Mark disputed…"))
+        self.plan_action.setText(self.tr("End payment plan…") if holds.under_plan
+                                 else self.tr("Payment plan agreed…"))
+        self.hand_over_action.setText(self.tr("Take back from the agency…") if holds.handed_over
+                                      else self.tr("Hand over to an agency…"))
+        self.reminders_button.setEnabled(h.kind == "invoice")
 
     def _pause_reason(self, reason: str | None, calls: Sequence[CallRow]) -> str | None:
         """A promise names the call by its day, as the Calls tab shows it, not by its id."""
@@ -368,6 +415,96 @@ class InvoiceDetailDialog(QDialog):
         self.reload()
         self.tabs.setCurrentIndex(TAB_TIMELINE)
         self.changed.emit()
+
+    # reminders: pause, dispute, payment plan, hand-over
+    def open_hold(self, change: HoldChange) -> ReminderHoldDialog:
+        """Saved or not, the window re-reads when the dialog closes (someone else may have changed it)."""
+        dialog = ReminderHoldDialog(self.app, change, self)
+        dialog.saved.connect(self.changed.emit)
+        dialog.finished.connect(lambda _r: self.reload())
+        self.hold_dialog = open_child(dialog)
+        return dialog
+
+    def _on_invoice(self, change: Callable[[Ctx, Invoice, dt.date, str], object]
+                    ) -> Callable[[Ctx, dt.date, str], object]:
+        return lambda ctx, until, reason: change(ctx, load_invoice(ctx, self.invoice_id), until, reason)
+
+    def pause_or_resume(self) -> None:
+        if self.detail is None:
+            return
+        h = self.detail.header
+        if pause_in_effect(h.paused_until, self.app.clock.today()):
+            if not self._write(lambda ctx: reminder_holds.resume_invoice(ctx, load_invoice(ctx, self.invoice_id))):
+                self.reload()  # the menu offers what the ledger says now; the error stays on screen
+            return
+        self.open_hold(HoldChange(
+            self.tr("Pause reminders — {number}").format(number=h.number),
+            self.tr("No reminder goes out for {number} up to and including the day below; the day after, "
+                    "they go on from where the policy is.").format(number=h.number),
+            self.tr("Pause"), self._on_invoice(reminder_holds.pause_invoice), reason_required=True,
+            reason_hint=self.tr("e.g. the customer asked for time until the end of the month"), asks_until=True))
+
+    def toggle_disputed(self) -> None:
+        if self.detail is None:
+            return
+        h = self.detail.header
+        on = not h.disputed
+        apply = self._on_invoice(lambda ctx, inv, _u, why: reminder_holds.set_disputed(ctx, inv, on, why))
+        if on:
+            self.open_hold(HoldChange(
+                self.tr("Mark disputed — {number}").format(number=h.number),
+                self.tr("Reminders for {number} stop while it is disputed, and the contractor's collector gets "
+                        "a task to settle the dispute.").format(number=h.number),
+                self.tr("Mark disputed"), apply, reason_required=True,
+                reason_hint=self.tr("what the customer disputes, e.g. goods damaged in transport")))
+        else:
+            self.open_hold(HoldChange(
+                self.tr("Dispute resolved — {number}").format(number=h.number),
+                self.tr("The dispute on {number} is settled: its reminders go on from where the policy is.").format(
+                    number=h.number),
+                self.tr("Dispute resolved"), apply, reason_required=False,
+                reason_hint=self.tr("how it was settled")))
+
+    def toggle_plan(self) -> None:
+        if self.detail is None or self.holds is None:
+            return
+        number = self.detail.header.number
+        on = not self.holds.under_plan
+        apply = self._on_invoice(lambda ctx, inv, _u, why: reminder_holds.set_under_plan(ctx, inv, on, why))
+        if on:
+            self.open_hold(HoldChange(
+                self.tr("Payment plan agreed — {number}").format(number=number),
+                self.tr("Instalments are agreed for {number}: the policy's reminders stop while the plan "
+                        "runs.").format(number=number),
+                self.tr("Plan agreed"), apply, reason_required=True,
+                reason_hint=self.tr("the plan, e.g. 3 monthly instalments from the 10th")))
+        else:
+            self.open_hold(HoldChange(
+                self.tr("End payment plan — {number}").format(number=number),
+                self.tr("The payment plan for {number} has ended: its reminders go on from where the policy "
+                        "is.").format(number=number),
+                self.tr("End plan"), apply, reason_required=False,
+                reason_hint=self.tr("e.g. paid off, or an instalment was missed")))
+
+    def toggle_handed_over(self) -> None:
+        if self.detail is None or self.holds is None:
+            return
+        number = self.detail.header.number
+        on = not self.holds.handed_over
+        apply = self._on_invoice(lambda ctx, inv, _u, why: reminder_holds.set_handed_over(ctx, inv, on, why))
+        if on:
+            self.open_hold(HoldChange(
+                self.tr("Hand over — {number}").format(number=number),
+                self.tr("{number} goes to a collection agency or a lawyer: the firm sends no more reminders "
+                        "itself.").format(number=number),
+                self.tr("Hand over"), apply, reason_required=False,
+                reason_hint=self.tr("to whom, e.g. the agency's name")))
+        else:
+            self.open_hold(HoldChange(
+                self.tr("Take back — {number}").format(number=number),
+                self.tr("{number} is back from the agency: its reminders go on from where the policy "
+                        "is.").format(number=number),
+                self.tr("Take back"), apply, reason_required=False, reason_hint=self.tr("why")))
 
     def _call_logged(self) -> None:
         self.reload()
