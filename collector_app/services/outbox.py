@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Integer,
     Select,
     Table,
     Update,
+    and_,
     bindparam,
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     tuple_,
@@ -395,18 +398,18 @@ class _Run:
             self._fail_row(ctx, r, reason, transient=False)
 
     def _unit_rows(self, s: Session, first: Unit) -> list[Unit]:
-        """The row, or every due grouped row of its contractor and channel, whatever their steps and days: one
-        message listing all the invoices due a reminder, worded at the furthest step among them (a thank-you
-        groups only with thank-yous)."""
+        """The row, or every due grouped row of its contractor and channel whatever their steps and days, of
+        the same kind of message (the invoice sent on issue, a reminder before or on the due date, one after
+        it, a thank-you): one message listing all their invoices, worded at the furthest step among them."""
         row = first[0]
         if row.group_key is None:
             return [first]
         step = self.steps.get(row.step_id) if row.step_id is not None else None
         step = step or s.get(PolicyStep, row.step_id)
-        thanks = step is not None and step.anchor == "paid"
+        assert step is not None  # a foreign key
         query = self._due_query(_with_parties()).join(PolicyStep, PolicyStep.id == Outbox.step_id).where(
             Outbox.group_key.is_not(None), Outbox.contractor_id == row.contractor_id, Outbox.channel == row.channel,
-            (PolicyStep.anchor == "paid") if thanks else (PolicyStep.anchor != "paid"),
+            _same_kind(step),
         ).order_by(Outbox.id)
         return list(s.execute(query).tuples())
 
@@ -584,6 +587,21 @@ def _for_rows(statements: tuple[Update, ...], rows: list[Outbox],
     if len(rows) == 1:
         return statements[0], {"row_id": rows[0].id, **values}
     return statements[1], {"ids": [r.id for r in rows], **values}
+
+
+def _message_kind(step: PolicyStep) -> str:
+    if step.anchor in ("issue", "paid"):
+        return step.anchor
+    return "before" if step.anchor == "due" and step.offset_days <= 0 else "after"
+
+
+def _same_kind(step: PolicyStep) -> ColumnElement[bool]:
+    """Steps whose messages may go as one with this step's: the same _message_kind."""
+    kind = _message_kind(step)
+    if kind in ("issue", "paid"):
+        return PolicyStep.anchor == kind
+    before = and_(PolicyStep.anchor == "due", PolicyStep.offset_days <= 0)
+    return before if kind == "before" else and_(PolicyStep.anchor.in_(("due", "promise")), not_(before))
 
 
 def _with_parties() -> Select[tuple[Outbox, Invoice, Contractor]]:

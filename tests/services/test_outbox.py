@@ -227,8 +227,8 @@ def test_a_grouped_message_lists_every_due_invoice_and_drops_the_paid_one(
 
 def test_a_grouped_message_takes_in_the_contractors_due_rows_of_other_steps_and_days(
         setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
-    """Issue 4: one message per contractor listing all its due invoices, worded at the furthest step; a
-    grouped thank-you stays a message of its own, an ungrouped row too."""
+    """Issue 4: one message per contractor listing all its due invoices, worded at the furthest step; the
+    invoice e-mail, a grouped thank-you and an ungrouped row each stay a message of their own."""
     with Tx(setup, clock) as ctx:
         c = contractor(ctx, "Delta Sp. z o.o.", email="delta@example.com", language="en")
         old = invoice(ctx, c, "D/1/2026", "100.00", TODAY - dt.timedelta(days=10))
@@ -239,9 +239,11 @@ def test_a_grouped_message_takes_in_the_contractors_due_rows_of_other_steps_and_
         first = queue(ctx, new, "First reminder", group_key="k2").id
         thanks = queue(ctx, paid, "Thank you", group_key="k3").id
         alone = queue(ctx, invoice(ctx, c, "D/4/2026", "50.00", TODAY - dt.timedelta(days=2)), "First reminder").id
+        issued = queue(ctx, invoice(ctx, c, "D/5/2026", "70.00", TODAY + dt.timedelta(days=14)), "Invoice",
+                       group_key="k4").id  # the invoice e-mail is not a reminder: a message of its own
     report = dispatch(setup, clock, now=NOON)
-    assert sorted(report.sent) == sorted([weekly, first, thanks, alone])
-    assert len(recorder.received) == 3
+    assert sorted(report.sent) == sorted([weekly, first, thanks, alone, issued])
+    assert len(recorder.received) == 4
     grouped = [m for m in recorder.received if "D/1/2026" in m.text]
     assert len(grouped) == 1 and "D/2/2026" in grouped[0].text and "D/4/2026" not in grouped[0].text
     assert grouped[0].message["Subject"].startswith("Still unpaid: invoices")  # the weekly step's wording
