@@ -366,11 +366,22 @@ def _tx_base(c: _Ctx, tx: int | None) -> str | None:
     return f"{base}[{tx}]" if tx else base
 
 
+def _check_date_time(text: str) -> None:
+    """An ISO date and time ("2026-03-16T10:30:00+01:00"): the booking day is its date, but a time no clock
+    shows (25:30) means the element is not what it claims."""
+    try:
+        dt.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))  # xs:dateTime allows 24:00:00
+    except ValueError as exc:
+        raise ValueProblem(f'"{text}" is not a date and time (expected e.g. 2026-03-16T10:30:00)') from exc
+
+
 def _booking_date(c: _Ctx, ntry: Element, *, required: bool) -> dt.date:
     for path in ("BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm"):
         text = c.text(ntry, path)
         if text:
             try:
+                if "T" in text:
+                    _check_date_time(text)
                 return parse_import_date(text[:10] if "T" in text else text)
             except ValueProblem as exc:
                 raise ImportProblem(c.place(path), exc.message) from exc

@@ -302,3 +302,20 @@ def test_a_statement_in_a_business_message_envelope_is_read(tmp_path: Path) -> N
                      encoding="utf-8")
     with pytest.raises(ImportProblem, match=r"camt\.054"):
         read(other)
+
+
+@pytest.mark.parametrize(("stamp", "ok"), [("2026-03-16T10:30:00.123+01:00", True), ("2026-03-16T24:00:00", True),
+                                          ("2026-03-16T25:30:00", False), ("2026-03-16Tnoon", False)])
+def test_a_booking_date_and_time_must_be_one(tmp_path: Path, stamp: str, ok: bool) -> None:
+    xml = tmp_path / "dttm.xml"
+    xml.write_text(f'''<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>T</MsgId>
+<CreDtTm>2026-03-16T20:00:00</CreDtTm></GrpHdr><Stmt><Id>T</Id><Acct><Id><IBAN>PL61109010140000071219812874</IBAN></Id></Acct>
+<Ntry><Amt Ccy="PLN">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><DtTm>{stamp}</DtTm></BookgDt>
+<AcctSvcrRef>R1</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>''', encoding="utf-8")
+    if ok:
+        (entry,), _ = read(xml)
+        assert entry.booking_date == dt.date(2026, 3, 16)
+    else:
+        with pytest.raises(ImportProblem, match="is not a date and time"):
+            read(xml)
