@@ -216,6 +216,8 @@ class RowRules:
         self.lines = header_key(self.names["gross"]) in LINE_AMOUNTS  # summed per invoice
         self.open: InvoiceRecord | None = None  # in line mode, the invoice whose lines are being summed
         self.width = max(self.index.values()) + 1
+        self.columns = len(header)
+        self.overflow_noted = False  # a row with more cells than the header is said once per file
         self.marks = DecimalMark(mapping.decimal, mapping.thousands)  # one decimal mark for the whole file
         self.order = None if mapping.date_format else DayMonthOrder()  # one day/month order for the whole file
 
@@ -270,7 +272,19 @@ class RowRules:
                                 f'invoice "{number}" repeats line {first[0]} with different values '
                                 "(line items of one invoice must agree on number, contractor, dates and gross)")
         self.seen[key] = (line, values)
-        return self._new_record(line, number, gross, currency, cells)
+        rec = self._new_record(line, number, gross, currency, cells)
+        self._note_overflow(line, cells, rec)
+        return rec
+
+    def _note_overflow(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> None:
+        """Filled cells right of the header's last column are not read; often a delimiter written inside an
+        unquoted value has pushed the row's cells along, so the summary says where it first happened."""
+        extra = [c for c in cells[self.columns:] if c is not None and str(c).strip()]
+        if extra and not self.overflow_noted:
+            self.overflow_noted = True
+            shown = ", ".join(f'"{str(c).strip()[:30]}"' for c in extra[:3])
+            rec.notes.append(f"{line_place(line)}: {len(cells)} cells where the header has {self.columns}; "
+                             f"{shown} not read (a delimiter inside an unquoted value? check the row)")
 
     def _named_currency(self, line: int, cells: Sequence[object]) -> tuple[str, bool]:
         """The row's currency from its column or the mapping (True), else the default one (False)."""

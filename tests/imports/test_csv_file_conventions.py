@@ -147,3 +147,16 @@ def test_a_mapping_file_without_the_required_columns_is_refused_naming_them() ->
         load_mapping(DATA / "mapping_without_amount_and_date.json")
     assert info.value.message.startswith("mapping_without_amount_and_date.json: columns.gross, columns.issue_date: "
                                          "missing")
+
+
+def test_filled_cells_right_of_the_header_are_said_once(tmp_path: Path) -> None:
+    csv_path = tmp_path / "extra.csv"
+    csv_path.write_text("Numer;Kontrahent;Data wystawienia;Brutto\n"
+                        "FV/1;Alfa;2026-03-01;100,00;uwagi\n"
+                        "FV/2;Beta;2026-03-01;200,00;;\n"
+                        "FV/3;Gamma;2026-03-01;300,00;x;y\n", encoding="utf-8")
+    recs = read(csv_path)
+    assert [r.gross for r in recs] == [D("100.00"), D("200.00"), D("300.00")]
+    assert [n for r in recs for n in r.notes if "cells where the header has" in n] == [
+        'line 2: 5 cells where the header has 4; "uwagi" not read (a delimiter inside an unquoted value? '
+        "check the row)"]
