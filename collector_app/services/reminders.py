@@ -122,7 +122,7 @@ def _from_day(dialect: str, expr: str) -> str:
 
 # Invoices with the same key plan the same steps on the same days: the steps are worked out once per key.
 # An invoice with outbox rows is a key of its own (`history`), as what it lacks is its own.
-_KEY = "policy_id, issue_day, due_day, promise_key, last_key, resume_key, history"
+_KEY = "policy_id, issue_day, due_day, promise_key, promise_n, last_key, resume_key, history"
 
 
 def _key(alias: str) -> str:
@@ -148,6 +148,13 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
     def history(inv: str) -> str:  # not a column of inv: SQLite would run the last_key subquery twice
         return f"CASE WHEN {inv}.last_key = -1 THEN 0 ELSE {inv}.invoice_id END"
 
+    def occurrence(keys: str, steps: str) -> str:
+        """A promise-anchored step fires once per promise: the n-th promise's occurrences come after the
+        (n-1)-th's, so a later broken promise is followed up too (the unique key stays per occurrence)."""
+        return (f"CASE WHEN {steps}.anchor = 'promise' THEN ({keys}.promise_n - 1) * :max_occ + {steps}.k "
+                f"ELSE {steps}.k END")
+
+    promises = ("(SELECT COUNT(*) FROM call k WHERE k.invoice_id = o.invoice_id AND k.promise_date IS NOT NULL)")
     promise = ("(SELECT k.promise_date FROM call k WHERE k.invoice_id = o.invoice_id "
                "AND k.promise_date IS NOT NULL ORDER BY k.started_at DESC, k.id DESC LIMIT 1)")
     step_day = ("CASE sk.anchor WHEN 'issue' THEN k.issue_day WHEN 'due' THEN k.due_day "
@@ -194,21 +201,24 @@ open_inv AS (
 inv AS MATERIALIZED (
   SELECT o.invoice_id, o.contractor_id, o.policy_id, {day("o.issue_date")} AS issue_day,
          {day("o.due_date")} AS due_day, COALESCE(CASE WHEN :has_promise THEN {day(promise)} END, -1) AS promise_key,
+         CASE WHEN :has_promise THEN {promises} ELSE 0 END AS promise_n,
          COALESCE({day("(SELECT MAX(x.planned_for) FROM outbox x WHERE x.invoice_id = o.invoice_id)")}, -1) AS last_key,
          o.resume_key
   FROM open_inv o
   ORDER BY o.invoice_id  -- rows then reach the outbox's unique index in its order: appends, not scatters
 ),
 keys AS MATERIALIZED (
-  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, last_key, resume_key, {history("inv")} AS history
+  SELECT DISTINCT policy_id, issue_day, due_day, promise_key, promise_n, last_key, resume_key,
+         {history("inv")} AS history
   FROM inv
 ),
 kp AS MATERIALIZED (
-  SELECT k.*, sk.step_id, sk.k AS occurrence, sk.channel, sk.rank, sk.group_by_contractor, {step_day} AS day
+  SELECT k.*, sk.step_id, {occurrence("k", "sk")} AS occurrence, sk.channel, sk.rank, sk.group_by_contractor,
+         {step_day} AS day
   FROM keys k JOIN sk ON sk.policy_id = k.policy_id AND sk.anchor <> 'paid'
   WHERE {step_day} <= :horizon_day AND {step_day} >= k.last_key
     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = k.history AND o.step_id = sk.step_id
-                    AND o.occurrence = sk.k)
+                    AND o.occurrence = {occurrence("k", "sk")})
 ),
 kl AS MATERIALIZED (
   SELECT {_KEY}, MAX(day) AS latest FROM kp WHERE day <= {start} GROUP BY {_KEY}
@@ -219,7 +229,7 @@ key_rows AS MATERIALIZED (
   FROM kp p LEFT JOIN kl USING ({_KEY}) WHERE p.day > {start.replace("resume_key", "p.resume_key")}
     OR p.day = kl.latest
   UNION ALL
-  SELECT {_key("g")}, s.step_id, s.k, s.channel, g.pick / {_PICK},
+  SELECT {_key("g")}, s.step_id, {occurrence("g", "s")}, s.channel, g.pick / {_PICK},
          false, g.covers, g.first_day
   FROM (SELECT {_key("p")}, COUNT(*) AS covers,
                MIN(p.day) AS first_day, MAX(p.day * {_PICK} + p.rank) AS pick
@@ -240,7 +250,8 @@ new_rows AS (
   SELECT a.invoice_id, a.contractor_id, r.step_id, r.occurrence, r.channel, r.day, r.group_by_contractor,
          r.covers, r.first_day
   FROM inv a {ordered} key_rows r ON r.policy_id = a.policy_id AND r.issue_day = a.issue_day
-   AND r.due_day = a.due_day AND r.promise_key = a.promise_key AND r.last_key = a.last_key
+   AND r.due_day = a.due_day AND r.promise_key = a.promise_key AND r.promise_n = a.promise_n
+   AND r.last_key = a.last_key
    AND r.resume_key = a.resume_key AND r.history = {history("a")}
   UNION ALL
   SELECT inv.invoice_id, inv.contractor_id, sk.step_id, 1, sk.channel,

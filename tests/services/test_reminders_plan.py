@@ -182,7 +182,25 @@ def test_the_promise_anchor_follows_the_latest_calls_promise_date(ctx: Ctx) -> N
     log_call(at(ctx, day(3)), i, CallData("promised", 60, promise_date=day(6)))  # moved by a second call
     assert all(r.step != "Broken promise" for r in plan_on(ctx, day(6)))  # paused through the promise day
     rows = plan_on(ctx, day(7))
-    assert steps(rows, "planned") == [("Broken promise", 1)]
+    assert [r.step for r in rows if r.state == "planned"] == ["Broken promise"]
+
+
+def test_every_broken_promise_is_followed_up_not_only_the_first(ctx: Ctx) -> None:
+    c = client(ctx)
+    i = inv(ctx, c)
+    data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+    broken = policies.StepData("Broken promise", "promise", 1, "email", "overdue_first")
+    policies.update_policy(ctx, "Standard", policies.PolicyData(
+        data.name, data.description, data.group_by_contractor, data.is_default, (*data.steps, broken)))
+    log_call(at(ctx, day(1)), i, CallData("promised", 60, promise_date=day(4)))
+    first = [r for r in plan_on(ctx, day(5)) if r.step == "Broken promise"]
+    sent(ctx)
+    log_call(at(ctx, day(6)), i, CallData("promised", 60, promise_date=day(10)))  # a second promise, broken too
+    assert [r for r in plan_on(ctx, day(10)) if r.step == "Broken promise"] == []
+    second = [r for r in plan_on(ctx, day(11)) if r.step == "Broken promise"]
+    assert [(r.state, r.planned_for) for r in first + second] == [("planned", day(5)), ("planned", day(11))]
+    assert first[0].occurrence != second[0].occurrence
+    assert plan_on(ctx, day(11)) == []  # and once only
 
 
 def test_an_sms_to_a_contractor_without_a_phone_is_skipped_and_asks_for_one_once(ctx: Ctx) -> None:
