@@ -40,6 +40,11 @@ def normalize_account(account: str | None) -> str | None:
     return compact
 
 
+def written_as_czech(account: str) -> bool:
+    """Whether the text has the shape of a Czech domestic account number ([prefix-]number/bank code)."""
+    return _CZECH_DOMESTIC.fullmatch("".join(account.split())) is not None
+
+
 def czech_iban(account: str) -> str | None:
     """The IBAN of a Czech domestic account number whose check digits and bank code are valid, else None
     (the number is then kept as written: a slash-separated text may be anything)."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from collector_app.db.models import ContractorAccount
 from collector_app.domain.errors import UserError
-from collector_app.imports.bank import normalize_account
+from collector_app.imports.bank import czech_iban, normalize_account, written_as_czech
 from collector_app.services import audit, matching
 from collector_app.services.context import Ctx
 
@@ -36,6 +36,8 @@ def known_accounts(ctx: Ctx, contractor_id: int) -> list[KnownAccount]:
 
 def checked_account(text: str) -> str:
     """The account as matching keeps it, or a UserError saying what is wrong with what was typed."""
+    if written_as_czech(text) and czech_iban(text) is None:
+        raise UserError("account", f'"{text}" is not a valid Czech account number (its check digits or bank code)')
     account = normalize_account(text)
     if account is None or len(account) < MIN_LENGTH:
         raise UserError("account", f'"{text}" is not a bank account number')

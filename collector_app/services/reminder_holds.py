@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from collector_app.db.models import Contractor, Invoice, User
+from sqlalchemy import select
+
+from collector_app.db.models import Contractor, Invoice, Task, User
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
-from collector_app.services.activity import add_task
+from collector_app.services.activity import add_task, complete_task
 from collector_app.services.context import Ctx
 
 MAX_REASON = 300  # the pause_reason column
+DISPUTE_TASK = "dispute"  # the source of the task a dispute files
 
 
 def _reason(text: str | None, *, required: bool) -> str | None:
@@ -31,12 +34,18 @@ def _until(ctx: Ctx, until: dt.date) -> dt.date:
     return until
 
 
+def _invoice_only(inv: Invoice) -> None:
+    if inv.kind != "invoice":
+        raise UserError("invoice", f"{inv.number} is a credit note: it gets no reminders to stop")
+
+
 def _record(ctx: Ctx, inv: Invoice, action: str, summary: str) -> None:
     audit.record(ctx, action, "invoice", inv.id, summary, invoice_id=inv.id, contractor_id=inv.contractor_id)
 
 
 def pause_invoice(ctx: Ctx, inv: Invoice, until: dt.date, reason: str) -> None:
     """No reminder for the invoice up to and including `until`; the day after, planning catches up."""
+    _invoice_only(inv)
     inv.paused_until, inv.pause_reason = _until(ctx, until), _reason(reason, required=True)
     _record(ctx, inv, "invoice.paused", f"Reminders paused until {until}: {inv.pause_reason}")
 
@@ -72,7 +81,11 @@ def set_disputed(ctx: Ctx, inv: Invoice, disputed: bool, reason: str | None) -> 
     if disputed:
         collector = ctx.session.get(User, inv.contractor.collector_id) if inv.contractor.collector_id else None
         add_task(ctx, inv, ctx.clock.now(), f"Settle the dispute on {inv.number}: {why}",
-                 collector.login if collector else None, source="dispute")
+                 collector.login if collector else None, source=DISPUTE_TASK)
+    else:  # settled: nothing left to do about it
+        for task_id in ctx.session.scalars(select(Task.id).where(
+                Task.invoice_id == inv.id, Task.source == DISPUTE_TASK, Task.done_at.is_(None))):
+            complete_task(ctx, task_id)
 
 
 def set_under_plan(ctx: Ctx, inv: Invoice, under_plan: bool, reason: str | None) -> None:
@@ -91,6 +104,7 @@ def set_handed_over(ctx: Ctx, inv: Invoice, handed_over: bool, reason: str | Non
 def _flip(ctx: Ctx, inv: Invoice, flag: str, on: bool, reason: str | None, state: str,
           set_event: tuple[str, str], lift_event: tuple[str, str], *, reason_required: bool = True) -> str | None:
     """Set or lift one of the invoice's stop flags with its event; the reason as kept."""
+    _invoice_only(inv)
     if getattr(inv, flag) == on:
         raise UserError("invoice", f"{inv.number} is {'already' if on else 'not'} {state}")
     why = _reason(reason, required=on and reason_required)

@@ -52,6 +52,7 @@ def test_a_dispute_stops_reminders_and_files_a_task_until_resolved(one_overdue: 
     cli.fails("invoice", "dispute", "FV/1/2026", "--reason", "again", field="invoice", expect="already")
     assert cli.ok("invoice", "dispute", "FV/1/2026", "--resolved")["disputed"] is False
     assert planned(cli, "2026-03-16") != []
+    assert cli.ok("tasks", "--due-by", "2026-03-16") == []  # settled: its task is done too
 
 
 @pytest.mark.parametrize(("command", "on", "off", "field"), [
@@ -84,3 +85,12 @@ def test_the_daily_run_after_a_resume_plans_the_invoice_again(one_overdue: Cli) 
     cli.ok("invoice", "resume", "FV/1/2026", today="2026-03-17")
     rows = cli.ok("reminders", "plan", today="2026-03-17")  # an incremental run: the resume is news
     assert [r["state"] for r in rows if r["state"] == "planned"] != []
+
+
+def test_a_credit_note_has_no_reminders_to_stop(one_overdue: Cli) -> None:
+    cli = one_overdue
+    cli.ok("invoice", "add", "--contractor", "1", "--number", "KOR/1/2026", "--issued", "2026-03-03",
+           "--gross", "-100.00", "--credit-note-for", "FV/1/2026")
+    cli.fails("invoice", "pause", "KOR/1/2026", "--until", "2026-03-20", "--reason", "x", field="invoice",
+              expect="credit note")
+    cli.fails("invoice", "dispute", "KOR/1/2026", "--reason", "x", field="invoice", expect="credit note")

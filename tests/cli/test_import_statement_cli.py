@@ -108,6 +108,9 @@ def test_accounts_are_listed_and_removed_and_a_wrong_iban_is_refused(seeded: Cli
     seeded.fails("account", "remove", "--contractor", "1", "--account", "CZ6508000000192000145399", field="account")
     wrong_check_digits = OMEGA_IBAN[:2] + "28" + OMEGA_IBAN[4:]
     seeded.fails("account", "add", "--contractor", "1", "--account", wrong_check_digits, field="account")
+    for typo in ("19-2000145398/0800", "2000145399/9999"):  # a check digit, a bank code that does not exist
+        seeded.fails("account", "add", "--contractor", "1", "--account", typo, field="account",
+                     expect="not a valid Czech account number")
     assert len(seeded.ok("account", "list", "--contractor", "1")) == 1
 
 
