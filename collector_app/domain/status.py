@@ -47,6 +47,12 @@ def days_overdue(gross: Decimal, paid: Decimal, due_date: dt.date, today: dt.dat
     return 0
 
 
+def pause_in_effect(until: dt.date | None, today: dt.date) -> bool:
+    """Reminders are held through the pause's last day (a promise's date, a manual pause); the day after,
+    it holds nothing. Planning writes the same rule in SQL (`paused_until < :today` plans again)."""
+    return until is not None and today <= until
+
+
 def matches(flt: Filter, status: Status) -> bool:
     """Whether a status belongs to a filter; mirrors the SQL in db/queries.py."""
     if flt is Filter.ALL:

@@ -19,7 +19,7 @@ from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, DemandInvo
 from collector_app.domain.errors import UserError
 from collector_app.domain.interest import law_for
 from collector_app.domain.payment_qr import ZBP_AMOUNT_MAX, Payee, PaymentRequest, payment_string, title_for
-from collector_app.domain.status import balance, days_overdue
+from collector_app.domain.status import balance, days_overdue, pause_in_effect
 from collector_app.services import interest as statutory
 from collector_app.services.context import Ctx
 from collector_app.services.invoice_pdf import readable_phone
@@ -81,7 +81,7 @@ def open_for_letter(inv: Invoice, today: dt.date) -> bool:
     """Overdue, not disputed, not handed over, not paused by a promise: a letter may name it."""
     return (inv.kind == "invoice" and balance(inv.gross, inv.paid) > 0 and inv.due_date < today
             and not inv.disputed and not inv.handed_over
-            and not (inv.paused_until is not None and inv.paused_until >= today))
+            and not pause_in_effect(inv.paused_until, today))
 
 
 def drafts_for_invoice(ctx: Ctx, kind: str, inv: Invoice) -> list[Draft]:

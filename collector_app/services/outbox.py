@@ -38,6 +38,7 @@ from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, Event, Fir
 from collector_app.domain.clock import Clock
 from collector_app.domain.errors import UserError
 from collector_app.domain.schedule import is_holiday
+from collector_app.domain.status import pause_in_effect
 from collector_app.services import audit, settings
 from collector_app.services.activity import add_task
 from collector_app.services.context import Ctx, default_user
@@ -636,10 +637,10 @@ def stop_reason(inv: Invoice, contractor: Contractor, step: PolicyStep, today: d
         return "the invoice is overpaid"
     if inv.disputed:
         return "the invoice is disputed"
-    if inv.paused_until is not None and inv.paused_until >= today:
+    if pause_in_effect(inv.paused_until, today):
         why = f" ({inv.pause_reason})" if inv.pause_reason else ""
         return f"reminders are paused until {inv.paused_until}{why}"
-    if contractor.paused_until is not None and contractor.paused_until >= today:
+    if pause_in_effect(contractor.paused_until, today):
         return f"the contractor's reminders are paused until {contractor.paused_until}"
     if inv.under_plan:
         return "the invoice is under a payment plan"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from collector_app.db.models import Contractor, Invoice, Task, User
 from collector_app.domain.errors import UserError
+from collector_app.domain.status import pause_in_effect
 from collector_app.services import audit
 from collector_app.services.activity import add_task, complete_task
 from collector_app.services.context import Ctx
@@ -51,7 +52,7 @@ def pause_invoice(ctx: Ctx, inv: Invoice, until: dt.date, reason: str) -> None:
 
 
 def resume_invoice(ctx: Ctx, inv: Invoice) -> None:
-    if inv.paused_until is None or inv.paused_until < ctx.clock.today():
+    if not pause_in_effect(inv.paused_until, ctx.clock.today()):
         raise UserError("invoice", f"{inv.number}: its reminders are not paused")
     inv.paused_until, inv.pause_reason = None, None
     _record(ctx, inv, "invoice.resumed", "Reminders resumed (pause lifted)")
@@ -66,7 +67,7 @@ def pause_contractor(ctx: Ctx, contractor: Contractor, until: dt.date, reason: s
 
 
 def resume_contractor(ctx: Ctx, contractor: Contractor) -> None:
-    if contractor.paused_until is None or contractor.paused_until < ctx.clock.today():
+    if not pause_in_effect(contractor.paused_until, ctx.clock.today()):
         raise UserError("contractor", f"{contractor.name}: its reminders are not paused")
     contractor.paused_until, contractor.pause_reason = None, None
     audit.record(ctx, "contractor.resumed", "contractor", contractor.id, "Reminders resumed (pause lifted)",

@@ -116,3 +116,12 @@ def test_every_document_has_exactly_one_status(gross: Decimal, paid: Decimal, du
     assert (overdue_days > 0) == (status is Status.OVERDUE)
     if status is Status.OVERDUE:
         assert overdue_days == (today - due).days
+
+
+def test_a_pause_holds_through_its_last_day_and_not_after() -> None:
+    from collector_app.domain.status import pause_in_effect
+
+    last = dt.date(2026, 3, 20)
+    assert pause_in_effect(last, dt.date(2026, 3, 19)) and pause_in_effect(last, last)
+    assert not pause_in_effect(last, dt.date(2026, 3, 21))
+    assert not pause_in_effect(None, last)

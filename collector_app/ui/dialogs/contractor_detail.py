@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from collector_app.db.queries import RegisterQuery
+from collector_app.domain.status import pause_in_effect
 from collector_app.services import contractors, payer_accounts, reminder_holds
 from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, contractor_detail
@@ -49,7 +50,6 @@ from collector_app.ui.widgets.detail import (
     open_child,
     open_url,
     outcome_label,
-    pause_in_effect,
     read_or_show,
     setup_table,
     setup_timeline,

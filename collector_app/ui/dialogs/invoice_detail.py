@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from collector_app.db.models import Invoice
-from collector_app.domain.status import Status
+from collector_app.domain.status import Status, pause_in_effect
 from collector_app.services import activity, reminder_holds
 from collector_app.services.calls_view import CallRow
 from collector_app.services.context import Ctx
@@ -56,7 +56,6 @@ from collector_app.ui.widgets.detail import (
     open_child,
     open_url,
     outcome_label,
-    pause_in_effect,
     read_or_show,
     selected_id,
     setup_table,

@@ -19,11 +19,10 @@ from collector_app.db.queries import (
     paged_register,
 )
 from collector_app.domain.money import format_amount
-from collector_app.domain.status import Status
+from collector_app.domain.status import Status, pause_in_effect
 from collector_app.ui.context import AppContext
 from collector_app.ui.models.paged import PAGE_SIZE, RIGHT, OverdueRole, PagedTableModel
 from collector_app.ui.models.paged import RowRole as RowRole  # re-exported: views and tests read rows by it
-from collector_app.ui.widgets.detail import pause_in_effect
 
 OVERDUE_RED = QColor(183, 28, 28)
 OVERDUE_BACKGROUND = QColor(255, 235, 238)

@@ -75,12 +75,6 @@ def money(value: Decimal, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
-def pause_in_effect(until: dt.date | None, today: dt.date) -> bool:
-    """Reminders are held while today <= paused_until, the rule services.outbox.stop_reason and
-    services.reminders plan by; a pause whose day has passed holds nothing."""
-    return until is not None and today <= until
-
-
 def local_time(moment: dt.datetime) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
