@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -165,6 +166,16 @@ class CallData:
     promise_amount: Decimal | None = None
 
 
+PROMISE_PAUSE = "promise from call {id}"  # the pause reason a promise leaves on its invoice
+_PROMISE_PAUSE = re.compile(r"promise from call (\d+)")
+
+
+def promise_call_id(pause_reason: str | None) -> int | None:
+    """The call whose promise paused the invoice, when the pause is a promise's."""
+    found = _PROMISE_PAUSE.fullmatch(pause_reason or "")
+    return int(found.group(1)) if found else None
+
+
 def log_call(ctx: Ctx, invoice: Invoice, data: CallData) -> Call:
     """Log a call; a promise to pay pauses the invoice's reminders until the promised date."""
     if data.outcome not in CALL_OUTCOMES:
@@ -202,7 +213,7 @@ def log_call(ctx: Ctx, invoice: Invoice, data: CallData) -> Call:
     summary = f"Call ({data.outcome}, {data.duration_s // 60}:{data.duration_s % 60:02d})"
     if data.promise_date is not None:
         invoice.paused_until = data.promise_date
-        invoice.pause_reason = f"promise from call {call.id}"
+        invoice.pause_reason = PROMISE_PAUSE.format(id=call.id)
         amount = f" {format_amount(data.promise_amount)} {invoice.currency}" if data.promise_amount else ""
         summary += f": promised to pay{amount} by {data.promise_date}; reminders paused until then"
     if data.outcome == "disputed":

@@ -69,6 +69,7 @@ class ContractorDetail:
     collector: str | None
     notes: str | None
     paused_until: dt.date | None
+    pause_reason: str | None
     contacts: tuple[ContactRow, ...]
     accounts: tuple[KnownAccount, ...]  # the accounts it pays from, as matching knows them
     exposure: tuple[Exposure, ...]
@@ -140,6 +141,7 @@ def contractor_detail(ctx: Ctx, contractor_id: int) -> ContractorDetail:
         language=c.language, preferred_channel=c.preferred_channel, payment_terms_days=c.payment_terms_days,
         credit_limit=c.credit_limit, segment=segment.name if segment else None,
         collector=collector.login if collector else None, notes=c.notes, paused_until=c.paused_until,
+        pause_reason=c.pause_reason,
         contacts=contacts_of(ctx, c.id),
         accounts=tuple(known_accounts(ctx, c.id)),
         exposure=exposure_of(ctx, [c.id]).get(c.id, ()),

@@ -555,7 +555,7 @@ class _BulkWriter(_OpWriter):
         summary = f"Call ({op.outcome}, {op.duration_s // 60}:{op.duration_s % 60:02d})"
         if op.promise_date is not None:
             self.paused.append({"b_id": invoice_id, "b_until": op.promise_date,
-                                "b_reason": f"promise from call {call_id}"})
+                                "b_reason": activity.PROMISE_PAUSE.format(id=call_id)})
             summary += f": promised to pay by {op.promise_date}; reminders paused until then"
         if op.outcome == "disputed":
             self.disputed.append({"b_id": invoice_id})

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from collector_app.db.models import Allocation, ContactPerson, Contractor, Event, Invoice, Payment, User
+from collector_app.db.models import Allocation, Call, ContactPerson, Contractor, Event, Invoice, Payment, User
 from collector_app.domain.errors import UserError
 from collector_app.domain.status import Status, balance, days_overdue, status_of
 from collector_app.services import activity
@@ -48,6 +48,11 @@ class InvoiceHeader:
     paused_until: dt.date | None
     pause_reason: str | None
     contacts: tuple[ContactRow, ...]
+    under_plan: bool
+    handed_over: bool
+    contractor_paused_until: dt.date | None  # a contractor's pause stops this invoice's reminders too
+    contractor_pause_reason: str | None
+    promised_on: dt.date | None  # the day of the call whose promise is the pause, when it is one
 
     @property
     def balance(self) -> Decimal:
@@ -121,8 +126,16 @@ def invoice_header(ctx: Ctx, invoice_id: int) -> InvoiceHeader:
         status=status_of(inv.gross, inv.paid, inv.due_date, today),
         days_overdue=days_overdue(inv.gross, inv.paid, inv.due_date, today),
         disputed=inv.disputed, paused_until=inv.paused_until, pause_reason=inv.pause_reason,
-        contacts=contacts_of(ctx, c.id),
+        contacts=contacts_of(ctx, c.id), under_plan=inv.under_plan, handed_over=inv.handed_over,
+        contractor_paused_until=c.paused_until, contractor_pause_reason=c.pause_reason,
+        promised_on=_promised_on(ctx, inv.pause_reason),
     )
+
+
+def _promised_on(ctx: Ctx, pause_reason: str | None) -> dt.date | None:
+    call_id = activity.promise_call_id(pause_reason)
+    call = ctx.session.get(Call, call_id) if call_id is not None else None
+    return call.started_at.astimezone().date() if call is not None else None
 
 
 def allocations_to(ctx: Ctx, invoice_id: int) -> list[AllocationRow]:

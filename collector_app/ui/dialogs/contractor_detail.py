@@ -27,12 +27,7 @@ from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog
 from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
-from collector_app.ui.dialogs.reminder_hold import (
-    HoldChange,
-    ReminderHoldDialog,
-    contractor_pause_reason,
-    load_contractor,
-)
+from collector_app.ui.dialogs.reminder_hold import HoldChange, ReminderHoldDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import COL_CONTRACTOR, COL_DAYS, COL_DUE, COL_NUMBER, InvoiceTableModel
 from collector_app.ui.views.invoices import COLUMN_WIDTHS
@@ -74,7 +69,6 @@ class ContractorDetailDialog(QDialog):
         self.app = app
         self.contractor_id = contractor_id
         self.detail: ContractorDetail | None = None
-        self.pause_reason: str | None = None
         self.sub_dialog: QDialog | None = None
         self.resize(980, 680)
         self.form = load_form("contractor_detail", self)
@@ -144,13 +138,11 @@ class ContractorDetailDialog(QDialog):
 
     # --- showing -----------------------------------------------------------------------------
     def reload(self) -> None:
-        read = read_or_show(self.app, self.errors, lambda ctx: (
-            contractor_detail(ctx, self.contractor_id), contractor_pause_reason(ctx, self.contractor_id)))
-        if read is None:
+        d = read_or_show(self.app, self.errors, lambda ctx: contractor_detail(ctx, self.contractor_id))
+        if d is None:
             self.tabs.setEnabled(False)
             self.pause_button.setEnabled(False)
             return
-        d, self.pause_reason = read
         self.detail = d
         self._show_header(d)
         self._show_money(d)
@@ -188,7 +180,7 @@ class ContractorDetailDialog(QDialog):
         paused = pause_in_effect(d.paused_until, self.app.clock.today())
         if d.paused_until is not None and paused:
             text = self.tr("reminders paused until {day}").format(day=d.paused_until.isoformat())
-            terms.append(f"{text} ({self.pause_reason})" if self.pause_reason else text)
+            terms.append(f"{text} ({d.pause_reason})" if d.pause_reason else text)
         self.pause_button.setText(self.tr("&Resume reminders") if paused else self.tr("&Pause reminders…"))
         self.pause_button.setToolTip(
             self.tr("Lift the pause: reminders go on from the next planning") if paused
@@ -324,7 +316,7 @@ class ContractorDetailDialog(QDialog):
             return None
         if pause_in_effect(self.detail.paused_until, self.app.clock.today()):
             if not self._write(lambda ctx: reminder_holds.resume_contractor(
-                    ctx, load_contractor(ctx, self.contractor_id))):
+                    ctx, contractors.get_contractor(ctx, self.contractor_id))):
                 self.reload()  # someone lifted it meanwhile: the button says what holds now
             return None
         dialog = ReminderHoldDialog(self.app, HoldChange(
@@ -333,7 +325,7 @@ class ContractorDetailDialog(QDialog):
                     "day after, they go on from where the policy is.").format(name=self.detail.name),
             self.tr("Pause"),
             lambda ctx, until, reason: reminder_holds.pause_contractor(
-                ctx, load_contractor(ctx, self.contractor_id), until, reason),
+                ctx, contractors.get_contractor(ctx, self.contractor_id), until, reason),
             reason_required=True, reason_hint=self.tr("e.g. the customer asked for time until the end of the month"),
             asks_until=True), self)
         dialog.saved.connect(self._changed)

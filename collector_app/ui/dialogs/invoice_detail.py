@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
 from collector_app.db.models import Invoice
 from collector_app.domain.status import Status, pause_in_effect
 from collector_app.services import activity, reminder_holds
-from collector_app.services.calls_view import CallRow
 from collector_app.services.context import Ctx
 from collector_app.services.invoice_view import (
     InvoiceDetail,
@@ -38,7 +36,7 @@ from collector_app.services.invoice_view import (
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
-from collector_app.ui.dialogs.reminder_hold import HoldChange, InvoiceHolds, ReminderHoldDialog, invoice_holds
+from collector_app.ui.dialogs.reminder_hold import HoldChange, ReminderHoldDialog
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.models.invoice_table import STATUS_LABELS
 from collector_app.ui.widgets.detail import (
@@ -64,7 +62,6 @@ from collector_app.ui.widgets.detail import (
 )
 
 TAB_PAYMENTS, TAB_NOTES, TAB_TASKS, TAB_CALLS, TAB_TIMELINE = range(5)
-PROMISE_REASON = re.compile(r"promise from call (\d+)")  # the pause reason services.activity.log_call stores
 
 
 class InvoiceDetailDialog(QDialog):
@@ -81,7 +78,6 @@ class InvoiceDetailDialog(QDialog):
         self.editing_note_id: int | None = None
         self.log_call_dialog: LogCallDialog | None = None
         self.demand_dialog: DemandMakeDialog | None = None
-        self.holds: InvoiceHolds | None = None
         self.hold_dialog: ReminderHoldDialog | None = None
         self.resize(920, 660)
         self.form = load_form("invoice_detail", self)
@@ -168,15 +164,13 @@ class InvoiceDetailDialog(QDialog):
 
     # --- showing -----------------------------------------------------------------------------
     def reload(self) -> None:
-        read = read_or_show(self.app, self.errors,
-                            lambda ctx: (invoice_detail(ctx, self.invoice_id), invoice_holds(ctx, self.invoice_id)))
-        if read is None:
+        d = read_or_show(self.app, self.errors, lambda ctx: invoice_detail(ctx, self.invoice_id))
+        if d is None:
             self._set_enabled(False)
             return
-        d, self.holds = read
         self.detail = d
-        self._show_header(d.header, d.calls)
-        self._show_holds(d.header, self.holds)
+        self._show_header(d.header)
+        self._show_holds(d.header)
         self._show_allocations(d)
         self._show_notes(d)
         self._show_tasks(d)
@@ -187,7 +181,7 @@ class InvoiceDetailDialog(QDialog):
         for w in (self.tabs, self.log_call_button, self.demand_button, self.reminders_button):
             w.setEnabled(on)
 
-    def _show_header(self, h: InvoiceHeader, calls: Sequence[CallRow]) -> None:
+    def _show_header(self, h: InvoiceHeader) -> None:
         kind = self.tr("Credit note") if h.kind == "credit_note" else self.tr("Invoice")
         self.setWindowTitle(self.tr("{kind} {number} — {contractor}").format(
             kind=kind, number=h.number, contractor=h.contractor))
@@ -211,54 +205,49 @@ class InvoiceDetailDialog(QDialog):
         red = "color: #b71c1c;" if h.status is Status.OVERDUE else ""
         self.values["statusValue"].setStyleSheet(red)
         self.values["balanceValue"].setStyleSheet(f"font-weight: bold; {red}")
-        self.flags_label.setText(self._flags_text(h, calls, self.holds))
+        self.flags_label.setText(self._flags_text(h))
         self.flags_label.setVisible(bool(self.flags_label.text()))
         self.log_call_button.setEnabled(h.kind == "invoice")
         self.demand_button.setEnabled(h.kind == "invoice")
 
-    def _flags_text(self, h: InvoiceHeader, calls: Sequence[CallRow], holds: InvoiceHolds | None) -> str:
+    def _flags_text(self, h: InvoiceHeader) -> str:
         """What stops the reminders: a dispute, a payment plan, a hand-over, and a pause (the invoice's or
         the contractor's) while it holds (a promise whose day has passed holds nothing)."""
         flags = []
         if h.disputed:
             flags.append(self.tr("Disputed"))
-        if holds is not None and holds.under_plan:
+        if h.under_plan:
             flags.append(self.tr("Under a payment plan"))
-        if holds is not None and holds.handed_over:
+        if h.handed_over:
             flags.append(self.tr("Handed over to an agency"))
         today = self.app.clock.today()
         if h.paused_until is not None and pause_in_effect(h.paused_until, today):
             text = self.tr("Reminders paused until {day}").format(day=h.paused_until.isoformat())
-            reason = self._pause_reason(h.pause_reason, calls)
+            reason = self._pause_reason(h)
             flags.append(f"{text} ({reason})" if reason else text)
-        if holds is not None and holds.contractor_paused_until is not None \
-                and pause_in_effect(holds.contractor_paused_until, today):
+        if h.contractor_paused_until is not None and pause_in_effect(h.contractor_paused_until, today):
             text = self.tr("All of the contractor's reminders paused until {day}").format(
-                day=holds.contractor_paused_until.isoformat())
-            reason = holds.contractor_pause_reason
+                day=h.contractor_paused_until.isoformat())
+            reason = h.contractor_pause_reason
             flags.append(f"{text} ({reason})" if reason else text)
         return " · ".join(flags)
 
-    def _show_holds(self, h: InvoiceHeader, holds: InvoiceHolds) -> None:
+    def _show_holds(self, h: InvoiceHeader) -> None:
         """The Reminders menu offers what can be done now: lift what holds, set what does not."""
         paused = pause_in_effect(h.paused_until, self.app.clock.today())
         self.pause_action.setText(self.tr("Resume reminders") if paused else self.tr("Pause reminders…"))
         self.dispute_action.setText(self.tr("Dispute resolved…") if h.disputed else self.tr("Mark disputed…"))
-        self.plan_action.setText(self.tr("End payment plan…") if holds.under_plan
+        self.plan_action.setText(self.tr("End payment plan…") if h.under_plan
                                  else self.tr("Payment plan agreed…"))
-        self.hand_over_action.setText(self.tr("Take back from the agency…") if holds.handed_over
+        self.hand_over_action.setText(self.tr("Take back from the agency…") if h.handed_over
                                       else self.tr("Hand over to an agency…"))
         self.reminders_button.setEnabled(h.kind == "invoice")
 
-    def _pause_reason(self, reason: str | None, calls: Sequence[CallRow]) -> str | None:
+    def _pause_reason(self, h: InvoiceHeader) -> str | None:
         """A promise names the call by its day, as the Calls tab shows it, not by its id."""
-        found = PROMISE_REASON.fullmatch(reason or "")
-        if found is None:
-            return reason
-        call = next((c for c in calls if c.id == int(found.group(1))), None)
-        if call is None:
-            return self.tr("promised on a call")
-        return self.tr("promised on the call of {day}").format(day=f"{call.started_at.astimezone():%Y-%m-%d}")
+        if h.promised_on is not None:
+            return self.tr("promised on the call of {day}").format(day=h.promised_on.isoformat())
+        return self.tr("promised on a call") if activity.promise_call_id(h.pause_reason) is not None else h.pause_reason
 
     def _show_allocations(self, d: InvoiceDetail) -> None:
         fill_table(self.allocations_table, [
@@ -465,10 +454,10 @@ class InvoiceDetailDialog(QDialog):
                 reason_hint=self.tr("how it was settled")))
 
     def toggle_plan(self) -> None:
-        if self.detail is None or self.holds is None:
+        if self.detail is None:
             return
         number = self.detail.header.number
-        on = not self.holds.under_plan
+        on = not self.detail.header.under_plan
         apply = self._on_invoice(lambda ctx, inv, _u, why: reminder_holds.set_under_plan(ctx, inv, on, why))
         if on:
             self.open_hold(HoldChange(
@@ -486,10 +475,10 @@ class InvoiceDetailDialog(QDialog):
                 reason_hint=self.tr("e.g. paid off, or an instalment was missed")))
 
     def toggle_handed_over(self) -> None:
-        if self.detail is None or self.holds is None:
+        if self.detail is None:
             return
         number = self.detail.header.number
-        on = not self.holds.handed_over
+        on = not self.detail.header.handed_over
         apply = self._on_invoice(lambda ctx, inv, _u, why: reminder_holds.set_handed_over(ctx, inv, on, why))
         if on:
             self.open_hold(HoldChange(

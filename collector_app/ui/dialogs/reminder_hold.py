@@ -19,10 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from collector_app.db.models import Contractor
-from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
-from collector_app.services.invoice_view import load_invoice
 from collector_app.services.reminder_holds import MAX_REASON
 from collector_app.ui.context import AppContext
 from collector_app.ui.forms import child, load_form
@@ -45,33 +42,6 @@ class HoldChange:
     reason_required: bool
     reason_hint: str = ""
     asks_until: bool = False
-
-
-@dataclass(frozen=True)
-class InvoiceHolds:
-    """What stops an invoice's reminders besides what InvoiceHeader already carries."""
-
-    under_plan: bool
-    handed_over: bool
-    contractor_paused_until: dt.date | None
-    contractor_pause_reason: str | None
-
-
-def invoice_holds(ctx: Ctx, invoice_id: int) -> InvoiceHolds:
-    inv = load_invoice(ctx, invoice_id)
-    c = inv.contractor
-    return InvoiceHolds(inv.under_plan, inv.handed_over, c.paused_until, c.pause_reason)
-
-
-def load_contractor(ctx: Ctx, contractor_id: int) -> Contractor:
-    c = ctx.session.get(Contractor, contractor_id)
-    if c is None:
-        raise UserError("contractor", f"no contractor with id {contractor_id}")
-    return c
-
-
-def contractor_pause_reason(ctx: Ctx, contractor_id: int) -> str | None:
-    return load_contractor(ctx, contractor_id).pause_reason
 
 
 def qdate(day: dt.date) -> QDate:
