@@ -106,13 +106,15 @@ def add_task(
     return task
 
 
-def complete_task(ctx: Ctx, task_id: int, done: bool = True) -> Changes:
+def complete_task(ctx: Ctx, task_id: int, done: bool = True, why: str | None = None) -> Changes:
+    """Mark a task done (or open again); `why` says so in the timeline when the program does it."""
     task = ctx.session.get(Task, task_id)
     if task is None:
         raise UserError("task", f"no task with id {task_id}")
     task.done_at = ctx.clock.now() if done else None
+    because = f" ({why})" if why else ""
     audit.record(ctx, "task.done" if done else "task.reopened", "task", task.id,
-                 f"Task {'done' if done else 'reopened'}: {task.text}",
+                 f"Task {'done' if done else 'reopened'}{because}: {task.text}",
                  invoice_id=task.invoice_id, contractor_id=task.contractor_id)
     return Changes(tasks=frozenset({task.id}))
 

@@ -40,7 +40,7 @@ from collector_app.domain.errors import UserError
 from collector_app.domain.schedule import is_holiday
 from collector_app.domain.status import pause_in_effect
 from collector_app.services import audit, settings
-from collector_app.services.activity import add_task
+from collector_app.services.activity import add_task, complete_task
 from collector_app.services.context import Ctx, default_user
 from collector_app.services.escalation import escalate_sent
 from collector_app.services.firm import get_firm
@@ -740,13 +740,9 @@ def close_row_tasks(ctx: Ctx, rows: list[Outbox], why: str) -> None:
     else:
         query, params = _OPEN_TASKS[1], {"invoice_ids": sorted({r.invoice_id for r in rows}),
                                          "sources": [f"{TASK_SOURCE}{r.id}" for r in rows]}
-    ids = ctx.session.connection().execute(query, params).scalars().all()
-    if not ids:  # nearly always: the message went out at the first attempt
-        return
-    for task in ctx.session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id)):
-        task.done_at = ctx.clock.now()
-        audit.record(ctx, "task.done", "task", task.id, f"Task done ({why}): {task.text}",
-                     invoice_id=task.invoice_id, contractor_id=task.contractor_id)
+    # nearly always none: the message went out at the first attempt
+    for task_id in sorted(ctx.session.connection().execute(query, params).scalars()):
+        complete_task(ctx, task_id, why=why)
 
 
 # --- the user's decisions --------------------------------------------------------------------------
