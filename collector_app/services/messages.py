@@ -180,7 +180,7 @@ def _message(
     subject = out["subject"].strip()
     _check_header("subject", subject)
     if channel == "sms":
-        text = gsm_fold(_join_lines(out["sms"]))
+        text = sms_text(out["sms"])
         return Message(channel, recipient, subject, text, None, (), outbox_ids)
     text = _tidy(out["text"])
     html = out.get("html", "").strip()
@@ -307,6 +307,11 @@ def _check_header(field: str, value: str) -> None:
 def _address(street: str | None, postal_code: str | None, city: str | None) -> str | None:
     town = " ".join(part for part in (postal_code, city) if part)
     return ", ".join(part for part in (street, town) if part) or None
+
+
+def sms_text(block: str) -> str:
+    """The SMS block as the SMS channel is given it: one line, folded to GSM characters."""
+    return gsm_fold(_join_lines(block))
 
 
 def _join_lines(text: str) -> str:

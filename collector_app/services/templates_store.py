@@ -240,7 +240,7 @@ def preview(ctx: Ctx, language: str, name: str, source: str, invoice_id: int | N
     """Unsaved text rendered against a real invoice, as of today; a template fault is a UserError with its line."""
     from collector_app.channels.base import PermanentError
     from collector_app.channels.sms import MAX_PARTS, split_sms
-    from collector_app.services.messages import gsm_length
+    from collector_app.services.messages import gsm_length, sms_text
 
     if name in DEMAND_TEMPLATES:
         demand = _sample_demand(ctx)
@@ -255,20 +255,13 @@ def preview(ctx: Ctx, language: str, name: str, source: str, invoice_id: int | N
     out = check_source(ctx, language, name, source, invoice_id)
     if not out:
         raise UserError("firm", "the firm's details are not set, and every template names the firm")
-    sms = _sms_text(out["sms"])
+    sms = sms_text(out["sms"])
     try:
         parts = len(split_sms(sms, max_parts=1000).parts) if sms else 0
     except PermanentError:
         parts = 0
     return TemplatePreview(shown, who, out["subject"].strip(), out["text"].strip(),
                            out["html"].strip(), sms, gsm_length(sms), parts, parts > MAX_PARTS)
-
-
-def _sms_text(block: str) -> str:
-    """The SMS block as the SMS channel is given it: one line, folded to GSM characters."""
-    from collector_app.services.messages import gsm_fold
-
-    return gsm_fold(" ".join(line.strip() for line in block.strip().split("\n") if line.strip()))
 
 
 def _steps_using(ctx: Ctx, name: str) -> list[tuple[str, str, str]]:
@@ -293,7 +286,9 @@ def _check_sendable(ctx: Ctx, lang: str, name: str, source: str, rendered: dict[
     by_sms = next((f' (the step "{step}" of the policy "{policy}" sends it)'
                    for policy, step, channel in steps if channel == "sms"), None)
     if rendered:  # nothing is rendered before the ledger has its firm and an invoice
-        _check_sms(path, _sms_text(rendered["sms"]), by_sms)
+        from collector_app.services.messages import sms_text
+
+        _check_sms(path, sms_text(rendered["sms"]), by_sms)
 
 
 def _check_sms(path: str, sms: str, used_by: str | None) -> None:
