@@ -16,6 +16,7 @@ os.environ["COLLECTOR_USER"] = "tester"
 os.environ["COLLECTOR_BACKGROUND_SENDING"] = "0"  # windows opened by tests send nothing by themselves
 
 from helpers.keyring_memory import MemoryKeyring
+from helpers.outbox_support import Recorder, smtp_server
 
 from collector_app.db.engine import Ledger, open_ledger
 from collector_app.domain.clock import FixedClock
@@ -65,3 +66,15 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Recorder, int]]:
+    """A real SMTP server on 127.0.0.1 that records what it receives, and its port."""
+    with smtp_server() as srv:
+        yield srv
+
+
+@pytest.fixture
+def recorder(server: tuple[Recorder, int]) -> Recorder:
+    return server[0]

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from helpers.cli_support import Cli
 from helpers.ledger import contractor, invoice
-from helpers.outbox_support import Recorder, configure, queue, smtp_server
+from helpers.outbox_support import Recorder, configure, queue
 
 from collector_app.db.engine import open_ledger
 from collector_app.domain.clock import FixedClock
 from collector_app.services.context import Ctx
 
 TODAY = dt.date(2026, 3, 16)
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
 
 
 def two_queued_reminders(cli: Cli, port: int) -> None:

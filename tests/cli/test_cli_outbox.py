@@ -8,14 +8,12 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers.cli_support import Cli
 from helpers.crash import COLLECTOR
 from helpers.ledger import contractor, invoice
-from helpers.outbox_support import Recorder, configure, queue, smtp_server, states
+from helpers.outbox_support import Recorder, configure, queue, states
 
 from collector_app.db.engine import Ledger, open_ledger
 from collector_app.domain.clock import FixedClock
@@ -25,12 +23,6 @@ from collector_app.services.sender_lock import SenderLock
 TODAY = dt.date(2026, 3, 16)
 FIELDS = {"id", "invoice", "contractor", "step", "occurrence", "channel", "recipient", "subject", "state",
           "attempts", "last_error", "planned_for", "sent_at"}
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
 
 
 def prepare(db: Path, port: int, rows: int = 2) -> list[int]:

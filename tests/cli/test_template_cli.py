@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers.cli_support import Cli
 from helpers.ledger import contractor, invoice
-from helpers.outbox_support import Recorder, configure, queue, smtp_server
+from helpers.outbox_support import Recorder, configure, queue
 
 from collector_app.db.engine import open_ledger
 from collector_app.domain.clock import FixedClock
@@ -21,12 +19,6 @@ EDITED = """{% block subject %}Edited: {{ invoice.number }} is {{ invoice.days_o
 {% block text %}Please pay {{ invoice.outstanding|money }}.{% endblock %}
 {% block sms %}Pay {{ invoice.number }}{% endblock %}
 """
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
 
 
 def prepare(db: Path, port: int) -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from helpers.ledger import contractor, fresh, invoice, pay
-from helpers.outbox_support import Recorder, configure, smtp_server
+from helpers.outbox_support import Recorder, configure
 from sqlalchemy import func, select
 
 from collector_app.db.engine import Ledger
@@ -20,12 +18,6 @@ from collector_app.services.reminders import plan
 
 TODAY = dt.date(2026, 3, 16)  # a Monday
 NOON = FixedClock(TODAY, dt.time(12, 0))
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
 
 
 def setup_invoice(ledger: Ledger, port: int, *, policy: str, overdue: int) -> int:

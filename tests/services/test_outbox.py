@@ -9,7 +9,7 @@ from typing import Self
 
 import pytest
 from helpers.ledger import contractor, invoice, pay
-from helpers.outbox_support import Recorder, at_time, configure, outbox_row, queue, smtp_server, states
+from helpers.outbox_support import Recorder, at_time, configure, outbox_row, queue, states
 from sqlalchemy import select
 
 from collector_app.channels.base import MessageLike, SendResult, TransientError
@@ -24,17 +24,6 @@ from collector_app.services.sender_lock import SenderLock
 
 TODAY = dt.date(2026, 3, 16)  # a Monday
 NOON = at_time(TODAY, 12)
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
-
-
-@pytest.fixture
-def recorder(server: tuple[Recorder, int]) -> Recorder:
-    return server[0]
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 
 import pytest
 from helpers.ledger import contractor, invoice
-from helpers.outbox_support import Recorder, at_time, configure, queue, smtp_server, states
+from helpers.outbox_support import Recorder, at_time, configure, queue, states
 from sqlalchemy import select
 
 from collector_app.channels.base import MessageLike, SendResult
@@ -22,17 +21,6 @@ from collector_app.services.outbox import dispatch, mark_sent, resend
 TODAY = dt.date(2026, 3, 16)  # a Monday
 NOON = at_time(TODAY, 12)
 BUSY = "451 4.3.0 Mailbox busy, try later"
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    with smtp_server() as srv:
-        yield srv
-
-
-@pytest.fixture
-def recorder(server: tuple[Recorder, int]) -> Recorder:
-    return server[0]
 
 
 @pytest.fixture
