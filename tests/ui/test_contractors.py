@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 from helpers.detail_ledger import BETA, OMEGA, OMEGA_EMAIL, DetailIds, seed_details
 from helpers.ledger import contractor, pay
+from helpers.qt_input import click, shown
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QTableView, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QTableView
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -76,15 +77,7 @@ def register(qtbot: QtBot, app: AppContext, ids: DetailIds) -> ContractorRegiste
 
 @pytest.fixture
 def detail(qtbot: QtBot, app: AppContext, ids: DetailIds) -> ContractorDetailDialog:
-    dlg = ContractorDetailDialog(app, ids.omega)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
-
-
-def click(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos if pos is not None else widget.rect().center())
+    return shown(qtbot, ContractorDetailDialog(app, ids.omega))
 
 
 def names(model: ContractorTableModel) -> list[str]:

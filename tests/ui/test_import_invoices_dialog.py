@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers.invoice_imports import DATA, documents
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from helpers.qt_input import click, shown
 from pytestqt.qtbot import QtBot
 
 from collector_app.db.engine import Ledger
@@ -28,15 +27,7 @@ def runner() -> TaskRunner:
 
 
 def _dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> InvoiceImportDialog:
-    dlg = InvoiceImportDialog(app, runner)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
-
-
-def click(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+    return shown(qtbot, InvoiceImportDialog(app, runner))
 
 
 def _to_preview(qtbot: QtBot, dlg: InvoiceImportDialog, path: Path) -> None:

@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 from helpers.ledger import invoice
+from helpers.qt_input import click, shown
 from helpers.statements import DATA, statement_ledger
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -29,16 +28,8 @@ def runner() -> TaskRunner:
     return TaskRunner()
 
 
-def click(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
-
-
 def _dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> StatementImportDialog:
-    dlg = StatementImportDialog(app, runner)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
+    return shown(qtbot, StatementImportDialog(app, runner))
 
 
 def _import(qtbot: QtBot, dlg: StatementImportDialog, path: str) -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from helpers.cli_support import ledger_dump
 from helpers.invoice_imports import DATA, documents, make_firm, run_import
+from helpers.qt_input import click
 from helpers.statements import DATA as STATEMENTS
 from helpers.statements import statement_ledger
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from collector_app.db.engine import Ledger
@@ -60,10 +61,6 @@ def page(qtbot: QtBot, app: AppContext, runner: TaskRunner, changes: list[str]) 
     view.show()
     qtbot.waitExposed(view)
     return view
-
-
-def click(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 
 
 def click_batch(qtbot: QtBot, page: ImportsView, batch_id: int) -> None:

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 from helpers.detail_ledger import CONTACT_PHONE, OMEGA, OMEGA_EMAIL, OMEGA_PHONE, DetailIds, seed_details
+from helpers.qt_input import click, shown
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QTabWidget, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QTabWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -59,15 +60,7 @@ def ids(ledger: Ledger, clock: FixedClock) -> DetailIds:
 
 @pytest.fixture
 def dialog(qtbot: QtBot, app: AppContext, ids: DetailIds) -> InvoiceDetailDialog:
-    dlg = InvoiceDetailDialog(app, ids.overdue)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
-
-
-def click(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos if pos is not None else widget.rect().center())
+    return shown(qtbot, InvoiceDetailDialog(app, ids.overdue))
 
 
 def open_tab(qtbot: QtBot, tabs: QTabWidget, index: int) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from helpers.detail_ledger import OMEGA_PHONE, DetailIds, seed_details
+from helpers.qt_input import click
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -37,10 +38,6 @@ def dialog(qtbot: QtBot, ledger: Ledger, clock: FixedClock, ids: DetailIds) -> L
     dlg.show()
     qtbot.waitExposed(dlg)
     return dlg
-
-
-def click(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 
 
 def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from helpers.detail_ledger import CURRENT_NO, OMEGA, OVERDUE_NO, DetailIds, seed_details
 from helpers.ledger import invoice
-from PySide6.QtCore import QDate, QPoint, Qt
+from helpers.qt_input import click, shown
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction, QPainter
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -39,24 +40,12 @@ def ids(ledger: Ledger, clock: FixedClock) -> DetailIds:
 
 @pytest.fixture
 def dialog(qtbot: QtBot, app: AppContext, ids: DetailIds) -> InvoiceDetailDialog:
-    dlg = InvoiceDetailDialog(app, ids.overdue)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
+    return shown(qtbot, InvoiceDetailDialog(app, ids.overdue))
 
 
 @pytest.fixture
 def contractor_dialog(qtbot: QtBot, app: AppContext, ids: DetailIds) -> ContractorDetailDialog:
-    dlg = ContractorDetailDialog(app, ids.omega)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
-
-
-def click(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos if pos is not None else widget.rect().center())
+    return shown(qtbot, ContractorDetailDialog(app, ids.omega))
 
 
 def menu_texts(dlg: InvoiceDetailDialog) -> list[str]:

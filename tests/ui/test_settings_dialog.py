@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from helpers.keyring_memory import MemoryKeyring
+from helpers.qt_input import shown
 from helpers.smtp_server import Recorder, smtp_server
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QWidget
@@ -32,11 +33,7 @@ def runner(qtbot: QtBot) -> TaskRunner:
 
 @pytest.fixture
 def dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> SettingsDialog:
-    dlg = SettingsDialog(app, runner)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    return dlg
+    return shown(qtbot, SettingsDialog(app, runner))
 
 
 def type_into(qtbot: QtBot, field: QLineEdit, text: str) -> None:
