@@ -225,8 +225,7 @@ def cmd_invoice_show(run: Run) -> None:
         ctx = run.ctx(s)
         inv = invoices.find_invoice(ctx, run.args.number)
         obj = render.invoice_obj(inv, run.clock.today())
-        letters = letter_counts(s.connection(), [inv.id]).get(inv.id, LetterCounts(0, 0))
-        obj |= {"reminders_sent": letters.reminders, "demands": letters.demands}
+        obj |= render.letter_fields(letter_counts(s.connection(), [inv.id]).get(inv.id, LetterCounts(0, 0)))
         obj["timeline"] = [render.event_obj(e) for e in activity.timeline(ctx, invoice_id=inv.id)]
         run.emit(obj)
 

@@ -39,8 +39,13 @@ def invoice_row(r: InvoiceRow, letters: LetterCounts | None = None) -> JsonObj:
         "disputed": r.disputed, "paused_until": _value(r.paused_until),
     }
     if letters is not None:
-        obj |= {"reminders_sent": letters.reminders, "demands": letters.demands}
+        obj |= letter_fields(letters)
     return obj
+
+
+def letter_fields(letters: LetterCounts) -> JsonObj:
+    """How many reminders went out for an invoice and how many demand letters named it."""
+    return {"reminders_sent": letters.reminders, "demands": letters.demands}
 
 
 def invoice_obj(inv: Invoice, today: dt.date) -> JsonObj:
