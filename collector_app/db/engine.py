@@ -52,8 +52,16 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.absolute().as_uri()}?{params}", uri=True)
 
 
+PAGE_SIZE = 16384
+"""Pages of a new ledger file (SQLite's default is 4096). A ledger is written in bulk (a first plan of a
+million invoices writes two million outbox rows, an import a hundred thousand invoices): with larger
+pages B-tree inserts split less often and the first plan runs about a second faster. It takes effect only
+on a file with no tables yet; an existing ledger keeps its size."""
+
+
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL: a WAL file's page size is fixed
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from collector_app.db.engine import (
+    PAGE_SIZE,
     Ledger,
     check_is_ledger_file,
     create_ledger_engine,
@@ -53,6 +54,22 @@ def test_sessions_get_the_pragmas(ledger: Ledger) -> None:
     with ledger.transaction() as s:
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_a_new_ledger_gets_large_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    open_ledger(tmp_path / "new.db").close()
+    old = sqlite3.connect(tmp_path / "old.db")  # as ledgers made before were: SQLite's default page size
+    old.execute("CREATE TABLE t (x)")
+    old.close()
+    sizes = {}
+    for name in ("new.db", "old.db"):
+        engine = create_ledger_engine(to_url(tmp_path / name))
+        with engine.connect() as conn:
+            sizes[name] = conn.exec_driver_sql("PRAGMA page_size").scalar()
+            conn.exec_driver_sql("SELECT * FROM sqlite_master").all()
+        engine.dispose()
+    assert sizes == {"new.db": PAGE_SIZE, "old.db": 4096}
+    assert PAGE_SIZE != 4096
 
 
 def test_a_raw_engine_without_the_listener_would_not_have_them(tmp_path: Path) -> None:
