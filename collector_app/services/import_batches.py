@@ -418,9 +418,9 @@ def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
     for cid in ids:
         if cid is None or s.get(Contractor, cid) is None:
             continue
-        used = any(
+        used = any(  # an outbox row is its invoice's or its letter's: those two are asked
             s.scalar(select(model.id).where(model.contractor_id == cid).limit(1)) is not None
-            for model in (Invoice, Payment, Note, Call, Task, Outbox, Demand, ContactPerson)
+            for model in (Invoice, Payment, Note, Call, Task, Demand, ContactPerson)
         )
         if used:
             continue
@@ -496,8 +496,6 @@ def _removable_contractors(ctx: Ctx, batch: ImportBatch) -> int:
             Invoice.contractor_id.in_(ids), Invoice.import_batch_id.is_distinct_from(batch.id))))
         used.update(cid for cid in s.scalars(select(Payment.contractor_id).where(
             Payment.contractor_id.in_(ids), Payment.import_batch_id.is_distinct_from(batch.id))) if cid is not None)
-        used.update(s.scalars(select(Outbox.contractor_id).outerjoin(Invoice, Invoice.id == Outbox.invoice_id).where(
-            Outbox.contractor_id.in_(ids), Invoice.import_batch_id.is_distinct_from(batch.id))))
         for model in (Note, Call, Task, Demand, ContactPerson):
             used.update(cid for cid in s.scalars(select(model.contractor_id).where(model.contractor_id.in_(ids)))
                         if cid is not None)

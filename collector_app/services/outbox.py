@@ -34,7 +34,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.channels.base import PermanentError, SendResult, TransientError, Transport, transport_for
 from collector_app.db.engine import Ledger
-from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, Event, Firm, Invoice, Outbox, PolicyStep, Task
+from collector_app.db.models import (
+    DEMAND_KINDS,
+    Contractor,
+    Demand,
+    Event,
+    Firm,
+    Invoice,
+    Outbox,
+    PolicyStep,
+    Task,
+    outbox_state,
+)
 from collector_app.domain.clock import Clock
 from collector_app.domain.errors import UserError
 from collector_app.domain.schedule import is_holiday
@@ -201,7 +212,7 @@ class _Run:
         is then `sent` with the letter's number (printing and posting are the user's)."""
         with self._tx() as s:
             ids = list(s.scalars(select(Outbox.id).where(
-                Outbox.state == "planned", Outbox.channel == "letter", Outbox.planned_for <= self.clock.today())
+                outbox_state("planned"), Outbox.channel == "letter", Outbox.planned_for <= self.clock.today())
                 .order_by(Outbox.planned_for, Outbox.id)))
         for row_id in ids:
             if self.stop():
@@ -252,16 +263,16 @@ class _Run:
 
     def _due_query(self, query: Any) -> Any:
         return query.where(
-            Outbox.state == "planned", Outbox.channel.in_(SENT_CHANNELS),
+            outbox_state("planned"), Outbox.channel.in_(SENT_CHANNELS),
             Outbox.planned_for <= self.clock.today(),
             or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= self.now()),
         )
 
     def _count_waiting(self, s: Session) -> None:
         self.report.letters = s.scalar(select(func.count(Outbox.id)).where(
-            Outbox.state == "planned", Outbox.channel == "letter", Outbox.planned_for > self.clock.today())) or 0
+            outbox_state("planned"), Outbox.channel == "letter", Outbox.planned_for > self.clock.today())) or 0
         self.report.later = s.scalar(select(func.count(Outbox.id)).where(
-            Outbox.state == "planned", Outbox.channel.in_(SENT_CHANNELS),
+            outbox_state("planned"), Outbox.channel.in_(SENT_CHANNELS),
             or_(Outbox.planned_for > self.clock.today(), Outbox.next_attempt_at > self.now()))) or 0
 
     def _batches(self) -> Iterator[list[tuple[int, str]]]:
@@ -684,7 +695,7 @@ def next_opening(ctx: Ctx, moment: dt.datetime) -> dt.datetime | None:
 def recover_in_flight(ctx: Ctx) -> list[int]:
     """Rows left in `sending` by a sender that died: `uncertain`, never resent by themselves."""
     ids: list[int] = []
-    for row in ctx.session.scalars(select(Outbox).where(Outbox.state == "sending").order_by(Outbox.id)):
+    for row in ctx.session.scalars(select(Outbox).where(outbox_state("sending")).order_by(Outbox.id)):
         row.state, row.last_error = "uncertain", UNCERTAIN_TEXT
         audit.record(ctx, "reminder.uncertain", "outbox", row.id,
                      f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} may not have gone "
@@ -810,7 +821,7 @@ def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
              .outerjoin(Demand, Demand.id == Outbox.demand_id)
              .order_by(Outbox.planned_for, Outbox.id))
     if state is not None:
-        query = query.where(Outbox.state == state)
+        query = query.where(outbox_state(state))
     if outbox_id is not None:
         query = query.where(Outbox.id == outbox_id)
     if limit is not None:
