@@ -56,6 +56,7 @@ from collector_app.services.context import Ctx, default_user
 from collector_app.services.escalation import escalate_sent
 from collector_app.services.firm import get_firm
 from collector_app.services.messages import Message, compose
+from collector_app.services.reminders import row_reason
 from collector_app.services.sender_lock import SenderLock
 
 log = logging.getLogger(__name__)
@@ -838,7 +839,7 @@ def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.da
         "id": row.id, "invoice": number, "invoice_id": row.invoice_id, "contractor": contractor,
         "contractor_id": row.contractor_id, "step": step, "occurrence": row.occurrence,
         "channel": row.channel, "recipient": row.recipient, "subject": row.subject, "state": row.state,
-        "attempts": row.attempts, "last_error": row.last_error, "planned_for": row.planned_for.isoformat(),
+        "attempts": row.attempts, "last_error": reason(row), "planned_for": row.planned_for.isoformat(),
         "sent_at": row.sent_at.astimezone().isoformat(timespec="seconds") if row.sent_at else None,
         "next_attempt_at": row.next_attempt_at.astimezone().isoformat(timespec="minutes")
         if row.next_attempt_at else None,
@@ -867,14 +868,18 @@ def stored_message(ctx: Ctx, outbox_id: int) -> StoredMessage:
     row = _row(ctx, outbox_id)
     if row.subject is not None or row.body is not None or row.state not in ("planned", "cancelled", "skipped"):
         return StoredMessage(row.state, row.channel, row.recipient, row.subject, row.body, row.server_reply,
-                             row.last_error, preview=False)
+                             reason(row), preview=False)
     try:
         message = compose(ctx, [row])
     except UserError as exc:
-        return StoredMessage(row.state, row.channel, row.recipient, None, None, None, row.last_error,
+        return StoredMessage(row.state, row.channel, row.recipient, None, None, None, reason(row),
                              preview=True, preview_error=exc.message)
     return StoredMessage(row.state, row.channel, message.recipient, message.subject, message.text, None,
-                         row.last_error, preview=True)
+                         reason(row), preview=True)
+
+
+def reason(row: Outbox) -> str | None:
+    return row_reason(row.state, row.last_error, row.covers, row.planned_for)
 
 
 def waiting_note(row: Outbox, today: dt.date) -> str | None:

@@ -29,6 +29,19 @@ NO_ADDRESS = {
 }
 
 
+def row_reason(state: str, last_error: str | None, covers: int, planned_for: dt.date) -> str | None:
+    """Why a row is where it is, as `outbox list` and the windows say it.
+
+    A catch-up record stores no text (a first plan of a million invoices writes almost as many of them,
+    and the text cost it a second): it is worded here from the steps it covers, the latest on its day.
+    """
+    if last_error is not None or state != "skipped":
+        return last_error
+    if covers <= 1:
+        return CATCH_UP
+    return f"catch-up: {covers} steps due up to {planned_for.isoformat()} were overtaken by a later one"
+
+
 class PlannedRow(NamedTuple):
     """One outbox row as `reminders plan` and `outbox list` print it (a tuple: plans can be large)."""
 
@@ -174,8 +187,6 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
                  "ELSE c.paused_until END")
     resume = f"CASE WHEN {pause_end} >= :today THEN {day(pause_end)} + 1 ELSE -1 END"
     start = "CASE WHEN resume_key > :today_day THEN resume_key ELSE :today_day END"
-    overtaken = (f"'catch-up: ' || CAST(covers AS VARCHAR) || ' steps due from ' || "
-                 f"CAST({_from_day(dialect, 'first_day')} AS VARCHAR) || ' were overtaken by a later one'")
     return f"""
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :max_occ),
 sk AS MATERIALIZED (
@@ -268,8 +279,7 @@ addressed AS (
 planned_rows AS (
   SELECT invoice_id, contractor_id, step_id, occurrence, channel, recipient, planned_for, covers,
          CASE WHEN first_day IS NULL AND recipient IS NOT NULL THEN 'planned' ELSE 'skipped' END AS state,
-         CASE WHEN first_day IS NOT NULL THEN
-                   CASE WHEN covers = 1 THEN '{CATCH_UP}' ELSE {overtaken} END
+         CASE WHEN first_day IS NOT NULL THEN NULL  -- a catch-up record: worded by row_reason()
               WHEN recipient IS NULL THEN CASE channel WHEN 'email' THEN '{NO_ADDRESS["email"]}'
                    WHEN 'sms' THEN '{NO_ADDRESS["sms"]}' ELSE '{NO_ADDRESS["letter"]}' END
          END AS last_error,
@@ -483,7 +493,8 @@ def _row(r: Any, days: dict[Any, dt.date] | None = None) -> PlannedRow:
         day = dt.date.fromisoformat(raw)
     else:
         day = days.get(raw) or days.setdefault(raw, dt.date.fromisoformat(raw))
-    return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], day, r[13], r[14])
+    return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                      row_reason(r[9], r[11], r[14], day), day, r[13], r[14])
 
 
 def _after_insert(ctx: Ctx, missing: list[tuple[int, str]], now: dt.datetime) -> None:

@@ -21,6 +21,7 @@ from collector_app.services.context import Ctx
 from collector_app.services.demands import email_demand, make_demands
 from collector_app.services.import_batches import undo_batch
 from collector_app.services.outbox import dispatch, list_rows
+from collector_app.services.reminders import CATCH_UP
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -83,8 +84,14 @@ def test_skipped_rows_are_listed_though_the_state_index_leaves_them_out(
         ctx = Ctx(s, clock, "tester")
         skipped = list_rows(ctx, state="skipped")
         stored = s.scalar(select(text("COUNT(*)")).select_from(Outbox).where(Outbox.state == "skipped"))
+        bare = set(s.scalars(select(Outbox.id).where(Outbox.last_error.is_(None), Outbox.state == "skipped")))
     assert skipped and len(skipped) == stored
     assert {r["state"] for r in skipped} == {"skipped"}
+    # catch-up records store no text; the list words each from what it covers
+    worded = {r["id"]: r["last_error"] for r in skipped if r["id"] in bare}
+    assert bare and len(worded) == len(bare)
+    assert all(text_ == CATCH_UP or " steps due up to " in text_ for text_ in worded.values())
+    assert any(" steps due up to " in text_ for text_ in worded.values())
 
 
 def test_every_outbox_row_names_its_invoices_contractor_and_an_existing_step(

@@ -22,7 +22,7 @@ from collector_app.db.models import Invoice, Outbox, PolicyStep
 from collector_app.domain.clock import FixedClock
 from collector_app.services import policies
 from collector_app.services.context import Ctx
-from collector_app.services.reminders import CATCH_UP, plan_rows
+from collector_app.services.reminders import CATCH_UP, plan_rows, row_reason
 
 START = dt.date(2026, 2, 2)
 Key = tuple[int, int]  # step id, occurrence
@@ -67,7 +67,7 @@ class Model:
             day, sid, occ = overtaken[-1]
             covers = len(overtaken)
             error = CATCH_UP if covers == 1 else (
-                f"catch-up: {covers} steps due from {overtaken[0][0].isoformat()} were overtaken by a later one")
+                f"catch-up: {covers} steps due up to {day.isoformat()} were overtaken by a later one")
             added.append((self.number, names[sid], occ, "skipped", day, covers, error))
         for day, sid, occ in fresh:
             if day == latest:
@@ -102,7 +102,9 @@ def added_rows(ledger: Ledger, after: int) -> list[Row]:
                         Outbox.covers, Outbox.last_error)
                  .join(Invoice, Invoice.id == Outbox.invoice_id).join(PolicyStep, PolicyStep.id == Outbox.step_id)
                  .where(Outbox.id > after))
-        return sorted(tuple(r) for r in s.execute(query))  # type: ignore[misc]
+        # the reason as `outbox list` gives it (a catch-up record stores none: row_reason words it)
+        return sorted((n, step, occ, state, day, covers, row_reason(state, error, covers, day))
+                      for n, step, occ, state, day, covers, error in s.execute(query))
 
 
 @pytest.mark.parametrize("seed", range(12))

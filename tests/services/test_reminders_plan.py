@@ -92,7 +92,7 @@ def test_an_invoice_planned_for_the_first_time_when_overdue_gets_only_the_latest
     [skipped] = [r for r in rows if r.state == "skipped"]
     assert (skipped.step, skipped.occurrence, skipped.planned_for, skipped.covers) == (
         "Weekly reminder", 2, day(16), 7)
-    assert skipped.last_error == "catch-up: 7 steps due from 2026-02-16 were overtaken by a later one"
+    assert skipped.last_error == "catch-up: 7 steps due up to 2026-03-18 were overtaken by a later one"
     assert skipped.recipient is None
     # the final step escalates when it is sent, not when it is planned
     assert ctx.session.scalar(select(func.count()).select_from(Task).where(Task.invoice_id == i.id)) == 0

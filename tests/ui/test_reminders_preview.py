@@ -133,7 +133,7 @@ def test_a_catch_up_row_says_how_many_earlier_steps_it_stands_for(view: Reminder
     rows = [r for r in range(view.model.rowCount())
             if view.model.index(r, COL_INVOICE).data() == "FV/1/2026" and view.model.index(r, 0).data(SkippedRole)]
     assert [view.model.index(r, COL_STEP).data() for r in rows] == ["Due today and 2 earlier"]
-    assert str(view.model.index(rows[0], COL_STATE).data()).startswith("skipped: catch-up: 3 steps due from ")
+    assert str(view.model.index(rows[0], COL_STATE).data()).startswith("skipped: catch-up: 3 steps due up to ")
     assert "steps skipped" in view.summary.text()
 
 
