@@ -813,14 +813,19 @@ def cancel(ctx: Ctx, outbox_id: int) -> Outbox:
 
 def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
               outbox_id: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    """`outbox list`: the contract's fields plus `note`, which says why a planned row is waiting."""
+    """`outbox list`: the contract's fields plus `note`, which says why a planned row is waiting.
+
+    Rows of one state come by planned day (the state index's order). All rows, or the skipped ones (which
+    that index leaves out), come in the order they were planned: a page is then a walk of the table's own
+    order, where sorting a large ledger's million catch-up records by day would take seconds per page.
+    """
     step = func.coalesce(PolicyStep.name, literal("Letter ").concat(Demand.number))  # a letter from the register
     query = (select(Outbox, Invoice.number, Contractor.name, step)
              .join(Invoice, Invoice.id == Outbox.invoice_id)
              .join(Contractor, Contractor.id == Outbox.contractor_id)
              .outerjoin(PolicyStep, PolicyStep.id == Outbox.step_id)
-             .outerjoin(Demand, Demand.id == Outbox.demand_id)
-             .order_by(Outbox.planned_for, Outbox.id))
+             .outerjoin(Demand, Demand.id == Outbox.demand_id))
+    query = query.order_by(Outbox.id) if state in (None, "skipped") else query.order_by(Outbox.planned_for, Outbox.id)
     if state is not None:
         query = query.where(outbox_state(state))
     if outbox_id is not None:

@@ -125,3 +125,28 @@ def test_undoing_an_import_leaves_no_outbox_row_of_its_invoices(ledger: Ledger, 
                                 "(SELECT 1 FROM invoice i WHERE i.id = o.invoice_id)"))
         left = s.scalar(text("SELECT COUNT(*) FROM outbox"))
     assert planned and (orphans, left) == (0, 0)
+
+
+def test_all_rows_and_skipped_rows_are_listed_in_planning_order_without_a_sort(
+        ledger: Ledger, clock: FixedClock, server: tuple[Recorder, int]) -> None:
+    _ledger_with_rows(ledger, clock, server[1])
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "FROM outbox" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(ledger.engine, "before_cursor_execute", record)
+    try:
+        with ledger.transaction() as s:
+            lists = [list_rows(Ctx(s, clock, "tester"), state=state, limit=50) for state in (None, "skipped")]
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", record)
+    for rows in lists:
+        assert rows and [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    con = sqlite3.connect(sqlite_path(ledger.url))  # type: ignore[arg-type]
+    try:
+        plans = [row[3] for sql, params in seen for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    finally:
+        con.close()
+    assert len(seen) == 2 and not [p for p in plans if "TEMP B-TREE" in p]

@@ -27,7 +27,8 @@ ATTENTION_COLORS = {  # (text, background)
 
 
 class OutboxTableModel(PagedTableModel[Row]):
-    """Oldest planned first, as `collector outbox list` shows them; filtered by state in SQL."""
+    """In the order `collector outbox list` shows them (one state: by planned day; all: as planned);
+    filtered by state in SQL."""
 
     def __init__(self, app: AppContext, page_size: int = PAGE_SIZE) -> None:
         headers = (self.tr("Planned for"), self.tr("State"), self.tr("Channel"), self.tr("Recipient"),
