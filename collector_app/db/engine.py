@@ -54,9 +54,10 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
 
 PAGE_SIZE = 16384
 """Pages of a new ledger file (SQLite's default is 4096). A ledger is written in bulk (a first plan of a
-million invoices writes two million outbox rows, an import a hundred thousand invoices): with larger
-pages B-tree inserts split less often and the first plan runs about a second faster. It takes effect only
-on a file with no tables yet; an existing ledger keeps its size."""
+million invoices writes two million outbox rows): with larger pages B-tree inserts split less often.
+Measured on 1M invoices, three runs each: first plan 9.5 s (16 KiB and 8 KiB) vs 10.2 s (4 KiB); a
+statement of 10,000 entries matched against them ~0.2 s slower (3.1 s vs 2.9 s), its lookups reading
+larger pages. It takes effect only on a file with no tables yet; an existing ledger keeps its size."""
 
 
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
