@@ -39,37 +39,59 @@ from collector_app.imports.common import (
 
 HEADER_SEARCH = 20  # rows looked at for the header when title lines come first
 LOOK_AHEAD = 100  # rows under the header looked at for the file's decimal mark and day/month order
-FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency")
+FIELDS = ("number", "contractor", "tax_id", "email", "issue_date", "due_date", "gross", "currency", "variable_symbol")
 REQUIRED = ("number", "contractor", "gross", "issue_date")
 OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimiter", "encoding", "skip_rows")
 # Column headers recognised without a mapping, as `header_key` writes them (case, accents, camelCase,
 # punctuation and "#" do not matter: "InvoiceNumber", "invoice_number" and "Invoice #" are one name).
-# Earlier names win, so the specific ones come before the generic ("name", "date", "total").
+# Earlier names win, so the specific ones come before the generic ("Nr faktury" before "Nr", which is often
+# the row's ordinal; "Nazwa kontrahenta" before "Kontrahent", which Optima fills with a short code).
 _NAMES: dict[str, tuple[str, ...]] = {
-    "number": ("number", "invoice number", "invoice no", "invoice num", "invoice", "document number",
-               "document no", "doc no", "no", "nr", "num", "numer", "numer faktury", "nr faktury",
-               "numer dokumentu", "nr dokumentu", "nr dok", "číslo", "číslo faktury", "číslo dokladu", "doklad",
-               "document", "details"),
-    "contractor": ("contractor", "client", "client name", "customer", "customer name", "buyer", "buyer name",
-                   "contact name", "company name", "bill to", "kontrahent", "nazwa kontrahenta", "nabywca",
-                   "nazwa nabywcy", "kontrahent nazwa", "klient", "odběratel", "název odběratele", "název klienta",
-                   "firma", "company", "contact", "name", "nazwa", "název"),
+    "number": ("invoice number", "invoice no", "invoice num", "numer faktury", "nr faktury", "číslo faktury",
+               "document number", "document no", "doc no", "numer dokumentu", "nr dokumentu", "nr dok",
+               "číslo dokladu", "number", "invoice", "numer", "číslo", "doklad", "no", "nr", "num", "document",
+               "details"),
+    "contractor": ("client name", "customer name", "buyer name", "company name", "contact name",
+                   "nazwa kontrahenta", "kontrahent nazwa", "nazwa nabywcy", "nazwa klienta", "název odběratele",
+                   "název klienta", "název firmy", "contractor", "client", "customer", "buyer", "bill to",
+                   "kontrahent", "nabywca", "klient", "odběratel", "firma", "company", "contact", "name", "nazwa",
+                   "název"),
     "tax_id": ("tax_id", "tax id", "vat id", "vat number", "vat no", "vat reg no", "tax number", "tax no",
                "customer tax id", "buyer tax id", "client tax id", "client vat no", "client vat number",
                "buyer vat id", "buyer nip", "client nip", "customer nip", "nip", "nip nabywcy", "nip kontrahenta",
                "nip klienta", "dič", "dič odběratele", "ičo", "ič"),
     "email": ("email", "e-mail", "mail", "email address", "e-mail address", "client email", "customer email",
-              "email recipient", "adres e-mail"),
+              "email recipient", "adres e-mail", "e-mail nabywcy", "e-mail kontrahenta", "e-mail klienta",
+              "e-mail odběratele", "email odběratele"),
     "issue_date": ("issue_date", "issue date", "issued", "issued on", "date issued", "invoice date",
                    "document date", "data wystawienia", "data wyst", "data dokumentu", "datum vystavení", "vystaveno",
                    "date", "data", "datum"),
-    "due_date": ("due_date", "due date", "due", "due on", "due by", "payment due", "payment due date",
-                 "termin płatności", "termin zapłaty", "termin", "splatnost", "datum splatnosti", "splatno"),
-    "gross": ("gross", "total", "invoice total", "total amount", "total gross", "gross amount", "grand total",
-              "total incl vat", "total including vat", "amount", "brutto", "kwota brutto", "wartość brutto",
-              "razem brutto", "kwota", "do zapłaty", "kwota do zapłaty", "celkem s dph", "celkem k úhradě", "celkem",
-              "celková částka", "částka", "line total", "item total", "line amount", "item amount"),
-    "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna"),
+    "due_date": ("due_date", "due date", "payment due date", "due on", "due by", "payment due",
+                 "termin płatności", "termin zapłaty", "termin płat", "termin płatn", "termin zapł", "płatność do",
+                 "datum splatnosti", "splatno", "splatno do", "due", "termin", "splatnost"),
+    "gross": ("gross", "invoice total", "total amount", "total gross", "gross amount", "grand total",
+              "total incl vat", "total including vat", "kwota brutto", "wartość brutto", "razem brutto",
+              "kwota do zapłaty", "do zapłaty", "celkem s dph", "celkem k úhradě", "celková částka", "total",
+              "amount", "brutto", "kwota", "celkem", "částka", "line total", "item total", "line amount",
+              "item amount"),
+    "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna", "cizí měna"),
+    "variable_symbol": ("variable symbol", "variabilní symbol", "var symbol", "var sym", "varsym", "vs"),
+}
+# Columns read only when the file has them (never required, not part of a mapping): what a register export
+# says besides the invoice itself.
+_EXTRA_NAMES: dict[str, tuple[str, ...]] = {
+    # the amount in the invoice's own currency where `gross` is in the firm's (POHODA, Flexi, Polish registers)
+    "foreign_gross": ("brutto w walucie", "wartość brutto w walucie", "kwota brutto w walucie", "wartość w walucie",
+                      "kwota w walucie", "cm celkem", "celkem v cizí měně", "celkem měna", "celkem cizí měna",
+                      "sum celkem men", "total in currency", "amount in currency", "foreign amount"),
+    "remaining": ("pozostało do zapłaty", "pozostało", "pozostaje", "do zapłaty pozostało", "zbývá uhradit",
+                  "zbývá uhradit kč", "k likvidaci", "zůstatek", "balance due", "amount due", "outstanding"),
+    "paid": ("zapłacono", "zapłacone", "rozliczono", "uhrazeno", "již uhrazeno", "paid", "amount paid"),
+    "vat_rate": ("stawka vat", "stawka", "sazba dph", "sazba", "vat rate", "tax rate"),
+    "kind": ("typ dokumentu", "rodzaj dokumentu", "rodzaj faktury", "rodzaj", "typ", "druh dokladu", "druh",
+             "document type", "type"),
+    "cancelled": ("storno", "anulowana", "anulowano", "cancelled", "void"),
+    "person": ("jméno", "příjmení a jméno", "jméno a příjmení", "imię i nazwisko", "nazwisko i imię", "osoba"),
 }
 # Gross columns that hold the amount of one line of an invoice (a line-item export): summed per invoice.
 LINE_AMOUNTS = frozenset({"line total", "line amount", "line gross", "line total gross", "item total",
@@ -92,6 +114,8 @@ def header_key(text: str) -> str:
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     fld: tuple(dict.fromkeys(header_key(name) for name in names)) for fld, names in _NAMES.items()}
+EXTRA_SYNONYMS: dict[str, tuple[str, ...]] = {
+    fld: tuple(dict.fromkeys(header_key(name) for name in names)) for fld, names in _EXTRA_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -197,6 +221,30 @@ def match_columns(header: Sequence[object], mapping: Mapping,
     return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]
 
 
+def match_extra(header: Sequence[object], taken: Iterable[int]) -> dict[str, int]:
+    """The optional register columns (see _EXTRA_NAMES) a header has, besides the columns already taken."""
+    used = set(taken)
+    keys = {key: i for i, h in reversed(list(enumerate(header)))
+            if h is not None and (key := header_key(clean_cell(str(h)))) and i not in used}
+    found: dict[str, int] = {}
+    for fld, synonyms in EXTRA_SYNONYMS.items():
+        index = next((keys[k] for k in synonyms if k in keys and keys[k] not in found.values()), None)
+        if index is not None:
+            found[fld] = index
+    return found
+
+
+# What a document-type or cancellation column says of a document that is no debt (as `header_key` writes it).
+NOT_A_DEBT = (("proforma", "a pro forma invoice"), ("pro forma", "a pro forma invoice"),
+              ("storno", "cancelled"), ("stornovan", "cancelled"), ("anulowan", "cancelled"),
+              ("cancel", "cancelled"), ("void", "cancelled"))
+NO_DUE_COLUMN = "no due-date column: due dates come from the payment terms (the contractor's, else the firm's)"
+YES = frozenset({"ano", "tak", "yes", "y", "true", "1", "x", "a", "t"})
+# A tax-id cell that only says there is none ("brak" in Polish VAT registers, "-", "b.d."): no digit, or only zeros.
+_NO_DIGIT = re.compile(r"^[^1-9]*$")
+CURRENCY_WORDS = {"zł": "PLN", "zl": "PLN", "pln": "PLN", "kč": "CZK", "kc": "CZK", "€": "EUR", "eur": "EUR"}
+
+
 class RowRules:
     """Turns the rows under a header into invoice records: shared by the CSV and XLSX readers.
 
@@ -220,6 +268,16 @@ class RowRules:
         self.overflow_noted = False  # a row with more cells than the header is said once per file
         self.marks = DecimalMark(mapping.decimal, mapping.thousands)  # one decimal mark for the whole file
         self.order = None if mapping.date_format else DayMonthOrder()  # one day/month order for the whole file
+        self.home = default_currency
+        self.extra = match_extra(header, self.index.values())
+        self.extra_names = {f: clean_cell(str(header[i])) for f, i in self.extra.items()}
+        # a VAT register writes one row per VAT rate: an invoice's rows with different amounts are summed
+        self.rates = not self.lines and "vat_rate" in self.extra
+        self.open_amounts: list[Decimal] = []  # in rate mode, the amounts of the open invoice's rows
+        self.file_notes: list[str] = []  # said once, with the first invoice
+        if "due_date" not in self.index:
+            self.file_notes.append(NO_DUE_COLUMN)
+        self.no_tax_ids: set[str] = set()
 
     def learn(self, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
         """Decide the file's decimal marks and day/month order from its first rows, before reading them
@@ -246,6 +304,9 @@ class RowRules:
         if self.marks.note is not None and isinstance(rec, InvoiceRecord):
             rec.notes.append(self.marks.note)
             self.marks.note = None
+        if self.file_notes and isinstance(rec, InvoiceRecord):
+            rec.notes.extend(self.file_notes)
+            self.file_notes = []
         return rec
 
     def record(self, line: int, cells: Sequence[object]) -> InvoiceRecord | SkippedRow | None:
@@ -257,11 +318,15 @@ class RowRules:
         if totals is not None:
             return totals
         values = hash(tuple(cells[i] if i < len(cells) else None for f, i in self.index.items()
-                            if not (self.lines and f == "gross")))
+                            if not ((self.lines or self.rates) and f == "gross")))
         number = self._text(line, "number", cells, required=True)
         assert number is not None
+        not_a_debt = self._not_a_debt(line, cells)
+        if not_a_debt is not None:
+            return SkippedRow(line_place(line), f'"{number}": {not_a_debt}, not a debt to chase')
         gross, currency = self._amount(line, cells, *self._named_currency(line, cells))
-        if self.lines:
+        gross = self._foreign_gross(line, cells, gross, currency)
+        if self.lines or self.rates:
             return self._line_item(line, number, values, gross, currency, cells)
         key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
         first = self.seen.get(key)
@@ -287,10 +352,69 @@ class RowRules:
                              f"{shown} not read (a delimiter inside an unquoted value? check the row)")
 
     def _named_currency(self, line: int, cells: Sequence[object]) -> tuple[str, bool]:
-        """The row's currency from its column or the mapping (True), else the default one (False)."""
+        """The row's currency from its column or the mapping (True), else the default one (False). Programs
+        write the home currency as "zł" or "Kč", and ABRA Flexi relations as "code:EUR"."""
         if "currency" in self.index and (code := self._text(line, "currency", cells)):
-            return currency_at(code, self._where(line, "currency")), True
+            code = code.removeprefix("code:").strip()
+            return currency_at(CURRENCY_WORDS.get(code.casefold(), code), self._where(line, "currency")), True
         return self.currency, bool(self.mapping.currency)
+
+    def _extra_cell(self, fld: str, cells: Sequence[object]) -> object:
+        i = self.extra.get(fld)
+        value = cells[i] if i is not None and i < len(cells) else None
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def _extra_amount(self, line: int, fld: str, cells: Sequence[object], currency: str) -> Decimal | None:
+        """An optional amount column, None when empty or not an amount (it is only a hint: never an error)."""
+        value = self._extra_cell(fld, cells)
+        if value is None or isinstance(value, bool):
+            return None
+        try:
+            if isinstance(value, int | float | Decimal):
+                return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            amount, _marked = split_currency(clean_cell(str(value)))
+            return self.marks.parse(line, amount, currency)
+        except (ValueProblem, ImportProblem, ArithmeticError):
+            return None
+
+    def _foreign_gross(self, line: int, cells: Sequence[object], gross: Decimal, currency: str) -> Decimal:
+        """A register that keeps its totals in the firm's currency gives a foreign invoice's own amount in a
+        column of its own ("CM celkem", "Brutto w walucie"): that is the amount owed, in the row's currency."""
+        if currency == self.home or "foreign_gross" not in self.extra:
+            return gross
+        foreign = self._extra_amount(line, "foreign_gross", cells, currency)
+        if foreign is None or foreign == 0:
+            return gross
+        return check_amount(foreign, currency, str(self._extra_cell("foreign_gross", cells)))
+
+    def _not_a_debt(self, line: int, cells: Sequence[object]) -> str | None:
+        """A pro forma or a cancelled document, as its type or cancellation column says."""
+        kind = self._extra_cell("kind", cells)
+        if kind is not None:
+            said = header_key(str(kind))
+            for word, what in NOT_A_DEBT:
+                if word in said:
+                    return f"{what} ({self.extra_names['kind']}: {str(kind).strip()})"
+        cancelled = self._extra_cell("cancelled", cells)
+        if cancelled is not None and header_key(str(cancelled)) in YES:
+            return f"cancelled ({self.extra_names['cancelled']}: {str(cancelled).strip()})"
+        return None
+
+    def _payment_notes(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> None:
+        """What the file says was paid is reported, not booked (money comes from bank statements or is
+        entered by hand, as for the payments written inside e-invoices)."""
+        currency = rec.currency or self.currency
+        remaining = self._extra_amount(line, "remaining", cells, currency)
+        paid = self._extra_amount(line, "paid", cells, currency)
+        owed = abs(rec.gross)
+        if remaining is not None and 0 <= remaining < owed:
+            said = f"{remaining} of {owed} {currency} left to pay ({self.extra_names['remaining']})"
+        elif paid is not None and 0 < paid <= owed and remaining is None:
+            said = f"{paid} of {owed} {currency} paid ({self.extra_names['paid']})"
+        else:
+            return
+        rec.notes.append(f"the file says {said}: payments are not booked from an invoice file; "
+                         "import the bank statement or enter the payment")
 
     def _line_item(self, line: int, number: str, values: int, gross: Decimal, currency: str,
                    cells: Sequence[object]) -> InvoiceRecord | None:
@@ -300,6 +424,7 @@ class RowRules:
         if first is None:
             self.seen[number] = (line, values)
             done, self.open = self.open, self._new_record(line, number, gross, currency, cells)
+            self.open_amounts = [gross]
             return _kind_by_sign(done)
         if first[1] != values:
             raise ImportProblem(line_place(line), f'invoice "{number}" repeats line {first[0]} with different values '
@@ -307,6 +432,13 @@ class RowRules:
         if self.open is None or self.open.number != number:
             raise ImportProblem(line_place(line), f'invoice "{number}" goes on from line {first[0]}, but other '
                                                   "invoices come between (an invoice's lines must be together)")
+        if self.rates:
+            if gross in self.open_amounts:  # the invoice's total repeated on each of its lines: one invoice
+                return None
+            if len(self.open_amounts) == 1:
+                self.open.notes.append(f"its rows with different VAT rates ({self.extra_names['vat_rate']}) "
+                                       "are summed")
+            self.open_amounts.append(gross)
         self.open.gross += gross
         return None
 
@@ -319,7 +451,9 @@ class RowRules:
                     cells: Sequence[object]) -> InvoiceRecord:
         issue = self._date(line, "issue_date", cells)
         assert issue is not None
-        return InvoiceRecord(
+        due, terms = self._due(line, cells)
+        tax_id, none_said = self._tax_id(line, cells)
+        rec = InvoiceRecord(
             place=line_place(line),
             kind="credit_note" if gross < 0 else "invoice",
             number=number,
@@ -327,12 +461,53 @@ class RowRules:
             gross=gross,
             currency=currency,
             buyer=PartyRecord(
-                name=self._text(line, "contractor", cells, required=True),
-                tax_id=self._text(line, "tax_id", cells),
+                name=self._contractor(line, cells),
+                tax_id=tax_id,
                 email=self._text(line, "email", cells),
             ),
-            due_date=self._date(line, "due_date", cells),
+            due_date=due,
+            terms_days=terms,
+            variable_symbol=self._text(line, "variable_symbol", cells),
         )
+        self._payment_notes(line, cells, rec)
+        if none_said is not None and none_said not in self.no_tax_ids:
+            self.no_tax_ids.add(none_said)
+            rec.notes.append(f'tax id "{none_said}" ({self.names["tax_id"]}) says there is none: '
+                             "such buyers are told apart by name")
+        return rec
+
+    def _contractor(self, line: int, cells: Sequence[object]) -> str:
+        """The contractor's name; a private buyer's company cell is empty and their name is in a person column
+        (POHODA's "Jméno")."""
+        name = self._text(line, "contractor", cells)
+        if name is None and (person := self._extra_cell("person", cells)) is not None:
+            name = " ".join(clean_cell(str(person)).split()) or None
+        if name is None:
+            raise ImportProblem(self._where(line, "contractor"), "is empty (expected the contractor's name)")
+        return name
+
+    def _tax_id(self, line: int, cells: Sequence[object]) -> tuple[str | None, str | None]:
+        """The buyer's tax id, and the cell's text when it says there is none ("brak", "-", "b.d.": no digit
+        but zeros). A Czech IČO that a spreadsheet kept as a number has lost its leading zeros (eight digits)."""
+        value = self._cell("tax_id", cells)
+        text = self._text(line, "tax_id", cells)
+        if text is None:
+            return None, None
+        if _NO_DIGIT.match(text):
+            return None, text
+        if isinstance(value, int | float) and header_key(self.names["tax_id"]) in ("ico", "ic") and len(text) < 8:
+            return text.zfill(8), None
+        return text, None
+
+    def _due(self, line: int, cells: Sequence[object]) -> tuple[dt.date | None, int | None]:
+        """The due date, or payment terms when the due column holds a number of days ("Splatnost: 14")."""
+        value = self._cell("due_date", cells)
+        days = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 3:
+            days = int(value.strip())
+        if days is not None and 0 <= days <= 366:
+            return None, days
+        return self._date(line, "due_date", cells), None
 
     def _totals(self, line: int, cells: Sequence[object]) -> SkippedRow | None:
         """A row with neither number nor contractor, or one whose number or date column says "Total",
@@ -342,7 +517,7 @@ class RowRules:
             return SkippedRow(line_place(line), "no number and no contractor: a totals or summary row, not an invoice")
         issued = self._cell("issue_date", cells)
         words = [w for w in (number, contractor, issued if isinstance(issued, str) else None)
-                 if w and header_key(w) in TOTAL_WORDS]
+                 if w and _says_total(w)]
         if words and (number is None or number == words[0] or issued is None or issued == ""):
             return SkippedRow(line_place(line), f'"{words[0]}": a totals row, not an invoice')
         return None
@@ -404,6 +579,16 @@ class RowRules:
 
 # Currencies written with a bare "$"; without a currency column or mapping, "$" is read as USD.
 DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD", "XCD"})
+
+
+def _says_total(text: str) -> bool:
+    """ "Razem", "Celkem za doklady", or a total word followed by a count ("Razem (2 dokumenty)", "Celkem za
+    1 doklad", "Total: 12 invoices")."""
+    key = header_key(text)
+    if key in TOTAL_WORDS:
+        return True
+    first, _, rest = key.partition(" ")
+    return first in TOTAL_WORDS and any(ch.isdigit() for ch in rest)
 
 
 def _kind_by_sign(rec: InvoiceRecord | None) -> InvoiceRecord | None:

@@ -13,7 +13,7 @@ from helpers.invoice_imports import DATA
 from collector_app.domain.errors import UserError
 from collector_app.imports import invoice_csv
 from collector_app.imports.common import DecimalMark, InvoiceRecord, SkippedRow, ValueProblem, shown_decimal
-from collector_app.imports.invoice_csv import Mapping, load_mapping
+from collector_app.imports.invoice_csv import NO_DUE_COLUMN, Mapping, load_mapping
 
 D = Decimal
 
@@ -72,7 +72,8 @@ def test_a_file_whose_amounts_never_show_the_mark_groups_thousands_and_says_so()
     one, two = read(DATA / "whole_amounts_grouped.csv")
     assert (one.gross, two.gross) == (D(1500), D(12345))
     assert one.notes == ['line 2: "1,500" does not show the decimal mark: "," was taken to group thousands in this '
-                         'file (if it is a decimal comma, name the decimal mark in a mapping: "decimal": ",")']
+                         'file (if it is a decimal comma, name the decimal mark in a mapping: "decimal": ",")',
+                         NO_DUE_COLUMN]
     assert two.notes == []
 
 

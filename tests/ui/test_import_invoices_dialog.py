@@ -160,11 +160,12 @@ def test_preview_headers_are_whole_and_a_long_cell_is_cut_to_one_line(
 def test_one_warning_is_counted_in_the_singular(qtbot: QtBot, app: AppContext, runner: TaskRunner,
                                                 tmp_path: Path) -> None:
     path = tmp_path / "one.csv"  # a NIP that fails its checksum: kept, with one warning
-    path.write_bytes(b"Nr dok;Klient;NIP;Wystawiono;Do zaplaty\nA/1;Eta;1234567890;05.03.2026;10,00\n")
+    path.write_bytes(b"Nr dok;Klient;NIP;Wystawiono;Termin;Do zaplaty\n"
+                     b"A/1;Eta;1234567890;05.03.2026;19.03.2026;10,00\n")
     dlg = _dialog(qtbot, app, runner)
     _to_preview(qtbot, dlg, path)
     for fld, header in (("number", "Nr dok"), ("contractor", "Klient"), ("tax_id", "NIP"),
-                        ("issue_date", "Wystawiono"), ("gross", "Do zaplaty")):
+                        ("issue_date", "Wystawiono"), ("due_date", "Termin"), ("gross", "Do zaplaty")):
         combo = dlg.column_combos[fld]
         combo.setCurrentIndex(combo.findData(header))
     _import(qtbot, dlg)

@@ -47,7 +47,7 @@ PREVIEW_ROWS = 20
 PREVIEW_COLUMN_WIDTH = 220  # px at most
 FIELD_LABELS = {"number": "Invoice number", "contractor": "Contractor (name)", "tax_id": "Tax id (NIP, IČO, VAT)",
                 "email": "E-mail", "issue_date": "Issue date", "due_date": "Due date", "gross": "Gross amount",
-                "currency": "Currency"}  # the fields of invoice_csv.FIELDS a column can fill
+                "currency": "Currency", "variable_symbol": "Variable symbol (VS)"}  # the fields of invoice_csv.FIELDS
 
 
 class InvoiceImportDialog(ImportRunDialog):
