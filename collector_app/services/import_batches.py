@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from collector_app.db.models import (
@@ -49,6 +49,7 @@ from collector_app.domain.errors import UserError
 from collector_app.imports.common import ImportSummary
 from collector_app.services import audit
 from collector_app.services.context import Ctx
+from collector_app.services.escalation import TASK_SOURCE
 
 _CHUNK = 500  # ids per IN (…) list, well under SQLite's variable limit
 
@@ -410,6 +411,15 @@ def _release(ctx: Ctx, alloc: Allocation, docs: set[int]) -> None:
             pay.allocated -= amount
 
 
+def _real_use(model: type[Any], *, planner_made: bool = False) -> tuple[ColumnElement[bool], ...]:
+    """For tasks: not the open request planning files by itself for a missing address (no invoice named), which
+    goes with the contractor; `planner_made` selects exactly those."""
+    if model is not Task:
+        return ()
+    made = and_(Task.source == TASK_SOURCE, Task.invoice_id.is_(None), Task.done_at.is_(None))
+    return (made,) if planner_made else (not_(made),)
+
+
 def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
     s = ctx.session
     ids = list(s.scalars(select(Event.entity_id).where(
@@ -419,11 +429,12 @@ def _remove_created_contractors(ctx: Ctx, batch: ImportBatch) -> int:
         if cid is None or s.get(Contractor, cid) is None:
             continue
         used = any(  # an outbox row is its invoice's or its letter's: those two are asked
-            s.scalar(select(model.id).where(model.contractor_id == cid).limit(1)) is not None
+            s.scalar(select(model.id).where(model.contractor_id == cid, *_real_use(model)).limit(1)) is not None
             for model in (Invoice, Payment, Note, Call, Task, Demand, ContactPerson)
         )
         if used:
             continue
+        s.execute(delete(Task).where(Task.contractor_id == cid, *_real_use(Task, planner_made=True)))
         s.execute(update(Event).where(Event.contractor_id == cid).values(contractor_id=None))
         s.execute(delete(Contractor).where(Contractor.id == cid))
         removed += 1
@@ -497,6 +508,6 @@ def _removable_contractors(ctx: Ctx, batch: ImportBatch) -> int:
         used.update(cid for cid in s.scalars(select(Payment.contractor_id).where(
             Payment.contractor_id.in_(ids), Payment.import_batch_id.is_distinct_from(batch.id))) if cid is not None)
         for model in (Note, Call, Task, Demand, ContactPerson):
-            used.update(cid for cid in s.scalars(select(model.contractor_id).where(model.contractor_id.in_(ids)))
-                        if cid is not None)
+            used.update(cid for cid in s.scalars(select(model.contractor_id).where(
+                model.contractor_id.in_(ids), *_real_use(model))) if cid is not None)
     return len(set(created) - used)

@@ -323,3 +323,21 @@ def test_an_account_a_later_payment_also_paid_from_stays_when_the_statement_is_u
     assert preview["accounts_forgotten"] == 0
     assert _undo(ledger, clock, first) == preview
     assert _accounts(ledger) == [(IBAN, "learned", None)]  # kept, now as the hand-entered payment's
+
+
+def test_the_address_requests_planning_filed_go_with_the_contractors_an_undo_removes(
+        ledger: Ledger, clock: FixedClock) -> None:
+    from collector_app.db.models import Task
+    from collector_app.services import reminders
+
+    make_firm(ledger, clock)
+    result = run_import(ledger, clock, DATA / "cp1250_semicolon_comma.csv")
+    with ledger.transaction() as s:
+        reminders.plan(Ctx(s, clock, "tester"))
+        asked = s.scalars(select(Task.text).where(Task.contractor_id.is_not(None), Task.invoice_id.is_(None))).all()
+    assert asked and all(t.startswith("Add ") for t in asked)  # no e-mail or phone in the file
+    with ledger.transaction() as s:
+        assert preview_undo(Ctx(s, clock, "tester"), result.batch_id).contractors == 3
+    assert _undo(ledger, clock, result.batch_id)["contractors"] == 3
+    with ledger.transaction() as s:
+        assert s.scalars(select(Task)).all() == []
