@@ -121,14 +121,26 @@ def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | N
     steps = [ctx.session.get(PolicyStep, r.step_id) for r in rows]
     if any(st is None for st in steps):
         raise UserError("step", f"outbox row {first.id}: its policy step no longer exists")
-    # a grouped message is worded at the furthest step of the policy among its rows
-    step = max((st for st in steps if st is not None), key=lambda st: (st.position, st.id))
+    # a grouped message is worded at the furthest step among its rows: how far along an invoice it comes, not
+    # where it stands in the policy's list (moving a step up must not soften the message)
+    step = max(((r, st) for r, st in zip(rows, steps, strict=True) if st is not None),
+               key=lambda pair: _how_far(*pair))[1]
     ids = [r.invoice_id for r in rows]
     fresh = _fresh_invoices(ctx, ids) if invoices is None else _ordered(ids, {inv.id: inv for inv in invoices})
     return _message(
         ctx, fresh, step.template, first.channel or step.channel,
         attach=step.attach_invoice, outbox_ids=tuple(r.id for r in rows), firm=firm,
     )
+
+
+_ANCHOR_ORDER = {"issue": 0, "due": 1, "promise": 2, "paid": 3}
+
+
+def _how_far(row: Outbox, step: PolicyStep) -> tuple[int, int, int, int]:
+    """Anchor (issue, due, promise), then the day the row's occurrence falls on; then the list's order."""
+    repeat = row.occurrence - 1 if step.anchor in ("issue", "due") else 0
+    day = step.offset_days + repeat * (step.repeat_every_days or 0)
+    return _ANCHOR_ORDER.get(step.anchor, 1), day, step.position, step.id
 
 
 def preview(

@@ -42,7 +42,9 @@ from collector_app.db.models import (
     Firm,
     Invoice,
     Outbox,
+    Policy,
     PolicyStep,
+    Segment,
     Task,
     outbox_state,
 )
@@ -168,6 +170,7 @@ class _Run:
         self.read_ahead = _ReadAhead(self.connection)
         self.tasked: set[int] = set()  # due rows with an open task from an earlier failure (few)
         self.hours, self.country = settings.BusinessHours(), "PL"
+        self.default_policy: int | None = None  # read when first needed (0: there is none)
 
     def now(self) -> dt.datetime:
         return self.fixed_now or self.clock.now()
@@ -432,7 +435,8 @@ class _Run:
         step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
         assert step is not None  # a foreign key
         self.steps[row.step_id] = step  # held here: the session only keeps objects someone references
-        reason = stop_reason(inv, contractor, step, ctx.clock.today())
+        reason = stop_reason(inv, contractor, step, ctx.clock.today()) or step_reason(
+            step, row.occurrence, self._followed_policy(ctx, contractor))
         if reason is None:
             return False
         row.state, row.last_error = "cancelled", f"not sent: {reason}"
@@ -441,6 +445,18 @@ class _Run:
                      f"Reminder not sent ({step.name}): {reason}",
                      invoice_id=row.invoice_id, contractor_id=row.contractor_id)
         return True
+
+    def _followed_policy(self, ctx: Ctx, contractor: Contractor) -> int | None:
+        """The policy the contractor follows now: its own, else its segment's, else the default."""
+        if contractor.policy_id is not None:
+            return contractor.policy_id
+        segment = ctx.session.get(Segment, contractor.segment_id) if contractor.segment_id is not None else None
+        if segment is not None and segment.policy_id is not None:
+            return segment.policy_id
+        if self.default_policy is None:
+            self.default_policy = ctx.session.scalar(
+                select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)) or 0
+        return self.default_policy or None
 
     def _sent(self, ctx: Ctx, rows: list[Outbox], message: Message, result: SendResult) -> None:
         """One UPDATE and one INSERT of the events, in Core: this is on every message's path."""
@@ -662,6 +678,20 @@ def stop_reason(inv: Invoice, contractor: Contractor, step: PolicyStep, today: d
         meant = "the due date" if step.offset_days == 0 else f"{-step.offset_days} day(s) before the due date"
         day = inv.due_date + dt.timedelta(days=step.offset_days)
         return f"it was meant for {meant} ({day}) and the invoice is overdue now"
+    return None
+
+
+def step_reason(step: PolicyStep, occurrence: int, followed_policy: int | None) -> str | None:
+    """Why a row that waited (outside business hours, over a weekend) no longer goes: its step was switched
+    off, the contractor has moved to another policy, or the step now repeats fewer times."""
+    if not step.active:
+        return f'its step "{step.name}" was switched off'
+    if step.policy_id != followed_policy:
+        return "the contractor follows another reminder policy now"
+    if step.anchor in ("issue", "due"):
+        repeats = (step.repeat_max or 0) if (step.repeat_every_days or 0) > 0 else 0
+        if occurrence > 1 + repeats:
+            return f'its step "{step.name}" now repeats {repeats} time(s)'
     return None
 
 

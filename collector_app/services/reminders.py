@@ -17,6 +17,7 @@ from collector_app.services import audit, settings
 from collector_app.services import plan_watermark as watermark
 from collector_app.services.context import Ctx
 from collector_app.services.escalation import TASK_SOURCE
+from collector_app.services.policies import MAX_REPEATS
 from collector_app.services.users import current_user
 
 LAST_PLAN_KEY = "reminders.last_plan"
@@ -142,6 +143,9 @@ def _key(alias: str) -> str:
     return ", ".join(f"{alias}.{column}" for column in _KEY.split(", "))
 
 
+# The n-th promise's occurrences of a step are (n-1) * PROMISE_STRIDE + 1, 2, …: a constant (a step repeats at
+# most MAX_REPEATS times), so a repeat count changed anywhere never renumbers the follow-ups already planned.
+PROMISE_STRIDE = 1 + MAX_REPEATS
 _PICK = 100_000  # a catch-up row names its latest overtaken step: MAX(day * _PICK + rank) decodes to it
 
 
@@ -151,7 +155,8 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
     The open invoices come off the partial index (gross > paid), joined to the steps of the effective
     policy (the contractor's own, else its segment's, else the default); step dates are day numbers.
     Catch-up: only the steps on the invoice's latest due date are planned; the earlier ones it lacks
-    (not older than a row it already has) become ONE skipped row that `covers` them all. Rows after
+    (later than the invoice's last row: a step dated on or before it, added, renamed or reached through
+    another policy since, came too late) become ONE skipped row that `covers` them all. Rows after
     today exist only in a preview (`:horizon_day`). `incremental` limits the run to the invoices
     `_candidates` names.
     """
@@ -164,7 +169,7 @@ def _plan_cte(dialect: str, incremental: bool = False) -> str:
     def occurrence(keys: str, steps: str) -> str:
         """A promise-anchored step fires once per promise: the n-th promise's occurrences come after the
         (n-1)-th's, so a later broken promise is followed up too (the unique key stays per occurrence)."""
-        return (f"CASE WHEN {steps}.anchor = 'promise' THEN ({keys}.promise_n - 1) * :max_occ + {steps}.k "
+        return (f"CASE WHEN {steps}.anchor = 'promise' THEN ({keys}.promise_n - 1) * {PROMISE_STRIDE} + {steps}.k "
                 f"ELSE {steps}.k END")
 
     promises = ("(SELECT COUNT(*) FROM call k WHERE k.invoice_id = o.invoice_id AND k.promise_date IS NOT NULL)")
@@ -227,7 +232,7 @@ kp AS MATERIALIZED (
   SELECT k.*, sk.step_id, {occurrence("k", "sk")} AS occurrence, sk.channel, sk.rank, sk.group_by_contractor,
          {step_day} AS day
   FROM keys k JOIN sk ON sk.policy_id = k.policy_id AND sk.anchor <> 'paid'
-  WHERE {step_day} <= :horizon_day AND {step_day} >= k.last_key
+  WHERE {step_day} <= :horizon_day AND {step_day} > k.last_key
     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_id = k.history AND o.step_id = sk.step_id
                     AND o.occurrence = {occurrence("k", "sk")})
 ),
@@ -256,6 +261,7 @@ settled AS (
   LEFT JOIN segment g ON g.id = c.segment_id
   WHERE o.state IN ('planned', 'sending', 'sent', 'uncertain') AND i.gross <= i.paid
     AND i.kind <> 'credit_note'
+    AND EXISTS (SELECT 1 FROM allocation pa WHERE pa.invoice_id = i.id AND pa.payment_id IS NOT NULL)
 ),
 new_rows AS (
   SELECT a.invoice_id, a.contractor_id, r.step_id, r.occurrence, r.channel, r.day, r.group_by_contractor,

@@ -9,7 +9,7 @@ from typing import Self
 
 import pytest
 from helpers.ledger import contractor, invoice, pay
-from helpers.outbox_support import Recorder, at_time, configure, outbox_row, queue, states
+from helpers.outbox_support import Recorder, at_time, configure, outbox_row, queue, states, step
 from sqlalchemy import select
 
 from collector_app.channels.base import MessageLike, SendResult, TransientError
@@ -106,6 +106,35 @@ def test_paid_disputed_promised_and_paused_invoices_get_nothing(
     assert sorted(report.cancelled) == sorted(cancelled) and all(got[i] == "cancelled" for i in cancelled)
     assert "settled" in (outbox_row(setup, ids["P/1"]).last_error or "")
     assert "paused until 2026-03-19" in (outbox_row(setup, ids["P/4"]).last_error or "")
+
+
+def test_a_waiting_row_whose_step_no_longer_applies_is_cancelled_at_send_time(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """Rows that waited over a weekend: since then the step was switched off, the contractor moved to another
+    policy, the weekly step repeats fewer times. None of them goes; the one still wanted does."""
+    from collector_app.services import policies
+
+    with Tx(setup, clock) as ctx:
+        still = queue(ctx, overdue(ctx, "Still", "still@example.com", "S/1"), "Weekly reminder")
+        moved_inv = overdue(ctx, "Moved", "moved@example.com", "S/2")
+        moved = queue(ctx, moved_inv, "First reminder")
+        fewer = queue(ctx, overdue(ctx, "Fewer", "fewer@example.com", "S/3"), "Weekly reminder", occurrence=3)
+        off = queue(ctx, overdue(ctx, "Off", "off@example.com", "S/4"), "Final notice")
+        policies.assign_to_contractor(ctx, str(moved_inv.contractor_id), "Gentle")
+        for st in step(ctx, "Final notice"), step(ctx, "Weekly reminder"):
+            data = policies.StepData(st.name, st.anchor, st.offset_days, st.channel, st.template,
+                                     attach_invoice=st.attach_invoice, repeat_every_days=st.repeat_every_days,
+                                     repeat_max=1 if st.repeat_every_days else None, action=st.action,
+                                     active=st.name != "Final notice")
+            policies.edit_step(ctx, st.id, data)
+        ids = {"still": still.id, "moved": moved.id, "fewer": fewer.id, "off": off.id}
+    report = dispatch(setup, clock, now=NOON)
+    assert [m.recipients for m in recorder.received] == [["still@example.com"]]
+    assert report.sent == [ids["still"]]
+    reasons = {name: outbox_row(setup, i).last_error for name, i in ids.items() if name != "still"}
+    assert reasons == {"moved": "not sent: the contractor follows another reminder policy now",
+                       "fewer": 'not sent: its step "Weekly reminder" now repeats 1 time(s)',
+                       "off": 'not sent: its step "Final notice" was switched off'}
 
 
 def test_outside_business_hours_and_on_holidays_rows_wait(setup: Ledger, clock: FixedClock,
@@ -238,6 +267,25 @@ def test_a_grouped_message_takes_in_the_contractors_due_rows_of_other_steps_and_
     assert grouped[0].message["Subject"].startswith("Still unpaid: invoices")  # the weekly step's wording
     assert outbox_row(setup, weekly).message_id == outbox_row(setup, first).message_id
     assert outbox_row(setup, thanks).message_id != outbox_row(setup, first).message_id
+
+
+def test_a_grouped_message_is_worded_by_how_far_its_steps_are_not_by_their_place_in_the_list(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """The weekly step moved up the policy's list (a button on the Policies page) still words the message."""
+    from collector_app.services import policies
+
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Delta Sp. z o.o.", email="delta@example.com", language="en")
+        weekly = step(ctx, "Weekly reminder")
+        while step(ctx, "Weekly reminder").position > 1:
+            policies.move_step(ctx, weekly.id, -1)
+        queue(ctx, invoice(ctx, c, "D/1/2026", "100.00", TODAY - dt.timedelta(days=9)), "Weekly reminder",
+              group_key="k1")
+        queue(ctx, invoice(ctx, c, "D/2/2026", "200.00", TODAY - dt.timedelta(days=2)), "First reminder",
+              group_key="k2")
+    dispatch(setup, clock, now=NOON)
+    [message] = recorder.received
+    assert message.message["Subject"].startswith("Still unpaid: invoices")
 
 
 def test_rows_in_flight_at_a_crash_become_uncertain_and_are_never_resent_by_themselves(

@@ -2,7 +2,7 @@
 
 The SQL works steps out once per (policy, issue day, due day, history) key and joins them back to the
 invoices; this model walks each invoice on its own, as DUNNING.md states the rule: of the steps due
-since the invoice's last row (and not older than it), those on the latest day are planned, the rest
+after the invoice's last row's day, those on the latest day are planned, the rest
 are recorded as one skipped row that covers them, named by the latest of them.
 """
 
@@ -55,7 +55,7 @@ class Model:
     def plan(self, today: dt.date, names: dict[int, str]) -> list[Row]:
         last = max(self.rows.values(), default=None)
         fresh = sorted((self.day_of(s), s.id, s.occurrence) for s in self.steps
-                       if self.day_of(s) <= today and (last is None or self.day_of(s) >= last)
+                       if self.day_of(s) <= today and (last is None or self.day_of(s) > last)
                        and (s.id, s.occurrence) not in self.rows)
         if not fresh:
             return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,28 @@ def test_every_broken_promise_is_followed_up_not_only_the_first(ctx: Ctx) -> Non
     assert plan_on(ctx, day(11)) == []  # and once only
 
 
+def test_a_changed_repeat_count_elsewhere_renumbers_no_promise_follow_up(ctx: Ctx) -> None:
+    """The n-th promise's follow-up is numbered with a constant stride: switching off the only repeating step
+    (which lowers the most occurrences any step has) neither repeats an old follow-up nor swallows a new one."""
+    c = client(ctx)
+    i = inv(ctx, c)
+    data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+    broken = policies.StepData("Broken promise", "promise", 1, "email", "overdue_first")
+    policies.update_policy(ctx, "Standard", replace(data, steps=(*data.steps, broken)))
+    followed: list[PlannedRow] = []
+    for n, (called, promised) in enumerate(((1, 4), (6, 10), (12, 16)), start=1):
+        log_call(at(ctx, day(called)), i, CallData("promised", 60, promise_date=day(promised)))
+        followed += [r for r in plan_on(ctx, day(promised + 1)) if r.step == "Broken promise"]
+        sent(ctx)
+        if n == 2:  # the weekly step was the only one that repeats
+            data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+            policies.update_policy(ctx, "Standard", replace(data, steps=tuple(
+                replace(st, active=False) if st.name == "Weekly reminder" else st for st in data.steps)))
+    assert [(r.planned_for, r.state) for r in followed] == [(day(5), "planned"), (day(11), "planned"),
+                                                            (day(17), "planned")]
+    assert len({r.occurrence for r in followed}) == 3
+
+
 def test_an_sms_to_a_contractor_without_a_phone_is_skipped_and_asks_for_one_once(ctx: Ctx) -> None:
     c = client(ctx, phone="")
     inv(ctx, c, "FV/1/2026")
@@ -285,6 +308,37 @@ def test_a_settled_invoice_that_only_got_the_invoice_email_gets_no_thank_you(ctx
     plan_on(ctx, ISSUED)
     pay(ctx, "1230.00", day(-5), "FV/1/2026")
     assert plan_on(ctx, day(-4)) == []
+
+
+def test_an_invoice_settled_by_a_credit_note_gets_no_thank_you_for_a_payment(ctx: Ctx) -> None:
+    c = client(ctx)
+    inv(ctx, c)
+    plan_on(ctx, day(2))
+    invoice(ctx, c, "KOR/1/2026", "1230.00", day(3), issued=day(3), credit_note_for="FV/1/2026")
+    assert plan_on(ctx, day(3)) == []
+
+
+def test_renaming_a_step_that_went_out_does_not_send_it_again(ctx: Ctx) -> None:
+    inv(ctx, client(ctx))
+    plan_on(ctx, day(2))
+    sent(ctx)
+    data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+    renamed = tuple(replace(st, name="Reminder 1") if st.name == "First reminder" else st for st in data.steps)
+    policies.update_policy(ctx, "Standard", replace(data, steps=renamed))
+    assert plan_on(ctx, day(3)) == []
+    assert steps(plan_on(ctx, day(9)), "planned") == [("Weekly reminder", 1)]
+
+
+def test_moving_a_contractor_to_a_copy_of_its_policy_repeats_nothing(ctx: Ctx) -> None:
+    c = client(ctx)
+    inv(ctx, c)
+    plan_on(ctx, day(2))
+    sent(ctx)
+    data = policies.policy_data(policies.get_policy(ctx, "Standard"))
+    policies.create_policy(ctx, replace(data, name="Standard copy", is_default=False))
+    policies.assign_to_contractor(ctx, str(c.id), "Standard copy")
+    assert plan_on(ctx, day(3)) == []
+    assert [(r.step, r.state) for r in plan_on(ctx, day(9))] == [("Weekly reminder", "planned")]
 
 
 def test_planning_the_firm_final_step_does_not_yet_mark_ready_for_demand(ctx: Ctx) -> None:
@@ -407,11 +461,13 @@ def test_two_ledgers_planning_at_the_same_moment_add_each_row_once(ledger_path: 
         second.close()
 
 
-def test_a_step_added_on_the_day_of_the_last_planned_rows_still_goes(ctx: Ctx) -> None:
+def test_a_step_added_on_the_day_of_the_last_planned_rows_is_not_sent_late(ctx: Ctx) -> None:
+    """Its day had already been planned for the invoice: sent the next day it would be late (and a renamed
+    or copied step on that day would repeat what went out)."""
     inv(ctx, client(ctx))
     assert sorted(steps(plan_on(ctx, day(2)), "planned")) == [("First reminder", 1), ("First reminder (SMS)", 1)]
     data = policies.policy_data(policies.get_policy(ctx, "Standard"))
     same_day = policies.StepData("Day two letter", "due", 2, "email", "overdue_first")
     policies.update_policy(ctx, "Standard", policies.PolicyData(
         data.name, data.description, data.group_by_contractor, data.is_default, (*data.steps, same_day)))
-    assert steps(plan_on(ctx, day(3)), "planned") == [("Day two letter", 1)]  # not older than what it has
+    assert plan_on(ctx, day(3)) == []
