@@ -50,6 +50,7 @@ from collector_app.imports.common import ImportSummary
 from collector_app.services import audit
 from collector_app.services.context import Ctx
 from collector_app.services.escalation import TASK_SOURCE
+from collector_app.services.running_totals import bump
 
 _CHUNK = 500  # ids per IN (…) list, well under SQLite's variable limit
 
@@ -397,18 +398,18 @@ def _release(ctx: Ctx, alloc: Allocation, docs: set[int]) -> None:
     if alloc.invoice_id not in docs:
         inv = s.get(Invoice, alloc.invoice_id)
         assert inv is not None
-        inv.paid -= amount
+        bump(ctx, inv, "paid", -amount)
         audit.record(ctx, "import.undone", "invoice", inv.id,
                      f"{inv.number}: {amount:f} {inv.currency} taken back (its import was undone)",
                      invoice_id=inv.id, contractor_id=inv.contractor_id)
     if alloc.credit_note_id is not None and alloc.credit_note_id not in docs:
         note = s.get(Invoice, alloc.credit_note_id)
         assert note is not None
-        note.paid += amount
+        bump(ctx, note, "paid", amount)
     if alloc.payment_id is not None:
         pay = s.get(Payment, alloc.payment_id)
         if pay is not None:
-            pay.allocated -= amount
+            bump(ctx, pay, "allocated", -amount)
 
 
 def _real_use(model: type[Any], *, planner_made: bool = False) -> tuple[ColumnElement[bool], ...]:

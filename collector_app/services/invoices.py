@@ -19,6 +19,7 @@ from collector_app.services import audit
 from collector_app.services.context import Changes, Ctx
 from collector_app.services.contractors import get_contractor
 from collector_app.services.firm import get_firm
+from collector_app.services.running_totals import bump
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,8 @@ def offset_credit_note(ctx: Ctx, credit_note: Invoice, invoice: Invoice) -> Chan
     ctx.session.add(Allocation(
         credit_note_id=credit_note.id, invoice_id=invoice.id, amount=amount, created_at=ctx.clock.now()
     ))
-    invoice.paid += amount
-    credit_note.paid -= amount
+    bump(ctx, invoice, "paid", amount)
+    bump(ctx, credit_note, "paid", -amount)
     ctx.session.flush()
     text = (f"Credit note {credit_note.number} offset against {invoice.number}: "
             f"{format_amount(amount)} {invoice.currency}")

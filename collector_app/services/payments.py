@@ -18,6 +18,7 @@ from collector_app.services.context import Changes, Ctx
 from collector_app.services.contractors import get_contractor
 from collector_app.services.firm import get_firm
 from collector_app.services.invoices import find_invoice
+from collector_app.services.running_totals import bump, cents
 
 MAX_TITLE_CANDIDATES = 400
 
@@ -71,8 +72,8 @@ def _apply(ctx: Ctx, result: PaymentResult, invoice: Invoice, amount: Decimal, r
     ctx.session.add(Allocation(
         payment_id=payment.id, invoice_id=invoice.id, amount=amount, created_at=ctx.clock.now()
     ))
-    invoice.paid += amount
-    payment.allocated += amount
+    bump(ctx, invoice, "paid", amount)
+    bump(ctx, payment, "allocated", amount)
     result.applied.append(Applied(invoice.id, invoice.number, amount, reason))
     audit.record(ctx, "payment.allocated", "payment", payment.id,
                  _allocated_summary(payment.date, invoice, amount, balance(invoice.gross, invoice.paid)),
@@ -115,10 +116,12 @@ def write_allocations(ctx: Ctx, allocations: list[BulkAllocation]) -> None:
     ctx.session.connection().execute(insert(Allocation), [
         {"payment_id": a.payment_id, "invoice_id": a.invoice.id, "amount": a.amount, "created_at": now}
         for a in allocations])
-    paid = {a.invoice.id: a.invoice.paid for a in allocations}
-    ctx.session.connection().execute(  # Core executemany: the ORM objects already hold these values
-        update(Invoice).where(Invoice.id == bindparam("b_id")).values(paid=bindparam("b_paid")),
-        [{"b_id": inv_id, "b_paid": value} for inv_id, value in sorted(paid.items())])  # in page order
+    added: dict[int, Decimal] = {}
+    for a in allocations:
+        added[a.invoice.id] = added.get(a.invoice.id, Decimal(0)) + a.amount
+    ctx.session.connection().execute(  # Core executemany; added to what the row holds (see bump)
+        update(Invoice).where(Invoice.id == bindparam("b_id")).values(paid=cents(Invoice.paid + bindparam("b_added"))),
+        [{"b_id": inv_id, "b_added": value} for inv_id, value in sorted(added.items())])  # in page order
 
 
 def add_payment(ctx: Ctx, data: PaymentData) -> PaymentResult:
@@ -363,7 +366,7 @@ def reverse_payment(ctx: Ctx, payment_id: int, reason: str | None = None) -> Cha
     for alloc in ctx.session.scalars(select(Allocation).where(Allocation.payment_id == payment.id)):
         inv = ctx.session.get(Invoice, alloc.invoice_id)
         assert inv is not None
-        inv.paid -= alloc.amount
+        bump(ctx, inv, "paid", -alloc.amount)
         touched.add(inv.id)
         audit.record(
             ctx, "payment.unallocated", "payment", payment.id,

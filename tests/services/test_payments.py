@@ -9,7 +9,9 @@ import pytest
 from helpers.ledger import VALID_NIPS, contractor, events, expect_error, fresh, invoice, pay
 from sqlalchemy import func, select
 
+from collector_app.db.engine import Ledger
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
+from collector_app.domain.clock import FixedClock
 from collector_app.domain.status import Status, status_of
 from collector_app.services.context import Ctx
 from collector_app.services.firm import FirmChanges, set_firm
@@ -485,3 +487,27 @@ def test_title_naming_two_contractors_invoices_pays_only_the_first_contractors(
     assert state(ctx, theirs, today)[0] == D("10.00")
     assert contractor_credit(ctx, omega.id) == {"PLN": D("10.00")}
     assert contractor_credit(ctx, beta.id) == {}
+
+
+def test_two_payments_entered_at_the_same_moment_both_count(ledger: Ledger, clock: FixedClock) -> None:
+    """Two windows (or the window and a script) pay one invoice at once: the first read `paid` before the second
+    committed. The invoice's `paid` is Σ allocations afterwards, and every `gross > paid` test sees it settled."""
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "tester")
+        number = invoice(ctx, contractor(ctx, "Omega"), "FV/1/2026", "716.32", clock.today()).number
+    first = ledger.sessions()
+    try:
+        stale = first.scalar(select(Invoice).where(Invoice.number == number))  # read, not yet written
+        assert stale is not None and stale.paid == 0
+        with ledger.transaction() as s:  # the other writer commits in between
+            pay(Ctx(s, clock, "tester"), "0.32", clock.today(), number)
+        pay(Ctx(first, clock, "tester"), "716.00", clock.today(), number)
+        first.commit()
+    finally:
+        first.close()
+    with ledger.transaction() as s:
+        inv = s.scalar(select(Invoice).where(Invoice.number == number))
+        allocated = s.scalar(select(func.sum(Allocation.amount)).where(Allocation.invoice_id == inv.id))
+        still_open = s.scalar(select(func.count()).select_from(Invoice).where(Invoice.gross > Invoice.paid))
+    assert inv is not None and (inv.paid, allocated) == (Decimal("716.32"), Decimal("716.32"))
+    assert status_of(inv.gross, inv.paid, inv.due_date, clock.today()) == Status.SETTLED and still_open == 0
