@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from collector_app.db.models import User
 from collector_app.domain.errors import UserError
@@ -15,9 +16,14 @@ def user_by_login(ctx: Ctx, login: str, *, field: str = "assignee") -> User:
         raise UserError(field, f'"{login}" is not a user login (1–64 characters expected)')
     user = ctx.session.scalar(select(User).where(User.login == name))
     if user is None:
-        user = User(login=name)
-        ctx.session.add(user)
-        ctx.session.flush()
+        try:
+            with ctx.session.begin_nested():  # the window's worker and its GUI thread may add a new login at once
+                user = User(login=name)
+                ctx.session.add(user)
+        except IntegrityError:
+            user = ctx.session.scalar(select(User).where(User.login == name))
+            if user is None:
+                raise
     return user
 
 
