@@ -7,7 +7,8 @@ import io
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -324,11 +325,17 @@ def cmd_task_done(run: Run) -> None:
         run.emit(render.task_row(next(r for r in rows if r.id == run.args.id)))
 
 
+@contextmanager
+def _ctx_transaction(run: Run) -> Iterator[Ctx]:
+    with run.ledger.transaction() as s:
+        yield run.ctx(s)
+
+
 def cmd_tasks(run: Run) -> None:
     a = run.args
+    activity.follow_up_in_batches(lambda: _ctx_transaction(run))
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
-        activity.follow_up_broken_promises(ctx)
         due_by = parse_date(a.due_by, "due-by") if a.due_by else None
         rows = activity.open_tasks(ctx, due_by=due_by, assignee=a.assignee)
         run.emit([render.task_row(t) for t in rows], ["id", "due_at", "assignee", "invoice", "text"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -228,16 +230,38 @@ def log_call(ctx: Ctx, invoice: Invoice, data: CallData) -> Call:
     return call
 
 
+PROMISE_BATCH = 200  # lapsed promises looked at per transaction by follow_up_in_batches
+
+
+def follow_up_in_batches(transaction: Callable[[], AbstractContextManager[Ctx]]) -> int:
+    """follow_up_broken_promises in transactions of PROMISE_BATCH promises: after a week away a large ledger
+    has thousands of lapsed promises (~2 ms each), and one transaction held the write lock for seconds while
+    the window's own writes waited for it. Returns how many tasks were created."""
+    created = 0
+    while True:
+        with transaction() as ctx:
+            looked, tasks = _follow_up(ctx, PROMISE_BATCH)
+        created += len(tasks)
+        if looked < PROMISE_BATCH:
+            return created
+
+
 def follow_up_broken_promises(ctx: Ctx) -> list[Task]:
     """For every promise whose date has passed with the invoice still unpaid, create one task.
 
     Runs from the database state, so it catches up on promises that broke while the program was off.
     """
+    return _follow_up(ctx, None)[1]
+
+
+def _follow_up(ctx: Ctx, limit: int | None) -> tuple[int, list[Task]]:
+    """The lapsed promises not yet looked at (at most `limit`, oldest first): how many, and the tasks made."""
     today = ctx.clock.today()
     due = ctx.session.execute(
         select(Call, Invoice)
         .join(Invoice, Invoice.id == Call.invoice_id)
         .where(Call.promise_date < today, Call.promise_checked.is_(False))
+        .order_by(Call.id).limit(limit)
     ).all()
     created: list[Task] = []
     for call, invoice in due:
@@ -256,7 +280,7 @@ def follow_up_broken_promises(ctx: Ctx) -> list[Task]:
                      f"Promise of {call.promise_date} not kept; follow-up task created",
                      invoice_id=invoice.id, contractor_id=invoice.contractor_id)
         created.append(task)
-    return created
+    return len(due), created
 
 
 def _replaced(ctx: Ctx, call: Call) -> bool:

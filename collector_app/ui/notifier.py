@@ -15,7 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QStyle, QSystemTrayIcon
 
 from collector_app.domain.errors import UserError
-from collector_app.services.activity import TaskRow, follow_up_broken_promises
+from collector_app.services.activity import TaskRow, follow_up_in_batches
 from collector_app.services.tasks_view import due_task_ids, tasks_by_id
 from collector_app.ui.context import AppContext
 from collector_app.ui.taskrunner import TaskRunner
@@ -97,8 +97,8 @@ class TaskNotifier(QObject):
 
     def _read(self, notified: frozenset[int]) -> Found:
         """Follow up broken promises; count the due tasks; the details of those not yet announced."""
+        follow_up_in_batches(self.app.transaction)
         with self.app.transaction() as ctx:
-            follow_up_broken_promises(ctx)
             due = due_task_ids(ctx, ctx.clock.now())
             return Found(len(due), tasks_by_id(ctx, [i for i in due if i not in notified]))
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from helpers.ledger import VALID_NIPS, at, contractor, events, expect_error, fresh, invoice, local_timezone, pay
 from sqlalchemy import func, select
 
+from collector_app.db.engine import Ledger
 from collector_app.db.models import Call, Contractor, Invoice, Task, User
+from collector_app.domain.clock import FixedClock
 from collector_app.services.activity import (
     CallData,
     add_contractor_note,
@@ -384,3 +387,31 @@ def test_every_service_write_writes_an_event(ctx: Ctx, today: dt.date) -> None:
     assert new_actions() == ["call.logged"]
     follow_up_broken_promises(at(ctx, today + dt.timedelta(days=1)))
     assert new_actions() == ["task.added", "promise.broken"]
+
+
+def test_lapsed_promises_are_followed_up_in_short_transactions(
+        ledger: Ledger, clock: FixedClock, today: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a week away there can be thousands: each batch commits, so the write lock is let go between them
+    (the window's own writes wait at most one batch), and all of them are followed up."""
+    from collector_app.services import activity
+
+    with ledger.transaction() as s:
+        ctx = Ctx(s, clock, "anna")
+        c = contractor(ctx, "Omega")
+        for n in range(5):
+            promise(ctx, invoice(ctx, c, f"FV/{n}/2026", "100.00", today), today + dt.timedelta(days=1))
+    monkeypatch.setattr(activity, "PROMISE_BATCH", 2)
+    later = FixedClock(today + dt.timedelta(days=7))
+    opened: list[int] = []
+
+    @contextmanager
+    def transaction() -> Iterator[Ctx]:
+        opened.append(len(opened))
+        with ledger.transaction() as s:
+            yield Ctx(s, later, "anna")
+
+    assert activity.follow_up_in_batches(transaction) == 5
+    assert len(opened) == 3  # 2 + 2 + 1
+    assert activity.follow_up_in_batches(transaction) == 0
+    with ledger.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Task).where(Task.source == "broken-promise")) == 5
