@@ -139,7 +139,7 @@ def _promised_on(ctx: Ctx, pause_reason: str | None) -> dt.date | None:
 
 
 def allocations_to(ctx: Ctx, invoice_id: int) -> list[AllocationRow]:
-    """Money applied to the invoice: payments (with payer and title) and offset credit notes."""
+    """Money applied to the invoice, by date: payments (with payer and title) and offset credit notes."""
     credit_note = aliased(Invoice)
     query = (
         select(Allocation, Payment, credit_note.number)
@@ -157,7 +157,7 @@ def allocations_to(ctx: Ctx, invoice_id: int) -> list[AllocationRow]:
         else:
             rows.append(AllocationRow(alloc.id, alloc.created_at.date(), "credit_note", note_number or "",
                                       None, None, alloc.amount, currency))
-    return rows
+    return sorted(rows, key=lambda r: (r.date, r.id))  # by the money's date: payments are often entered late
 
 
 def notes_of(ctx: Ctx, *, invoice_id: int | None = None, contractor_id: int | None = None) -> list[NoteRow]:

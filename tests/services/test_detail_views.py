@@ -99,3 +99,11 @@ def test_contractor_detail_credit_and_the_invoice_to_call_about(ctx: Ctx, today:
 def test_missing_contractor_is_a_user_error(ctx: Ctx) -> None:
     with expect_error("contractor"):
         contractor_detail(ctx, 404)
+
+
+def test_payments_on_the_invoice_come_by_their_date_not_by_when_they_were_typed(ctx: Ctx, today: dt.date) -> None:
+    c = contractor(ctx, "Omega")
+    inv = invoice(ctx, c, "FV/1/2026", "300.00", today)
+    for days_ago in (2, 9, 5):  # typed in from last week's statements, out of order
+        pay(ctx, "10.00", today - dt.timedelta(days=days_ago), "FV/1/2026")
+    assert [r.date for r in allocations_to(ctx, inv.id)] == [today - dt.timedelta(days=d) for d in (9, 5, 2)]
