@@ -260,7 +260,7 @@ def check_amount(value: Decimal, currency: str, shown: str | None = None) -> Dec
 
 
 # What exports write beside an amount for its currency: "1 234,56 zł", "€12.00", "USD 1,020.00".
-_SYMBOLS = {"zł": "PLN", "zl": "PLN", "kč": "CZK", "kc": "CZK", "€": "EUR", "£": "GBP", "$": "$", "us$": "USD"}
+CURRENCY_SIGNS = {"zł": "PLN", "zl": "PLN", "kč": "CZK", "kc": "CZK", "€": "EUR", "£": "GBP", "$": "$", "us$": "USD"}
 _MARK = r"(?P<mark>[A-Za-z]{3}|zł|zl|Kč|Kc|US\$|[€£$])"
 _MARK_BEFORE = re.compile(r"^(?P<sign>[-+(]?)\s*" + _MARK + r"\s*(?P<rest>[-+]?[0-9(].*)$")
 _MARK_AFTER = re.compile(r"^(?P<rest>.*[0-9)])\s*" + _MARK + r"\.?(?P<sign>[)-]?)$")
@@ -276,7 +276,7 @@ def split_currency(text: str) -> tuple[str, str | None]:
         if found is None:
             continue
         mark = found["mark"]
-        code = _SYMBOLS.get(mark.lower()) or mark.upper()
+        code = CURRENCY_SIGNS.get(mark.lower()) or mark.upper()
         if code != DOLLAR:
             try:
                 code = check_currency(code)

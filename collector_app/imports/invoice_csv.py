@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, islice
@@ -17,6 +17,7 @@ from typing import Any
 
 from collector_app.domain.errors import UserError
 from collector_app.imports.common import (
+    CURRENCY_SIGNS,
     DOLLAR,
     DayMonthOrder,
     DecimalMark,
@@ -203,7 +204,7 @@ def match_columns(header: Sequence[object], mapping: Mapping,
     """
     names = [clean_cell(str(h)) if h is not None else "" for h in header]
     lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
-    keys = {key: i for i, n in reversed(list(enumerate(names))) if (key := header_key(n))}
+    keys = _header_keys(names)
     index: dict[str, int] = {}
     for fld in FIELDS:
         wanted = mapping.columns.get(fld)
@@ -215,20 +216,30 @@ def match_columns(header: Sequence[object], mapping: Mapping,
             index[fld] = lower[wanted.lower()]
             continue
         taken = set(index.values()) | {lower[w.lower()] for w in mapping.columns.values() if w.lower() in lower}
-        found = next((keys[s] for s in SYNONYMS[fld] if s in keys and keys[s] not in taken), None)
+        found = _first_known(keys, SYNONYMS[fld], taken)
         if found is not None:
             index[fld] = found
     return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]
 
 
+def _header_keys(names: Sequence[str], skip: Collection[int] = ()) -> dict[str, int]:
+    """Each header's `header_key` → its column (the first column, when two headers read the same), leaving
+    out the columns in `skip`."""
+    return {key: i for i, n in reversed(list(enumerate(names))) if i not in skip and (key := header_key(n))}
+
+
+def _first_known(keys: dict[str, int], synonyms: Sequence[str], taken: Collection[int]) -> int | None:
+    """The column of the first of `synonyms` the header has, leaving out columns already taken."""
+    return next((keys[k] for k in synonyms if k in keys and keys[k] not in taken), None)
+
+
 def match_extra(header: Sequence[object], taken: Iterable[int]) -> dict[str, int]:
     """The optional register columns (see _EXTRA_NAMES) a header has, besides the columns already taken."""
     used = set(taken)
-    keys = {key: i for i, h in reversed(list(enumerate(header)))
-            if h is not None and (key := header_key(clean_cell(str(h)))) and i not in used}
+    keys = _header_keys([clean_cell(str(h)) if h is not None else "" for h in header], used)
     found: dict[str, int] = {}
     for fld, synonyms in EXTRA_SYNONYMS.items():
-        index = next((keys[k] for k in synonyms if k in keys and keys[k] not in found.values()), None)
+        index = _first_known(keys, synonyms, used | set(found.values()))
         if index is not None:
             found[fld] = index
     return found
@@ -242,7 +253,6 @@ NO_DUE_COLUMN = "no due-date column: due dates come from the payment terms (the 
 YES = frozenset({"ano", "tak", "yes", "y", "true", "1", "x", "a", "t"})
 # A tax-id cell that only says there is none ("brak" in Polish VAT registers, "-", "b.d."): no digit, or only zeros.
 _NO_DIGIT = re.compile(r"^[^1-9]*$")
-CURRENCY_WORDS = {"zł": "PLN", "zl": "PLN", "pln": "PLN", "kč": "CZK", "kc": "CZK", "€": "EUR", "eur": "EUR"}
 
 
 class RowRules:
@@ -356,7 +366,7 @@ class RowRules:
         write the home currency as "zł" or "Kč", and ABRA Flexi relations as "code:EUR"."""
         if "currency" in self.index and (code := self._text(line, "currency", cells)):
             code = code.removeprefix("code:").strip()
-            return currency_at(CURRENCY_WORDS.get(code.casefold(), code), self._where(line, "currency")), True
+            return currency_at(CURRENCY_SIGNS.get(code.casefold(), code), self._where(line, "currency")), True
         return self.currency, bool(self.mapping.currency)
 
     def _extra_cell(self, fld: str, cells: Sequence[object]) -> object:
