@@ -42,9 +42,7 @@ from collector_app.db.models import (
     Firm,
     Invoice,
     Outbox,
-    Policy,
     PolicyStep,
-    Segment,
     Task,
     outbox_state,
 )
@@ -58,6 +56,7 @@ from collector_app.services.context import Ctx, default_user
 from collector_app.services.escalation import escalate_sent
 from collector_app.services.firm import get_firm
 from collector_app.services.messages import Message, compose
+from collector_app.services.policies import default_policy, followed_policy_id
 from collector_app.services.reminders import row_reason
 from collector_app.services.sender_lock import SenderLock
 
@@ -170,7 +169,7 @@ class _Run:
         self.read_ahead = _ReadAhead(self.connection)
         self.tasked: set[int] = set()  # due rows with an open task from an earlier failure (few)
         self.hours, self.country = settings.BusinessHours(), "PL"
-        self.default_policy: int | None = None  # read when first needed (0: there is none)
+        self.default_policy: int | None = None  # read once, at the start of the run
 
     def now(self) -> dt.datetime:
         return self.fixed_now or self.clock.now()
@@ -202,6 +201,8 @@ class _Run:
             self.max_attempts = settings.get_outbox(ctx).max_attempts
             self.hours, self.country = settings.get_business_hours(ctx), settings.firm_country(ctx)
             self.firm = get_firm(ctx)
+            fallback = default_policy(ctx)
+            self.default_policy = fallback.id if fallback is not None else None
         self._issue_letters()  # nothing leaves the building: business hours do not apply
         with self._tx() as s:
             self._count_waiting(s)
@@ -436,7 +437,7 @@ class _Run:
         assert step is not None  # a foreign key
         self.steps[row.step_id] = step  # held here: the session only keeps objects someone references
         reason = stop_reason(inv, contractor, step, ctx.clock.today()) or step_reason(
-            step, row.occurrence, self._followed_policy(ctx, contractor))
+            step, row.occurrence, followed_policy_id(ctx, contractor, self.default_policy))
         if reason is None:
             return False
         row.state, row.last_error = "cancelled", f"not sent: {reason}"
@@ -445,18 +446,6 @@ class _Run:
                      f"Reminder not sent ({step.name}): {reason}",
                      invoice_id=row.invoice_id, contractor_id=row.contractor_id)
         return True
-
-    def _followed_policy(self, ctx: Ctx, contractor: Contractor) -> int | None:
-        """The policy the contractor follows now: its own, else its segment's, else the default."""
-        if contractor.policy_id is not None:
-            return contractor.policy_id
-        segment = ctx.session.get(Segment, contractor.segment_id) if contractor.segment_id is not None else None
-        if segment is not None and segment.policy_id is not None:
-            return segment.policy_id
-        if self.default_policy is None:
-            self.default_policy = ctx.session.scalar(
-                select(Policy.id).where(Policy.is_default).order_by(Policy.id).limit(1)) or 0
-        return self.default_policy or None
 
     def _sent(self, ctx: Ctx, rows: list[Outbox], message: Message, result: SendResult) -> None:
         """One UPDATE and one INSERT of the events, in Core: this is on every message's path."""

@@ -127,6 +127,20 @@ def default_policy(ctx: Ctx) -> Policy | None:
     return ctx.session.scalar(select(Policy).where(Policy.is_default).order_by(Policy.id).limit(1))
 
 
+def followed_policy_id(ctx: Ctx, contractor: Contractor, default_id: int | None = None) -> int | None:
+    """The policy a contractor follows: its own, else its segment's, else the default (`default_id` when the
+    caller has read it already; planning's SQL says the same with COALESCE)."""
+    if contractor.policy_id is not None:
+        return contractor.policy_id
+    segment = ctx.session.get(Segment, contractor.segment_id) if contractor.segment_id is not None else None
+    if segment is not None and segment.policy_id is not None:
+        return segment.policy_id
+    if default_id is not None:
+        return default_id
+    fallback = default_policy(ctx)
+    return fallback.id if fallback is not None else None
+
+
 def policy_data(policy: Policy) -> PolicyData:
     return PolicyData(
         policy.name, policy.description, policy.group_by_contractor, policy.is_default,

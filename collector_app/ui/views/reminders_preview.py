@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QSpinBox, QTable
 from shiboken6 import isValid
 from sqlalchemy import select
 
-from collector_app.db.models import Contractor, Invoice, PolicyStep, Segment
+from collector_app.db.models import Contractor, Invoice, PolicyStep
 from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
 from collector_app.services.messages import Message, preview
-from collector_app.services.policies import default_policy
+from collector_app.services.policies import followed_policy_id
 from collector_app.services.reminders import PlannedRow, plan
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.message_preview import MessagePreviewDialog
@@ -49,9 +49,7 @@ def message_for(ctx: Ctx, row: PlannedRow) -> Message:
     contractor = ctx.session.get(Contractor, row.contractor_id)
     if invoice_id is None or contractor is None:
         raise UserError("invoice", f"invoice {row.invoice} is no longer in the ledger")
-    segment = ctx.session.get(Segment, contractor.segment_id) if contractor.segment_id is not None else None
-    fallback = default_policy(ctx)
-    policy_id = contractor.policy_id or (segment.policy_id if segment else None) or (fallback.id if fallback else None)
+    policy_id = followed_policy_id(ctx, contractor)
     template = ctx.session.scalar(select(PolicyStep.template).where(
         PolicyStep.policy_id == policy_id, PolicyStep.name == row.step, PolicyStep.channel == row.channel)
         .order_by(PolicyStep.position).limit(1))
