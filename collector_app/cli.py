@@ -104,6 +104,12 @@ class Run:
     def ctx(self, session: Session) -> Ctx:
         return Ctx(session, self.clock, self.user)
 
+    @contextmanager
+    def transaction(self) -> Iterator[Ctx]:
+        """One transaction as a service context (as the window's AppContext.transaction gives one)."""
+        with self.ledger.transaction() as session:
+            yield self.ctx(session)
+
     def emit(self, data: Any, columns: Sequence[str] | None = None) -> None:
         """JSON or a table on stdout, once the ledger's open transactions have ended (see HeldOutput)."""
         text = io.StringIO()
@@ -325,15 +331,9 @@ def cmd_task_done(run: Run) -> None:
         run.emit(render.task_row(next(r for r in rows if r.id == run.args.id)))
 
 
-@contextmanager
-def _ctx_transaction(run: Run) -> Iterator[Ctx]:
-    with run.ledger.transaction() as s:
-        yield run.ctx(s)
-
-
 def cmd_tasks(run: Run) -> None:
     a = run.args
-    activity.follow_up_in_batches(lambda: _ctx_transaction(run))
+    activity.follow_up_in_batches(run.transaction)
     with run.ledger.transaction() as s:
         ctx = run.ctx(s)
         due_by = parse_date(a.due_by, "due-by") if a.due_by else None
