@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -54,7 +54,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Message:
-    """What a channel sends; `outbox_ids` are the rows it settles (several for a grouped message)."""
+    """What a channel sends; `outbox_ids` are the rows it settles (several for a grouped message), `listed_ids`
+    the invoices it lists besides theirs (a grouped reminder names every overdue invoice of the contractor)."""
 
     channel: str
     recipient: str
@@ -63,6 +64,7 @@ class Message:
     html: str | None
     attachments: tuple[Attachment, ...]
     outbox_ids: tuple[int, ...]
+    listed_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,12 @@ class InvoiceLine:
 
 
 def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | None = None,
-            firm: Firm | None = None) -> Message:
+            firm: Firm | None = None, listed: Sequence[Invoice] = ()) -> Message:
     """The message for one outbox row or one group of rows, worded as of ctx.clock.today().
 
     A caller that has just read the rows' invoices as the ledger has them now passes them as
-    `invoices` (they are not read again); one that holds the firm passes it as `firm`.
+    `invoices` (they are not read again); one that holds the firm passes it as `firm`. `listed` are
+    further invoices of the contractor the message names (read now too) without a row of their own.
     """
     if not rows:
         raise ValueError("compose() needs at least one outbox row")
@@ -127,10 +130,14 @@ def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | N
                key=lambda pair: _how_far(*pair))[1]
     ids = [r.invoice_id for r in rows]
     fresh = _fresh_invoices(ctx, ids) if invoices is None else _ordered(ids, {inv.id: inv for inv in invoices})
-    return _message(
+    extra = tuple(inv for inv in listed if inv.id not in set(ids))
+    if extra:
+        fresh = _ordered([inv.id for inv in (*fresh, *extra)], {inv.id: inv for inv in (*fresh, *extra)})
+    message = _message(
         ctx, fresh, step.template, first.channel or step.channel,
         attach=step.attach_invoice, outbox_ids=tuple(r.id for r in rows), firm=firm,
     )
+    return replace(message, listed_ids=tuple(sorted(inv.id for inv in extra))) if extra else message
 
 
 _ANCHOR_ORDER = {"issue": 0, "due": 1, "promise": 2, "paid": 3}

@@ -387,8 +387,9 @@ class _Run:
             if not units:
                 return None
             live = [r for r, _ in units]
+            listed = self._listed_besides(ctx, units)
             try:  # the invoices were just read as the ledger has them now: compose does not read them again
-                message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm)
+                message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm, listed=listed)
             except UserError as exc:
                 self._cannot_compose(ctx, live, exc.message)
                 return None
@@ -408,6 +409,22 @@ class _Run:
                                     ("body", message.text)):
                     set_committed_value(r, name, value)
         return message, live
+
+    def _listed_besides(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> list[Invoice]:
+        """A grouped e-mail reminder after the due date names every overdue invoice of the contractor whose
+        reminders are not stopped, not only those with a step due today (PRODUCT: one message per contractor
+        at the highest step due, listing every overdue invoice). An SMS stays short: its rows' invoices only."""
+        row = units[0][0]
+        if row.group_key is None or row.channel != "email" or row.step_id is None:
+            return []
+        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
+        if step is None or _message_kind(step) != "after":
+            return []
+        today = ctx.clock.today()
+        known = {inv.id for _, inv in units}
+        return [inv for inv in ctx.session.scalars(_OVERDUE_OF_CONTRACTOR, {"contractor_id": row.contractor_id,
+                                                                           "today": today})
+                if inv.id not in known and not pause_in_effect(inv.paused_until, today)]
 
     def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
         for r in rows:
@@ -457,6 +474,7 @@ class _Run:
             for name, value in sent.items():
                 set_committed_value(row, name, value)
         events = [sent_event(ctx, row, message) for row in rows]
+        events.extend(listed_event(ctx, rows[0], message, invoice_id) for invoice_id in message.listed_ids)
         connection.execute(_EVENT, events[0] if len(events) == 1 else events)  # one row: no executemany
         escalating = [r.id for r in rows if r.step_id is not None and self.steps[r.step_id].action != "none"]
         if escalating:  # an escalating step acts when it is sent, in the same commit
@@ -634,6 +652,13 @@ _ONE_UNIT = _with_parties().where(Outbox.id == bindparam("row_id"))
 _MANY_UNITS = _with_parties().where(Outbox.id.in_(bindparam("ids", expanding=True)))
 
 
+_OVERDUE_OF_CONTRACTOR = (
+    select(Invoice).where(Invoice.contractor_id == bindparam("contractor_id"), Invoice.kind == "invoice",
+                          Invoice.gross > Invoice.paid, Invoice.due_date < bindparam("today"),
+                          Invoice.disputed.is_(False), Invoice.under_plan.is_(False), Invoice.handed_over.is_(False))
+    .order_by(Invoice.due_date, Invoice.id).execution_options(populate_existing=True))
+
+
 def _planned_unit(s: Session, row_id: int) -> Unit | None:
     """The row with its parties as they are now, or None when it is no longer planned (already sent with
     its group, or changed by someone else)."""
@@ -739,6 +764,18 @@ def sent_event(ctx: Ctx, row: Outbox, message: Message) -> dict[str, Any]:
         details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
                  "message_id": row.message_id, "server_reply": row.server_reply,
                  "outbox_ids": list(message.outbox_ids)},
+    )
+
+
+def listed_event(ctx: Ctx, row: Outbox, message: Message, invoice_id: int) -> dict[str, Any]:
+    """An overdue invoice named in a grouped reminder sent for others: its timeline shows the message too."""
+    return audit.values(
+        ctx, "reminder.listed", "invoice", invoice_id,
+        f"Listed in the {CHANNEL_NAMES.get(message.channel, message.channel).lower()} sent to {message.recipient} "
+        f"with the contractor's other invoices: {message.subject}",
+        invoice_id=invoice_id, contractor_id=row.contractor_id,
+        details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
+                 "message_id": row.message_id, "outbox_ids": list(message.outbox_ids)},
     )
 
 

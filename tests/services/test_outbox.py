@@ -13,6 +13,7 @@ from helpers.outbox_support import Recorder, at_time, configure, outbox_row, que
 from sqlalchemy import select
 
 from collector_app.channels.base import MessageLike, SendResult, TransientError
+from collector_app.channels.smtp import SmtpTransport
 from collector_app.db.engine import Ledger
 from collector_app.db.models import Demand, Event, Invoice, Outbox, Policy, PolicyStep, Task
 from collector_app.domain.clock import FixedClock
@@ -263,10 +264,52 @@ def test_a_grouped_message_takes_in_the_contractors_due_rows_of_other_steps_and_
     assert sorted(report.sent) == sorted([weekly, first, thanks, alone, issued])
     assert len(recorder.received) == 4
     grouped = [m for m in recorder.received if "D/1/2026" in m.text]
-    assert len(grouped) == 1 and "D/2/2026" in grouped[0].text and "D/4/2026" not in grouped[0].text
+    assert len(grouped) == 1 and "D/2/2026" in grouped[0].text
+    assert "D/5/2026" not in grouped[0].text and "D/3/2026" not in grouped[0].text  # not due yet; paid
     assert grouped[0].message["Subject"].startswith("Still unpaid: invoices")  # the weekly step's wording
     assert outbox_row(setup, weekly).message_id == outbox_row(setup, first).message_id
     assert outbox_row(setup, thanks).message_id != outbox_row(setup, first).message_id
+
+
+def test_a_grouped_reminder_names_every_overdue_invoice_of_the_contractor_not_only_those_due_today(
+        setup: Ledger, clock: FixedClock, server: tuple[Recorder, int], recorder: Recorder) -> None:
+    """PRODUCT: one message per contractor at the highest step due, listing every overdue invoice. An invoice
+    whose reminders are stopped (disputed, paused, under a plan, handed over) is left out, and so is one not
+    yet due; the grouped SMS stays short. A listed invoice's timeline shows the message."""
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Epsilon Sp. z o.o.", email="eps@example.com", phone="+48 601 234 567", language="en")
+        older = invoice(ctx, c, "E/1/2026", "100.00", TODAY - dt.timedelta(days=12))  # no step due today
+        partly = invoice(ctx, c, "E/2/2026", "400.00", TODAY - dt.timedelta(days=20))
+        pay(ctx, "150.00", TODAY - dt.timedelta(days=3), "E/2/2026")
+        today_row = invoice(ctx, c, "E/3/2026", "200.00", TODAY - dt.timedelta(days=2))
+        stopped = {"E/4/2026": "disputed", "E/5/2026": "under_plan", "E/6/2026": "handed_over"}
+        for number, flag in stopped.items():
+            setattr(invoice(ctx, c, number, "50.00", TODAY - dt.timedelta(days=9)), flag, True)
+        invoice(ctx, c, "E/7/2026", "60.00", TODAY - dt.timedelta(days=9)).paused_until = TODAY + dt.timedelta(days=3)
+        invoice(ctx, c, "E/8/2026", "70.00", TODAY + dt.timedelta(days=3))  # not due yet
+        invoice(ctx, contractor(ctx, "Other", email="other@example.com"), "O/1/2026", "80.00",
+                TODAY - dt.timedelta(days=9))  # another contractor's
+        mail = queue(ctx, today_row, "First reminder", group_key="k1").id
+        sms_row = queue(ctx, today_row, "First reminder (SMS)", group_key="k2").id
+        older_id, partly_id = older.id, partly.id
+    sms = FakeSms()
+    sms.fail_next = 0
+    smtp = SmtpTransport(settings.SmtpSettings("127.0.0.1", server[1], "none", None, "Firm <firm@example.com>"))
+    dispatch(setup, clock, now=NOON, transports={"email": smtp, "sms": sms})
+    [email] = [m for m in recorder.received if m.recipients == ["eps@example.com"]]
+    for number in ("E/1/2026", "E/2/2026", "E/3/2026"):
+        assert number in email.text
+    assert "250.00" in email.text  # E/2's balance as of today
+    for number in ("E/4/2026", "E/5/2026", "E/6/2026", "E/7/2026", "E/8/2026", "O/1/2026"):
+        assert number not in email.text
+    assert outbox_row(setup, mail).state == "sent" and outbox_row(setup, sms_row).state == "sent"
+    [short] = sms.sent
+    assert "E/3/2026" in short.text and "E/1/2026" not in short.text
+    with Tx(setup, clock) as ctx:
+        for invoice_id in (older_id, partly_id):
+            [listed] = [e for e in activity.timeline(ctx, invoice_id=invoice_id) if e.action == "reminder.listed"]
+            assert "eps@example.com" in listed.summary
+        assert not ctx.session.scalars(select(Outbox).where(Outbox.invoice_id.in_([older_id, partly_id]))).all()
 
 
 def test_a_grouped_message_is_worded_by_how_far_its_steps_are_not_by_their_place_in_the_list(
