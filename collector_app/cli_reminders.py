@@ -137,6 +137,9 @@ def register(add: Adder, parser_class: type[argparse.ArgumentParser]) -> None:
     who.add_argument("--segment", metavar="S")
     who.add_argument("--contractor", metavar="ID", help="contractor id or tax id")
     p.add_argument("name", metavar="NAME")
+    from collector_app import cli_policies  # new, set, default, delete, step add|edit|delete|move
+
+    cli_policies.register(add, psub, parser_class)
 
 
 def _need_sub(run: Run) -> None:  # pragma: no cover - argparse requires the subcommand

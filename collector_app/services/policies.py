@@ -374,7 +374,7 @@ def _apply(row: PolicyStep, data: StepData) -> None:
     row.repeat_every_days, row.repeat_max = data.repeat_every_days, data.repeat_max
 
 
-def _step_data(row: PolicyStep) -> StepData:
+def step_data(row: PolicyStep) -> StepData:
     return StepData(row.name, row.anchor, row.offset_days, row.channel, row.template, row.attach_invoice,
                     row.repeat_every_days, row.repeat_max, row.action, row.active)
 
@@ -460,7 +460,7 @@ def edit_step(ctx: Ctx, step_id: int, data: StepData) -> Change:
     row = _get_step(ctx, step_id)
     policy = row.policy
     step = _checked_step(ctx, policy, data, row.id)
-    before = _step_data(row)
+    before = step_data(row)
     if before == step:
         return Change(policy.id, policy.name, row.id, "nothing changed")
     _apply(row, step)
@@ -480,8 +480,8 @@ def delete_step(ctx: Ctx, step_id: int) -> Change:
         _renumber(ctx, policy, [*ordered, row])
         return _record(ctx, policy, "policy.step_deactivated",
                        f'Policy "{policy.name}": step "{row.name}" switched off (it has outbox history)',
-                       row.id, {"step": asdict(_step_data(row))})
-    details = {"step": asdict(_step_data(row)), "position": row.position}
+                       row.id, {"step": asdict(step_data(row))})
+    details = {"step": asdict(step_data(row)), "position": row.position}
     name = row.name
     ctx.session.delete(row)
     ctx.session.flush()
