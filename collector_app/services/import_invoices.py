@@ -487,7 +487,7 @@ class _Writer:
                 named = cache.by_name.get(_name(party))
                 if named is not None and (not key or not named.tax_key or named.tax_key == key):
                     found = named
-            country = found.country if found is not None else self._party_country(party)
+            country = found.country if found is not None else self._party_country(rec, party)
             judged_by = self._judged_by(party, found, country)
             if key and (key, judged_by) not in self.tax_checked:
                 self._check_tax_id(rec, party, judged_by)
@@ -512,9 +512,19 @@ class _Writer:
             key = self.tax_keys[tax_id] = compact_tax_id(tax_id)
         return key
 
-    def _party_country(self, party: PartyRecord) -> str:
-        """A new contractor's country: the file's, else its tax id's VAT prefix (CZ25596641), else the firm's."""
-        return _country(party.country) or vat_prefix_country(party.tax_id or "") or self.firm_country
+    def _party_country(self, rec: InvoiceRecord, party: PartyRecord) -> str:
+        """A new contractor's country: the file's, else its tax id's VAT prefix (CZ25596641), else the firm's —
+        unless a bare tax id fails the firm country's checksum and passes the other's (a Polish firm's Czech
+        client listed by IČO): that country then, said in the summary."""
+        country = _country(party.country) or vat_prefix_country(party.tax_id or "")
+        if country is not None:
+            return country
+        other = _BARE_ID_COUNTRIES.get(self.firm_country)
+        if party.tax_id and other and not _passes(party.tax_id, self.firm_country) and _passes(party.tax_id, other):
+            self.summary.warn(rec.number, f'{party.name}: country {other} taken from its tax id "{party.tax_id}" '
+                              f"(not a valid {self.firm_country} one; the file names no country)")
+            return other
+        return self.firm_country
 
     @staticmethod
     def _judged_by(party: PartyRecord, found: Contractor | None, country: str) -> str:
@@ -650,6 +660,10 @@ def _corrects(rec: InvoiceRecord) -> str | None:
 
 def _symbol(value: str | None) -> str | None:
     return value.strip()[:20] or None if value else None
+
+
+# the countries whose bare tax ids (no VAT prefix) are told apart by their checksums: NIP ↔ IČO/DIČ
+_BARE_ID_COUNTRIES = {"PL": "CZ", "CZ": "PL"}
 
 
 def _passes(tax_id: str, country: str) -> bool:

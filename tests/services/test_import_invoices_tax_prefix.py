@@ -103,8 +103,10 @@ def test_prefixed_and_bare_spellings_match_one_existing_contractor(ledger: Ledge
 def test_an_existing_contractor_keeps_its_country_and_its_tax_id_is_judged_by_it(ledger: Ledger, clock: FixedClock,
                                                                                 tmp_path: Path) -> None:
     make_firm(ledger, clock)
+    with ledger.transaction() as s:  # typed in as Polish, with the id a person took for a NIP
+        add_contractor(Ctx(s, clock, "tester"), ContractorData(name="Horák", country="PL"))
     first = run_import(ledger, clock, _csv(tmp_path, "FV/1/2026;Horák;25596641;2026-03-01;10,00;CZK", name="a.csv"))
-    assert 'tax id "25596641" of Horák fails its checksum' in _warnings(first)  # bare, so the firm's PL rules
+    assert 'tax id "25596641" of Horák fails its checksum' in _warnings(first)  # judged by its country's rules
     assert _contractors(ledger)["Horák"].country == "PL"
     again = run_import(ledger, clock, _csv(tmp_path, "FV/2/2026;Horák;CZ25596641;2026-03-02;10,00;CZK",
                                            name="b.csv"))
@@ -122,3 +124,24 @@ def test_a_name_match_without_a_tax_id_gets_the_prefixed_id_normalised(ledger: L
     assert _tax_id_warnings(result) == []
     slovan = _contractors(ledger)["Slovan a.s."]
     assert (slovan.tax_id, slovan.tax_key, slovan.country) == ("SK2020317068", "SK2020317068", "SK")
+
+
+def test_a_bare_id_valid_only_in_the_other_country_gives_that_country(ledger: Ledger, clock: FixedClock,
+                                                                      tmp_path: Path) -> None:
+    """A Polish firm's register lists a Czech client by its bare IČO, with no country column: the client is
+    Czech (its reminders in Czech), and the summary says so; an id valid nowhere keeps the firm's country."""
+    make_firm(ledger, clock)  # a Polish firm
+    result = run_import(ledger, clock, _csv(
+        tmp_path,
+        "FV/1/2026;Kovo Ostrava s.r.o.;25596641;2026-03-01;100,00;CZK",
+        "FV/2/2026;Kovo Ostrava s.r.o.;25596641;2026-03-02;200,00;CZK",
+        "FV/3/2026;Gamma Handel;5252344078;2026-03-01;100,00;PLN",
+        "FV/4/2026;Nikdo;12345678;2026-03-01;100,00;PLN",
+    ))
+    got = {name: (c.country, c.language, c.tax_id) for name, c in _contractors(ledger).items()}
+    assert got == {"Kovo Ostrava s.r.o.": ("CZ", "cs", "25596641"), "Gamma Handel": ("PL", "pl", "5252344078"),
+                   "Nikdo": ("PL", "pl", "12345678")}
+    warnings = _tax_id_warnings(result)
+    assert warnings == ['Kovo Ostrava s.r.o.: country CZ taken from its tax id "25596641" (not a valid PL one; '
+                        "the file names no country)",
+                        'tax id "12345678" of Nikdo fails its checksum: kept as the file says']
