@@ -33,6 +33,8 @@ def cmd_outbox_list(run: Run) -> None:
         raise UserError("limit", "must not be negative")
     with run.ledger.transaction() as s:
         rows = outbox.list_rows(run.ctx(s), state=a.state, limit=a.limit)
+    if not run.json:  # the table has one note column: why a row waits, else why it failed, stopped or was skipped
+        rows = [{**r, "note": r["note"] or r["last_error"]} for r in rows]
     run.emit(rows, LIST_COLUMNS)
 
 

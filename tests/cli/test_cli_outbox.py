@@ -100,6 +100,10 @@ def test_cancel_a_planned_row(cli: Cli, server: tuple[Recorder, int]) -> None:
     (row_id,) = prepare(cli.db, server[1], rows=1)
     assert cli.ok("outbox", "cancel", "--id", str(row_id))["state"] == "cancelled"
     assert cli.ok("outbox", "send")["messages"] == 0 and not server[0].received
+    [row] = cli.ok("outbox", "list")
+    assert row["note"] is None and row["last_error"]  # JSON: the note is about waiting rows only
+    table = cli.ok("outbox", "list", as_json=False)  # the table's note column says why it stopped
+    assert row["last_error"][:30] in table
 
 
 def test_a_second_sender_exits_cleanly_with_a_message(cli: Cli, server: tuple[Recorder, int]) -> None:
