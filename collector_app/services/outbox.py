@@ -718,7 +718,7 @@ def inside_hours(hours: settings.BusinessHours, country: str, moment: dt.datetim
     """Business hours are the computer's local time."""
     local = moment.astimezone()
     return (local.weekday() in hours.days and not is_holiday(local.date(), country)
-            and hours.start <= local.time() < hours.end)
+            and hours.start <= local.time() and hours.before_end(local.time()))
 
 
 def next_opening(ctx: Ctx, moment: dt.datetime) -> dt.datetime | None:
@@ -731,7 +731,7 @@ def next_opening(ctx: Ctx, moment: dt.datetime) -> dt.datetime | None:
         if day.weekday() not in hours.days or is_holiday(day, country):
             continue
         opening = dt.datetime.combine(day, hours.start).astimezone()
-        if days == 0 and local.time() >= hours.end:
+        if days == 0 and not hours.before_end(local.time()):
             continue
         return max(opening, local)
     return None

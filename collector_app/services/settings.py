@@ -54,6 +54,9 @@ class SmsSettings:
     timeout: float = 30.0
 
 
+UNTIL_MIDNIGHT = dt.time(23, 59)
+
+
 @dataclass(frozen=True)
 class BusinessHours:
     start: dt.time = dt.time(8, 0)
@@ -62,6 +65,11 @@ class BusinessHours:
 
     def day_names(self) -> str:
         return ",".join(DAY_NAMES[d] for d in sorted(self.days))
+
+    def before_end(self, moment: dt.time) -> bool:
+        """Whether the day's hours have not closed yet; an end of 23:59 (the last a time field can show)
+        means until midnight, so "00:00–23:59" never closes."""
+        return moment < self.end or self.end == UNTIL_MIDNIGHT
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,18 @@ def test_overview_never_holds_a_secret_only_whether_it_is_set(ctx: Ctx) -> None:
     assert view["smtp_password_set"] is True and view["sms_token_set"] is False
     assert view["smtp"]["host"] == "h" and view["sms"] is None
     assert view["business_hours"] == {"start": "08:00", "end": "17:00", "days": "mon,tue,wed,thu,fri"}
+
+
+def test_hours_ending_at_23_59_run_until_midnight_and_others_close_at_their_end(ctx: Ctx) -> None:
+    """A time field cannot show 24:00: "00:00–23:59" is a day that never closes, not one closed its last minute."""
+    from collector_app.services.outbox import inside_hours
+
+    monday = dt.date(2026, 3, 16)
+    late = dt.datetime.combine(monday, dt.time(23, 59, 30)).astimezone()
+    always = settings.set_business_hours(ctx, start="00:00", end="23:59", days="mon-sun")
+    assert inside_hours(always, "PL", late)
+    office = settings.set_business_hours(ctx, start="08:00", end="17:00", days="mon-fri")
+    assert inside_hours(office, "PL", late.replace(hour=16, minute=59))
+    assert not inside_hours(office, "PL", late.replace(hour=17, minute=0, second=0))
+    evening = settings.set_business_hours(ctx, start="08:00", end="23:58", days="mon-fri")
+    assert not inside_hours(evening, "PL", late.replace(minute=58))
