@@ -90,6 +90,7 @@ class BankEntry:
     payer_account: str | None = None
     payer_tax_id: str | None = None
     creditor_refs: tuple[str, ...] = ()
+    returned: bool = False  # the firm's own transfer coming back (a return, not a customer's payment)
 
     @property
     def booked(self) -> bool:
@@ -104,6 +105,8 @@ class BankEntry:
             return f"not booked (status {self.status})"
         if not self.credit:
             return "debit"
+        if self.returned:
+            return "returned transfer (the firm's own payment came back)"
         return None
 
     def bank_txn_id(self) -> str:
