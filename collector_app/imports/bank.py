@@ -72,7 +72,7 @@ class BankEntry:
     """A booked (or not) movement on the statement's account, with what the bank says about the payer.
 
     `position` is the entry's place in its statement ("3", or "3.2" for the second transaction of a
-    batch entry), so two identical transfers in one file stay two.
+    batch entry).
     """
 
     where: str  # "line 12" or an element path, for the summary
@@ -109,13 +109,31 @@ class BankEntry:
             return "returned transfer (the firm's own payment came back)"
         return None
 
-    def bank_txn_id(self) -> str:
-        """The bank's own reference when it gives one, else a hash that tells identical transfers apart."""
+    @property
+    def bank_reference(self) -> str | None:
+        """The bank's own reference for the entry, None where it gives none (NONREF…)."""
         ref = (self.reference or "").strip()
-        if ref and ref.upper() not in NO_REFERENCE:
-            return ref[:128]
-        raw = "|".join((
-            compact_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",
-            self.currency, " ".join(self.title.split()), self.position,
-        ))
-        return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        return ref[:100] if ref and ref.upper() not in NO_REFERENCE else None
+
+    @property
+    def sameness(self) -> tuple[dt.date, Decimal, str]:
+        """What must agree for two entries under one bank reference to be one entry: some banks reuse a
+        reference (a batch's, a truncated text's) for entries of other amounts and days."""
+        return self.booking_date, self.amount, self.currency
+
+    def content_key(self) -> str:
+        """The entry without a reference, as its content: account, day, amount, currency and title."""
+        return "|".join((compact_account(self.account) or "", self.booking_date.isoformat(), f"{self.amount:f}",
+                         self.currency, " ".join(self.title.split())))
+
+    def bank_txn_id(self, occurrence: int = 1, *, distinct: bool = False) -> str:
+        """The bank's own reference when it gives one; `distinct` for an entry whose reference another entry
+        of another amount or day holds (reference + a hash of its content). Without a reference, a hash of its
+        content and its `occurrence` among identical entries of the file: two identical transfers in one file
+        stay two, and the same statement downloaded again over an overlapping period adds nothing."""
+        ref = self.bank_reference
+        if ref is not None and not distinct:
+            return ref
+        raw = self.content_key() + (f"|{occurrence}" if occurrence > 1 else "")
+        digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        return f"{ref}#{digest[:16]}" if ref is not None else "sha256:" + digest

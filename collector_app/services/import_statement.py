@@ -6,9 +6,11 @@ imported once (payment.bank_txn_id is unique), so re-importing a file changes no
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +121,16 @@ class _Run:
     result: StatementResult
     matcher: matching.Matcher = field(default_factory=matching.Matcher)
     batch: ImportBatch | None = None
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, tuple[dt.date, Decimal, str]] = field(default_factory=dict)  # bank id → the entry's sameness
+    identical: dict[str, int] = field(default_factory=dict)  # entries without a reference, by content: how many
 
     def chunk(self, entries: list[BankEntry]) -> None:
         """Match the chunk's payments in memory, then write them with one statement per table: payments,
         allocations, invoices' paid, events, learned accounts."""
-        fresh = self._fresh(entries)
-        if not fresh:
+        pairs = self._fresh(entries)
+        if not pairs:
             return
+        fresh = [e for e, _ in pairs]
         ctx = self.ctx
         if self.batch is None:
             self.batch = import_batches.open_batch(ctx, "statement", self.path, self.fmt, self.name)
@@ -146,12 +150,13 @@ class _Run:
                 summary.matched += 1
             if reason in matching.LEARNING_REASONS and draft.contractor_id is not None and entry.payer_account:
                 learned.add((draft.contractor_id, entry.payer_account))
-        self._write(drafts, fresh, self.matcher.pending)
+        self._write(drafts, pairs, self.matcher.pending)
         self.matcher.pending = None
         matching.learn_accounts(ctx, learned, import_batch_id=self.batch.id)
         self.matcher.clear_chunk()
 
-    def _write(self, drafts: list[matching.Draft], fresh: list[BankEntry], pending: list[matching.Pending]) -> None:
+    def _write(self, drafts: list[matching.Draft], pairs: list[tuple[BankEntry, str]],
+               pending: list[matching.Pending]) -> None:
         ctx = self.ctx
         assert self.batch is not None
         now = ctx.clock.now()
@@ -159,9 +164,9 @@ class _Run:
             "contractor_id": d.contractor_id, "date": d.date, "amount": d.amount, "currency": d.currency,
             "allocated": d.allocated, "payer_name": e.payer_name, "payer_account": e.payer_account,
             "title": e.title or None, "reference": (e.reference or "")[:64] or None, "source": "bank",
-            "bank_txn_id": e.bank_txn_id(), "import_batch_id": self.batch.id, "match_reason": d.match_reason,
+            "bank_txn_id": txn_id, "import_batch_id": self.batch.id, "match_reason": d.match_reason,
             "created_at": now,
-        } for d, e in zip(drafts, fresh, strict=True)]
+        } for d, (e, txn_id) in zip(drafts, pairs, strict=True)]
         inserted = ctx.session.connection().execute(insert(Payment).returning(Payment.bank_txn_id, Payment.id), rows)
         ids = {txn_id: payment_id for txn_id, payment_id in inserted}  # by bank reference: rows come in any order
         for draft, row in zip(drafts, rows, strict=True):
@@ -173,14 +178,16 @@ class _Run:
         for a in allocations:
             by_payment.setdefault(a.payment_id, []).append(a)
         events: list[dict[str, Any]] = []
-        for draft, row, entry in zip(drafts, rows, fresh, strict=True):  # each payment's events in order
+        for draft, row, (entry, _) in zip(drafts, rows, pairs, strict=True):  # each payment's events in order
             events.append(self._event(draft, row, entry))
             events.extend(payments.allocated_event(ctx, a) for a in by_payment.get(_id(draft), ()))
             self.result.payment_ids.append(_id(draft))
         ctx.session.connection().execute(insert(Event), events)  # Core executemany
 
-    def _fresh(self, entries: list[BankEntry]) -> list[BankEntry]:
-        """The entries that become payments: booked credits, not in the ledger yet, not twice in the file."""
+    def _fresh(self, entries: list[BankEntry]) -> list[tuple[BankEntry, str]]:
+        """The entries that become payments, with the id each is kept under: booked credits, not in the
+        ledger yet, not twice in the file. An entry whose bank reference another entry (of another amount or
+        day, in this file or in the ledger) holds already is a different entry: it gets an id of its own."""
         summary = self.result.summary
         candidates: list[tuple[BankEntry, str]] = []
         for entry in entries:
@@ -190,22 +197,52 @@ class _Run:
             if reason is not None:
                 summary.skip(entry.where, reason)
                 continue
-            txn_id = entry.bank_txn_id()
-            if txn_id in self.seen:
-                summary.warn(entry.where, f"bank reference {txn_id} appears twice in the file; imported once")
-                summary.skip(entry.where, ALREADY_IMPORTED)
-                continue
-            self.seen.add(txn_id)
-            candidates.append((entry, txn_id))
-        known = set(self.ctx.session.scalars(
-            select(Payment.bank_txn_id).where(Payment.bank_txn_id.in_([t for _, t in candidates]))))
+            txn_id = self._file_id(entry)
+            if txn_id is not None:
+                candidates.append((entry, txn_id))
+        known = self._known([t for _, t in candidates])
+        clashing = {i for i, (e, t) in enumerate(candidates) if t in known and known[t] != e.sameness}
+        if clashing:  # a reference the ledger keeps for another entry: this one under an id of its own
+            for i in sorted(clashing):
+                entry, txn_id = candidates[i]
+                summary.warn(entry.where, f"bank reference {txn_id} is that of another entry (another amount or "
+                                          "day) already in the ledger: imported as a payment of its own")
+                candidates[i] = (entry, entry.bank_txn_id(distinct=True))
+            known.update(self._known([candidates[i][1] for i in clashing]))
         fresh = []
         for entry, txn_id in candidates:
             if txn_id in known:
                 summary.skip(entry.where, ALREADY_IMPORTED)
             else:
-                fresh.append(entry)
+                fresh.append((entry, txn_id))
         return fresh
+
+    def _file_id(self, entry: BankEntry) -> str | None:
+        """The entry's id within this file, or None (with a warning) when the file has had it already."""
+        summary = self.result.summary
+        if entry.bank_reference is None:  # the n-th identical transfer of the file is the n-th
+            key = entry.content_key()
+            self.identical[key] = self.identical.get(key, 0) + 1
+            return entry.bank_txn_id(self.identical[key])
+        txn_id = entry.bank_txn_id()
+        held = self.seen.get(txn_id)
+        if held is not None and held != entry.sameness:
+            summary.warn(entry.where, f"bank reference {txn_id} is used by another entry of the file too "
+                                      "(another amount or day): imported as a payment of its own")
+            txn_id = entry.bank_txn_id(distinct=True)
+            held = self.seen.get(txn_id)
+        if held is not None:
+            summary.warn(entry.where, f"bank reference {txn_id} appears twice in the file; imported once")
+            summary.skip(entry.where, ALREADY_IMPORTED)
+            return None
+        self.seen[txn_id] = entry.sameness
+        return txn_id
+
+    def _known(self, txn_ids: list[str]) -> dict[str, tuple[dt.date, Decimal, str]]:
+        """The ledger's payments under these bank ids, with what tells entries apart."""
+        rows = self.ctx.session.execute(select(Payment.bank_txn_id, Payment.date, Payment.amount, Payment.currency)
+                                        .where(Payment.bank_txn_id.in_(txn_ids)))
+        return {txn_id: (day, amount, currency) for txn_id, day, amount, currency in rows if txn_id is not None}
 
     def _draft(self, entry: BankEntry) -> matching.Draft:
         try:

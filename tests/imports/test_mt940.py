@@ -54,7 +54,7 @@ def test_two_statements_crlf_framing_and_polish_subfields() -> None:
     assert one.payer_name == "OMEGA HANDEL SPÓŁKA Z OGRANICZONĄ ODPOWIEDZIALNOŚCIĄ UL. DŁUGA 5 00-950 WARSZAWA"
     assert one.payer_account == "PL27114020040000300201355387"  # ~38 wins over ~30/~31
     assert [(e.credit, e.reversal) for e in entries[2:4]] == [(False, False), (True, True)]
-    assert entries[4].reference is None and entries[4].bank_txn_id() != entries[5].bank_txn_id()
+    assert entries[4].reference is None and entries[4].content_key() == entries[5].content_key()
     lt = entries[6]  # "<" separators, the title and the account wrapped over two lines
     assert (lt.title, lt.payer_name, lt.payer_account) == (
         "FV/7/2026, FV/8/20 26", "ŻUK I SYNOWIE", "PL61109010140000071219812874")

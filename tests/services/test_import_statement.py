@@ -257,11 +257,55 @@ def test_dry_run_is_the_callers_rollback(ctx: Ctx, tmp_path: Path) -> None:
 
 
 def test_a_bank_reference_twice_in_one_file_is_imported_once_with_a_warning(ctx: Ctx, tmp_path: Path) -> None:
-    target = _broken(tmp_path, DATA / "camt053_v08_duplicates.xml", "BANK-08-4", "BANK-08-3")
+    """The same reference, amount and day twice: one entry written twice (a repeated statement)."""
+    once = _broken(tmp_path, DATA / "camt053_v08_duplicates.xml", "BANK-08-4", "BANK-08-3")
+    target = _broken(tmp_path, once, '<Amt Ccy="PLN">77.00</Amt>', '<Amt Ccy="PLN">250.50</Amt>')
     result = import_statement(ctx, target)
     assert result.summary.payments == 3
     assert reasons(result) == ["already imported"]
     assert result.summary.warnings[0]["text"] == "bank reference BANK-08-3 appears twice in the file; imported once"
+
+
+def test_a_reference_a_bank_reuses_for_another_amount_is_another_payment(ctx: Ctx, tmp_path: Path) -> None:
+    """Banks reuse references (a batch's, a text cut at 16 characters): an entry of another amount or day under a
+    reference seen already, in the file or in the ledger, is a payment of its own; re-importing adds nothing."""
+    target = _broken(tmp_path, DATA / "camt053_v08_duplicates.xml", "BANK-08-4", "BANK-08-3")
+    result = import_statement(ctx, target)
+    assert result.summary.payments == 4 and reasons(result) == []
+    assert "bank reference BANK-08-3 is used by another entry of the file too" in result.summary.warnings[0]["text"]
+    assert sorted(p.amount for p in bank_payments(ctx) if (p.bank_txn_id or "").startswith("BANK-08-3")) == [
+        D("77.00"), D("250.50")]
+    assert import_statement(ctx, target).summary.payments == 0
+    later = tmp_path / "later" / "next.xml"  # the next day's statement reuses the reference for a new credit
+    later.parent.mkdir()
+    later.write_bytes(target.read_bytes().replace(b"<Dt>2026-03-16</Dt></BookgDt>", b"<Dt>2026-03-17</Dt></BookgDt>"))
+    again = import_statement(ctx, later)
+    assert again.summary.payments == 4  # every entry is of another day: all new
+    assert any("already in the ledger: imported as a payment of its own" in w["text"] for w in again.summary.warnings)
+    assert import_statement(ctx, later).summary.payments == 0
+
+
+def test_entries_without_a_reference_are_not_imported_twice_from_an_overlapping_download(ctx: Ctx,
+                                                                                        tmp_path: Path) -> None:
+    """No bank reference: an entry is its content and its count among identical ones in the file, not its place,
+    so the same days downloaded again (starting later, so the places shift) add only what is new."""
+    def sta(name: str, lines: list[str]) -> Path:
+        path = tmp_path / name
+        body = "".join(f":61:{line}\n:86:~20{title}\n" for line, title in lines)
+        path.write_text(f":20:X\n:25:PL61109010140000071219812874\n:28C:1\n:60F:C260316PLN0,00\n{body}"
+                        ":62F:C260317PLN0,00\n", encoding="utf-8")
+        return path
+
+    a = ("2603160316CN100,00NTRFNONREF", "Darowizna")
+    b = ("2603160316CN55,00NTRFNONREF", "Wplata")
+    c = ("2603170317CN20,00NTRFNONREF", "Nowa")
+    first = import_statement(ctx, sta("first.sta", [a, b, a]))
+    assert first.summary.payments == 3  # two identical transfers stay two
+    overlap = import_statement(ctx, sta("overlap.sta", [b, a, c, a]))
+    assert overlap.summary.payments == 1 and reasons(overlap) == ["already imported"] * 3
+    assert sorted(p.amount for p in bank_payments(ctx)) == [D("20.00"), D("55.00"), D("100.00"), D("100.00")]
+    third = import_statement(ctx, sta("third.sta", [a, a, a]))  # a third identical transfer that day is new
+    assert third.summary.payments == 1
 
 
 def test_an_amount_that_merely_fits_teaches_no_account(ctx: Ctx, tmp_path: Path) -> None:
