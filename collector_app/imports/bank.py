@@ -91,6 +91,7 @@ class BankEntry:
     payer_tax_id: str | None = None
     creditor_refs: tuple[str, ...] = ()
     returned: bool = False  # the firm's own transfer coming back (a return, not a customer's payment)
+    interest: bool = False  # interest the bank credits (camt bank transaction code …/INTR), not a customer's payment
 
     @property
     def booked(self) -> bool:
@@ -107,6 +108,8 @@ class BankEntry:
             return "debit"
         if self.returned:
             return "returned transfer (the firm's own payment came back)"
+        if self.interest:
+            return "interest from the bank"
         return None
 
     @property

@@ -1,31 +1,36 @@
-"""ISO 20022 camt.053 statements (.001.02, .04, .08 and the versions between), read as a stream.
+"""ISO 20022 camt.053 statements (.001.02 to .13), read as a stream.
 
 Each `Ntry` is read when its end tag arrives and then dropped from the tree, so memory stays flat
 whatever the file's size. A batch entry with several `TxDtls` gives one entry per transaction when
 their amounts add up to the entry's; otherwise the entry stays whole (the entry's amount rules).
 What real files leave out or write their own way is read and said in the warnings: a national
 namespace (Austria's Stuzza) or none, an entry without status (booked) or without dates (the
-statement's date); Czech and Slovak variable symbols in the end-to-end id are references.
+statement's date); Czech and Slovak variable symbols in the end-to-end id are references. A credit
+that is the firm's own money coming back (return information, or a bank transaction code of a
+return) is marked returned, bank interest is marked interest: neither is a customer's payment.
+Several documents written one after another into one file are read one after another.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from xml.etree.ElementTree import Element, iterparse
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError, iterparse
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
-from collector_app.imports.bank import BankEntry, normalize_account, with_bank_code
+from collector_app.imports.bank import NO_REFERENCE, BankEntry, normalize_account, with_bank_code
 from collector_app.imports.common import (
     ImportProblem,
     ValueProblem,
@@ -42,6 +47,15 @@ Warn = Callable[[str, str], None]
 # "ISO:camt.053.001.02:APC:STUZZA:payments:003").
 _NAMESPACE = re.compile(r"(?:^|[:/])camt\.053\.001\.(\d{2})(?:$|[:/]|\.xsd$)")
 SUPPORTED_VERSIONS = range(2, 14)
+_VERSIONS_READ = f"camt.053.001.{SUPPORTED_VERSIONS[0]:02d} to .{SUPPORTED_VERSIONS[-1]:02d} are read"
+# The other bank-to-customer messages, which people download by mistake for a statement.
+_OTHER_MESSAGE = re.compile(r"camt\.(052|054)\.\d{3}\.\d{2}")
+_OTHER_ROOT = {"BkToCstmrAcctRpt": "052", "BkToCstmrDbtCdtNtfctn": "054"}
+_OTHER_KIND = {"052": "a camt.052 account report (intraday or interim turnover)",
+               "054": "a camt.054 debit/credit notification (single bookings, e.g. QR/ESR credits)"}
+_EXPORT_HINT = "export the end-of-day statement (camt.053) or MT940 from your bank and import that"
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP archive (the second: an empty one)
+ZIP_MESSAGE = "is a ZIP archive: unpack it and import the XML statements it holds one by one"
 # Roots that wrap the Document with a business application header (head.001), as SWIFT delivers it.
 ENVELOPES = frozenset({"BizMsgEnvlp", "Envelope", "Message"})
 # Czech and Slovak banks carry the payment symbols in the end-to-end id: "/VS2026001/SS/KS0308".
@@ -50,41 +64,159 @@ _SYMBOLS = re.compile(r"^/VS/?(\d{1,10})(?:/|$)")
 _STATEMENT_DATES = {"CreDtTm": "created", "FrToDt": "to", "Bal": "closing"}
 _ENTRY_DEPTH = 4  # Document/BkToCstmrStmt/Stmt/Ntry: what lies deeper is read from the entry's element
 _PROLOG_CHUNK = 1 << 16
+# Bank transaction sub-families (ISO 20022 external code list) that undo an earlier movement: on a credit,
+# the firm's own transfer, direct debit, cheque or card payment coming back, never a customer paying.
+_RETURN_SUBFAMILIES = frozenset({"RRTN", "RPCR", "ARET", "AREV", "UPDD", "PRDD", "RCDD", "CQRV", "UPCQ", "UPCT"})
+# Banks' own codes (BkTxCd/Prtry) for the same: the ISO codes written in one, the SWIFT type "returned
+# item" (German banks write "NRTI+159+…"), or a word; and the German business transaction codes (GVC, issuer
+# DK) of a returned credit transfer (059, 159, 160) and of a direct debit credited back (181, 184).
+_RETURN_WORDS = _RETURN_SUBFAMILIES | {"NRTI", "RTI", "RTRN", "RETURN", "RETURNED", "RETOURE"}
+_RETURN_GVC = frozenset({"059", "159", "160", "181", "184"})
+_DK_CODE = re.compile(r"[A-Z]{4}\+(\d{3})(?:\+.*)?")  # Buchungsschlüssel+GVC+Textschlüsselergänzung[+Primanota]
+_DK_ISSUERS = frozenset({"DK", "ZKA"})
+# Interest the bank pays (generic interest, or a fixed-term deposit's) outside the payments domain.
+_INTEREST_SUBFAMILIES = frozenset({"INTR", "INFD"})
+# Where a payer's name is: the debtor (v09+ wraps it in Pty), the ultimate debtor, the debtor's account's
+# name (Raiffeisenbank CZ gives no Dbtr at all). "NOTPROVIDED" and the like are no name.
+_PAYER_NAMES = ("RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/UltmtDbtr/Nm", "RltdPties/UltmtDbtr/Pty/Nm",
+                "RltdPties/DbtrAcct/Nm")
+NO_CURRENCY = "XXX"  # ISO 4217: "no currency"
+_JUNK_AFTER_ROOT = expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]
+_DECLARED_ENCODING = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_NAME_START = re.compile(rb"<(?:\?xml\s|[A-Za-z_])")  # how a document that follows another begins
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Where a document begins in the file: its byte offset, and its line and column as the parser counts them
+    (lines from 1, columns in characters from 0)."""
+
+    offset: int
+    line: int
+    column: int
 
 
 class _StatementReader(XmlReader):
     """XmlReader for a statement: expat's C tree builder instead of defusedxml's Python one (several times
     faster), made as safe by refusing a DOCTYPE before parsing, as forbid_dtd does: without a DTD there
     are no entities to expand and nothing external to fetch. Events and path() reach down to the entries
-    only; what lies inside an entry is read from its element when it ends."""
+    only; what lies inside an entry is read from its element when it ends. A file may hold several
+    complete documents one after another (statements saved into one file): each is read in turn, and
+    the paths of the second and later name it ("/Document[2]/…")."""
 
     entry_depth = _ENTRY_DEPTH  # one more when the Document sits in an envelope
+    document = 0  # the document being read, counted from 1
 
     def events(self) -> Iterator[tuple[str, Element]]:
         with self.errors():
-            _refuse_doctype(self.file)
-            depth = 0
-            for event, item in iterparse(str(self.file), events=("start", "end", "start-ns")):
-                if event == "start":
-                    depth += 1
-                    if depth <= self.entry_depth:
-                        self._stack.append(self.qname(item.tag))
-                        yield event, item
-                elif event == "end":
-                    if depth <= self.entry_depth:
-                        yield event, item
-                        self._stack.pop()
-                    depth -= 1
-                else:
-                    prefix, uri = item
-                    self.prefixes.setdefault(uri, prefix)
+            start: _Start | None = _Start(0, 1, 0)
+            while start is not None:
+                self.document += 1
+                start = yield from self._document(start)
+
+    def _document(self, start: _Start) -> Generator[tuple[str, Element], None, _Start | None]:
+        """The events of the document at `start`; where the next one begins when another follows it."""
+        depth = 0
+        closed = False  # the root has ended: what follows is another document, or junk
+        with self.file.open("rb") as handle:
+            handle.seek(start.offset)
+            _refuse_doctype(handle)
+            handle.seek(start.offset)
+            try:
+                for event, item in iterparse(handle, events=("start", "end", "start-ns")):
+                    if event == "start":
+                        depth += 1
+                        if depth <= self.entry_depth:
+                            qname = self.qname(item.tag)
+                            self._stack.append(f"{qname}[{self.document}]" if depth == 1 < self.document else qname)
+                            yield event, item
+                    elif event == "end":
+                        if depth <= self.entry_depth:
+                            yield event, item
+                            self._stack.pop()
+                        depth -= 1
+                        closed = depth == 0
+                    else:
+                        prefix, uri = item
+                        self.prefixes.setdefault(uri, prefix)
+            except ParseError as exc:
+                following = _following(handle, start, exc) if closed and exc.code == _JUNK_AFTER_ROOT else None
+                if following is None:
+                    exc.position = _in_file(start, *exc.position)
+                    raise
+                return following
+        return None
+
+
+def _in_file(start: _Start, line: int, column: int) -> tuple[int, int]:
+    """A parser's place within the document at `start` as a place in the file."""
+    return start.line + line - 1, column + (start.column if line == 1 else 0)
+
+
+def _following(handle: BinaryIO, start: _Start, exc: ParseError) -> _Start | None:
+    """Where the next document begins, when what the parser found after the root is one ("<?xml" or an
+    element); None for anything else (the parser's error then stands)."""
+    line, column = exc.position
+    offset = _byte_offset(handle, start.offset, line, column)
+    if offset is None:
+        return None
+    handle.seek(offset)
+    if not _NAME_START.match(handle.read(6)):
+        return None
+    return _Start(offset, *_in_file(start, line, column))
+
+
+def _byte_offset(handle: BinaryIO, offset: int, line: int, column: int) -> int | None:
+    """The byte offset of line `line`, column `column` (characters) of the document that begins at `offset`,
+    in the encoding it declares; None when that cannot be told (UTF-16, an unknown encoding, lines ended
+    by CR alone)."""
+    handle.seek(offset)
+    declared = _DECLARED_ENCODING.match(handle.read(256).removeprefix(codecs.BOM_UTF8))
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+            return None
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        return None
+    position = _line_offset(handle, offset, line)
+    if position is None:
+        return None
+    handle.seek(position)
+    chars = 0
+    while chunk := handle.read(_PROLOG_CHUNK):
+        pending = len(decoder.getstate()[0])  # bytes of a character begun in the previous chunk
+        try:
+            text = decoder.decode(chunk)
+            if chars + len(text) >= column:
+                return position - pending + len(text[:column - chars].encode(encoding))
+        except UnicodeError:  # bytes the declared encoding does not have: the parser's error stands
+            return None
+        chars += len(text)
+        position += len(chunk)
+    return None
+
+
+def _line_offset(handle: BinaryIO, offset: int, line: int) -> int | None:
+    """The byte offset where line `line` (counted from 1 at `offset`) begins."""
+    handle.seek(offset)
+    position, left = offset, line - 1
+    while left:
+        chunk = handle.read(_PROLOG_CHUNK)
+        if not chunk:
+            return None
+        found = -1
+        while left and (found := chunk.find(b"\n", found + 1)) >= 0:
+            left -= 1
+        position += found + 1 if not left else len(chunk)
+    return position
 
 
 class _RootReached(Exception):
     """The prolog is over: a DOCTYPE can no longer come."""
 
 
-def _refuse_doctype(path: Path) -> None:
+def _refuse_doctype(handle: BinaryIO) -> None:
     """DTDForbidden when the prolog declares a document type; reads only up to the root element. A file
     that is not well-formed before it is left to the parser, which names the place."""
     parser = expat.ParserCreate()
@@ -98,22 +230,23 @@ def _refuse_doctype(path: Path) -> None:
     parser.StartDoctypeDeclHandler = doctype
     parser.StartElementHandler = root
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_PROLOG_CHUNK):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+        while chunk := handle.read(_PROLOG_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
     except (_RootReached, expat.ExpatError, LookupError):  # DTDForbidden (a ValueError) goes on
         return
 
 
 def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[BankEntry]:
     """Every entry of every statement, in order; errors name the element path with the file's prefixes."""
+    _refuse_archive(path)
     reader = _StatementReader(path, label)
     stack: list[Element] = []
     ns = ""
     statement = 0
     position = 0
     account = ""
+    account_currency = ""  # Acct/Ccy, when the statement gives it
     dates: dict[str, dt.date] = {}  # the statement's own dates, for an entry that gives none
     noted: set[str] = set()
     entry_path = ""  # "/Document/BkToCstmrStmt/Stmt[2]/Ntry": the same for every entry of a statement
@@ -121,15 +254,21 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
     document = False
     for event, elem in reader.events():
         if event == "start":
-            if not stack and local_name(elem.tag) in ENVELOPES:
-                base, reader.entry_depth = 1, _ENTRY_DEPTH + 1
-            elif len(stack) == base and (base == 0 or local_name(elem.tag) == "Document"):
+            if not stack:  # a document's root: the file may hold several, one after another
+                base, statement, document = int(local_name(elem.tag) in ENVELOPES), 0, False
+                reader.entry_depth = _ENTRY_DEPTH + base
+            if len(stack) == base and (base == 0 or local_name(elem.tag) == "Document"):
                 ns, document = _check_root(reader, elem, warn), True
+            elif document and len(stack) == base + 1:
+                _check_message(reader, elem)
             stack.append(elem)
             if len(stack) - base == 3 and local_name(elem.tag) == "Stmt":
-                statement, position, account, dates, entry_path = statement + 1, 0, "", {}, ""
+                statement, position, account, account_currency, dates, entry_path = statement + 1, 0, "", "", {}, ""
             continue
         stack.pop()
+        if not stack and statement == 0:
+            raise ImportProblem(reader.path("Document", "BkToCstmrStmt", "Stmt") if base else
+                                reader.path("BkToCstmrStmt", "Stmt"), "missing: the file has no statement")
         depth = len(stack) - base
         if depth > 3 or depth < 2 or not document:  # inside an entry, or in the envelope's header
             continue
@@ -139,32 +278,54 @@ def read_camt053(path: Path, warn: Warn, label: str | None = None) -> Iterator[B
         elif depth != 3:
             continue
         elif name == "Acct":
-            account = _account(elem, ns)
+            account, account_currency = _account(elem, ns), _account_currency(elem, ns)
         elif name == "Ntry":
             position += 1
             entry_path = entry_path or _indexed(reader.path(), statement)
-            yield from _entries(_Ctx(reader, ns, f"{entry_path}[{position}]", warn, dates, noted), elem, account,
-                                position)
+            yield from _entries(_Ctx(reader, ns, f"{entry_path}[{position}]", warn, dates, noted, account_currency),
+                                elem, account, position)
             stack[-1].remove(elem)
         elif name in _STATEMENT_DATES:
             _statement_date(elem, name, ns, dates)
             if name == "Bal":
                 stack[-1].remove(elem)
-    if statement == 0:
-        raise ImportProblem("/Document/BkToCstmrStmt/Stmt", "missing: the file has no statement")
+
+
+def _refuse_archive(path: Path) -> None:
+    """A ZIP archive (how e-banking delivers several statements) is named as one, not as broken XML."""
+    with contextlib.suppress(OSError), path.open("rb") as handle:  # an unreadable file: the parser says so
+        if handle.read(4) in ZIP_SIGNATURES:
+            raise ImportProblem("", ZIP_MESSAGE)
 
 
 def _check_root(reader: XmlReader, root: Element, warn: Warn) -> str:
     uri = namespace_of(root.tag)
     if not uri and local_name(root.tag) == "Document":  # a generator that left the namespace out
-        warn("/Document", "the file declares no namespace; it is read as camt.053 by its elements")
+        warn(reader.path(), "the file declares no namespace; it is read as camt.053 by its elements")
         return ""
     found = _NAMESPACE.search(uri)
-    if local_name(root.tag) != "Document" or not found or int(found.group(1)) not in SUPPORTED_VERSIONS:
-        shown = uri or "no namespace"
-        raise ImportProblem("/" + reader.qname(root.tag),
-                            f'"{shown}" is not a camt.053 statement (expected camt.053.001.02, .04 or .08)')
-    return "{" + uri + "}"
+    is_document = local_name(root.tag) == "Document"
+    if is_document and found and int(found.group(1)) in SUPPORTED_VERSIONS:
+        return "{" + uri + "}"
+    raise ImportProblem(reader.path(), _not_a_statement(uri, local_name(root.tag), is_document and found is not None))
+
+
+def _not_a_statement(uri: str, root: str, camt053: bool) -> str:
+    """Why the document is refused, and what to do: camt.052 and camt.054 are named, with what to export instead."""
+    other = _OTHER_MESSAGE.search(uri)
+    if other:
+        return f'"{uri}" is {_OTHER_KIND[other.group(1)]}, not a camt.053 statement: {_EXPORT_HINT}'
+    if camt053:
+        return f'"{uri}" is a version of camt.053 that is not read ({_VERSIONS_READ})'
+    shown = f'"{uri}"' if uri else f'"{root}" without a namespace'
+    return f"{shown} is not a camt.053 statement ({_VERSIONS_READ})"
+
+
+def _check_message(reader: XmlReader, elem: Element) -> None:
+    """A Document without namespace is told by its message element: a report or a notification is refused."""
+    kind = _OTHER_ROOT.get(local_name(elem.tag))
+    if kind is not None:
+        raise ImportProblem(reader.path(), f"the file is {_OTHER_KIND[kind]}, not a camt.053 statement: {_EXPORT_HINT}")
 
 
 def _indexed(path: str, statement: int) -> str:
@@ -182,6 +343,7 @@ class _Ctx:
     warn: Warn
     dates: dict[str, dt.date]  # the statement's: "to" (FrToDt/ToDtTm), "closing" (CLBD), "created" (CreDtTm)
     noted: set[str]  # what the file was already warned of once
+    account_currency: str = ""  # the statement's Acct/Ccy, when it gives one
 
     def note_once(self, key: str, text: str) -> None:
         """A warning about the whole file, given at its first entry only."""
@@ -255,6 +417,11 @@ def _account(acct: Element, ns: str) -> str:
     return ""
 
 
+def _account_currency(acct: Element, ns: str) -> str:
+    found = acct.find(ns + "Ccy")
+    return (found.text or "").strip().upper() if found is not None else ""
+
+
 def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[BankEntry]:
     amount, currency = _amount(c, ntry, "Amt", required=True)
     assert amount is not None
@@ -270,8 +437,13 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
     day = _booking_date(c, ntry, required=booked and indicator == "CRDT" and not reversal)
     reference = c.text(ntry, "AcctSvcrRef") or c.text(ntry, "NtryRef")
     entry_text = " ".join(c.texts(ntry, "AddtlNtryInf"))
-    common = {"account": account, "booking_date": day, "currency": currency, "credit": indicator == "CRDT",
-              "reversal": reversal, "status": status.upper()}
+    credit = indicator == "CRDT"
+    code = _BankCode.of(c, ntry) if credit else None
+    interest, returned = code is not None and code.interest, code is not None and code.returned
+    if credit and booked and not (reversal or interest or returned):
+        _check_entry_currency(c, currency)
+    common = {"account": account, "booking_date": day, "currency": currency, "credit": credit,
+              "reversal": reversal, "status": status.upper(), "interest": interest}
     txs: list[Element] = []
     _all(ntry, _steps(c.ns, "NtryDtls/TxDtls"), txs)
     shares = _batch_shares(c, txs, amount, currency) if len(txs) > 1 else None
@@ -281,14 +453,78 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
             _check_single(c, tx, amount, currency)
         title = " ".join(_tx_title(c, tx) for tx in txs) or entry_text
         yield _entry(c, tx if len(txs) == 1 else None, c.where, str(position), amount, reference, title,
-                     **common)
+                     returned=returned or (credit and any(_tx_returned(c, t) for t in txs)), **common)
         return
     seen: set[str] = set()
     for i, (tx, share) in enumerate(zip(txs, shares, strict=True), start=1):
         own = c.text(tx, "Refs/AcctSvcrRef")
         ref = _own_reference(own, seen, i) or (f"{reference}/{i}" if reference else None)
         yield _entry(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]", f"{position}.{i}", share, ref,
-                     _tx_title(c, tx) or entry_text, **common)
+                     _tx_title(c, tx) or entry_text, returned=returned or (credit and _tx_returned(c, tx)), **common)
+
+
+@dataclass(frozen=True, slots=True)
+class _BankCode:
+    """The bank transaction code of an entry or a transaction (BkTxCd), upper case, "" where absent."""
+
+    domain: str  # ISO Domn/Cd: PMNT, ACMT…
+    subfamily: str  # ISO Domn/Fmly/SubFmlyCd: RRTN, INTR…
+    own: str  # the bank's own code, Prtry/Cd
+    issuer: str  # Prtry/Issr: DK for the German banks' codes
+
+    @classmethod
+    def of(cls, c: _Ctx, elem: Element) -> _BankCode | None:
+        code = elem.find(c.ns + "BkTxCd")
+        if code is None:
+            return None
+        texts = (c.text(code, path) or "" for path in ("Domn/Cd", "Domn/Fmly/SubFmlyCd", "Prtry/Cd", "Prtry/Issr"))
+        return cls(*(text.upper() for text in texts))
+
+    @property
+    def returned(self) -> bool:
+        """A return sub-family (ICDT/RRTN, RDDT/UPDD…), or a bank's own code for a return."""
+        if self.subfamily in _RETURN_SUBFAMILIES:
+            return True
+        if not self.own:
+            return False
+        if not _RETURN_WORDS.isdisjoint(re.split(r"[^A-Z0-9]+", self.own)):
+            return True
+        dk = _DK_CODE.fullmatch(self.own)
+        gvc = dk.group(1) if dk else self.own if self.issuer in _DK_ISSUERS else ""
+        return gvc in _RETURN_GVC
+
+    @property
+    def interest(self) -> bool:
+        """An interest sub-family (ACMT/…/INTR, LDAS/…/INFD) outside the payments domain, where customers'
+        transfers are."""
+        return self.subfamily in _INTEREST_SUBFAMILIES and self.domain not in {"", "PMNT"}
+
+
+def _tx_returned(c: _Ctx, tx: Element) -> bool:
+    """Whether a credit's transaction is the firm's own money coming back: it carries return information
+    (RtrInf), or its own bank transaction code is a return's."""
+    if tx.find(c.ns + "RtrInf") is not None:
+        return True
+    code = _BankCode.of(c, tx)
+    return code is not None and code.returned
+
+
+def _check_entry_currency(c: _Ctx, currency: str) -> None:
+    """A credit in no currency (XXX) or in another than the account's can match no invoice as the bank meant it."""
+    if currency == NO_CURRENCY:
+        c.warn(c.where, "the amount is in XXX (no currency): the payment is kept in XXX and matches no invoice")
+    elif c.account_currency and currency != c.account_currency:
+        c.warn(c.where, f"the entry is in {currency} but the account (Acct/Ccy) in {c.account_currency}; "
+                        f"the payment is kept in {currency}")
+
+
+def _payer_name(c: _Ctx, tx: Element) -> str | None:
+    """The first name the transaction gives for the payer; NOTPROVIDED and the like are none."""
+    for path in _PAYER_NAMES:
+        name = c.text(tx, path)
+        if name and " ".join(name.split()).upper() not in NO_REFERENCE:
+            return name
+    return None
 
 
 def _own_reference(own: str | None, seen: set[str], i: int) -> str | None:
@@ -309,8 +545,7 @@ def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decim
     tax_id = None
     refs: list[str] = []
     if tx is not None:
-        name = (c.text(tx, "RltdPties/Dbtr/Nm") or c.text(tx, "RltdPties/Dbtr/Pty/Nm")
-                or c.text(tx, "RltdPties/UltmtDbtr/Nm") or c.text(tx, "RltdPties/UltmtDbtr/Pty/Nm"))
+        name = _payer_name(c, tx)
         payer_account = normalize_account(c.text(tx, "RltdPties/DbtrAcct/Id/IBAN") or with_bank_code(
             c.text(tx, "RltdPties/DbtrAcct/Id/Othr/Id"),
             c.text(tx, "RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId")

@@ -1,9 +1,9 @@
-"""MT940 statements as banks send them: several per file, framing bytes, Polish field-86 sub-fields.
+"""MT940 statements (and MT942 interim reports) as banks send them: several per file, framing bytes.
 
 The mt-940 library parses each tag's content (:61: statement lines, :60F:/:62F: balances); around it
 this module keeps line numbers for messages, splits statements, drops framing (SWIFT blocks, the
-"ABNANL2A / 940" and ":940:" headers some banks put before each message) and reads field 86 in its
-sub-field forms (~20, <20, ^20 Polish; ?20 German; >20 Triodos; +20 Romanian) and in the free form.
+"ABNANL2A / 940" and ":940:" headers some banks put before each message) and hands field 86 to
+mt940_details, which reads its sub-field, keyed and free forms.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import mt940
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
-from collector_app.imports.bank import BankEntry, normalize_account, with_bank_code
+from collector_app.imports.bank import NO_REFERENCE, BankEntry, normalize_account
 from collector_app.imports.common import (
     ImportProblem,
     ValueProblem,
@@ -31,6 +31,7 @@ from collector_app.imports.common import (
     parse_money,
     undecodable_line,
 )
+from collector_app.imports.mt940_details import merge, read_details
 
 Warn = Callable[[str, str], None]
 
@@ -47,14 +48,10 @@ _HEADER_BLOCK = re.compile(r"^\{\d:.*?(\{4:|$)")
 _CHUNK = 1 << 16
 _C1 = re.compile(rb"[\x80-\x9f]")
 _NOT_CP1250 = re.compile(rb"[\x81\x83\x88\x90\x98]")  # the bytes cp1250 gives no character
-_SUBFIELDS = re.compile(r"^\s*(?:\d{3}\s*)?([~<?^>+])\d{2}")
-_TAX_ID = re.compile(r"\b(?:NIP|IDC|VAT)\W{0,3}(?:PL)?\s*(\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{10})\b", re.IGNORECASE)
 
 _AMOUNT_GOES_ON = re.compile(r"^\s*[.,'\d]")
 _WHOLE_AMOUNT = re.compile(r"^\d+,$")
 _SWIFT_AMOUNT = re.compile(r"^\d+,\d*$")  # SWIFT 15d: digits and a decimal comma, "500," for a whole amount
-_FILLER = re.compile(r"^[\s\u02d9\u00ff]*$")
-_CODE_ONLY = re.compile(r"^\d{3}$")
 # "NTRF", and the old Dutch "NOV " or Hungarian "S   ": a letter and three characters, spaces allowed.
 _TYPE_CODE = re.compile(r"^[NFS][A-Z0-9 ]{3}$", re.IGNORECASE)
 # What banks write between messages: a BIC and the message type (ABN AMRO), ":940:" (Rabobank), or the old
@@ -67,18 +64,15 @@ _LONG_REFERENCE = re.compile(
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
 # A balance with no currency between its date and amount ("C020315105000,00"), as some German banks close.
 _NO_CURRENCY = re.compile(r"^[CD]\d{6}[\d,]+$")
-_FULL_LINE = 65  # SWIFT lines are at most 65 characters; a shorter line ended where the bank meant it to
+# An MT942's floor limit, "PLN0" or "EURD1000,": its currency is the report's.
+_FLOOR_LIMIT = re.compile(r"^([A-Za-z]{3})[DC]?[\d,]*$")
+# A customer reference that only says where the reference is (ING "EREF", German "KREF+"): none.
+_PLACEHOLDER_REFERENCE = re.compile(r"^(?:EREF|PREF|MARF|KREF\+?|EREF\+)$", re.IGNORECASE)
+_BLZ_ACCOUNT = re.compile(r"^\d{8}/\d{1,10}$")  # a German account as "Bankleitzahl/Kontonummer"
+_RETURNED_ITEM = "RTI"  # the SWIFT transaction type of a returned item ("NRTI")
 
 OPENING = ("60F", "60M", "60")
 CLOSING = ("62F", "62M", "62")
-# Field-86 sub-fields: which ones carry the title, the payer's name and address, and the account.
-_POLISH_TITLE = (20, 21, 22, 23, 24, 25, 26, 60, 61)
-_TITLE_FIELDS = {"~": _POLISH_TITLE, "<": _POLISH_TITLE, "^": _POLISH_TITLE, ">": _POLISH_TITLE,
-                 "+": _POLISH_TITLE, "?": (20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 60, 61, 62, 63)}
-# Name fields come in pairs of 27/35-character chunks cut anywhere, so each pair is joined without a space.
-_POLISH_NAME = ((27, 28), (32, 33), (29,), (62,), (63,))
-_NAME_FIELDS = {"~": _POLISH_NAME, "<": _POLISH_NAME, "^": _POLISH_NAME, ">": _POLISH_NAME, "+": _POLISH_NAME,
-                "?": ((32, 33),)}
 
 
 @dataclass
@@ -102,6 +96,7 @@ class _Statement:
     account: str = ""
     currency: str | None = None
     closed: bool = False
+    interim: bool = False  # an MT942: no balances, the currency from its floor limit (:34F:)
     late: int = 0  # the line of the first :61: after the closing balance
     pending: tuple[_Tag, dict[str, Any], list[_Tag]] | None = None
     position: int = 0
@@ -116,6 +111,9 @@ class _Statement:
             self.account = tag.text
         elif tag.name in OPENING and self.currency is None:
             self.currency = _balance_currency(self.context, tag)
+        elif tag.name == "34F" and self.currency is None:
+            self.currency = _floor_limit_currency(tag)
+            self.interim = True
         elif tag.name in CLOSING:
             if not _NO_CURRENCY.match(tag.text):  # the closing balance's currency is only checked, not used
                 _balance_currency(self.context, tag)
@@ -124,8 +122,9 @@ class _Statement:
             if self.closed and not self.late:
                 self.late = tag.line  # read as part of the statement; said when it closes
             if self.currency is None:
-                raise ImportProblem(line_place(tag.line, "61"),
-                                    "the statement has no opening balance (:60F:) before it to give the currency")
+                raise ImportProblem(line_place(tag.line, "61"), "the statement has no opening balance (:60F:), "
+                                                                "nor an MT942 floor limit (:34F:), before it to "
+                                                                "give the currency")
             self.pending = (tag, _parse_tag(self.context, tag), [])
 
     def close(self, warn: Warn) -> Iterator[BankEntry]:
@@ -134,7 +133,12 @@ class _Statement:
         if self.late:
             warn(line_place(self.late, "61"), f"entries after the closing balance (:62F:) of statement "
                                               f"{self.reference or '(no reference)'} were read as part of it")
-        if not self.closed:
+        if self.interim:
+            if self.position:
+                warn(line_place(self.line), f"statement {self.reference or '(no reference)'} is an interim report "
+                                            "(MT942): its entries were imported as booked; the day's MT940 "
+                                            "statement repeats them")
+        elif not self.closed:
             warn(line_place(self.line), f"statement {self.reference or '(no reference)'} has no closing "
                                         "balance (:62F:); its entries were imported as they are")
 
@@ -273,6 +277,14 @@ def _balance_currency(context: Any, tag: _Tag) -> str:
         raise ImportProblem(line_place(tag.line, tag.name), exc.message) from exc
 
 
+def _floor_limit_currency(tag: _Tag) -> str:
+    found = _FLOOR_LIMIT.match(tag.text)
+    try:
+        return check_currency(found.group(1).upper() if found else "")
+    except UserError as exc:
+        raise ImportProblem(line_place(tag.line, tag.name), exc.message) from exc
+
+
 def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, currency: str,
            position: int) -> BankEntry:
     where = line_place(tag.line, "61")
@@ -293,18 +305,33 @@ def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, 
         amount = parse_money(raw[:-1] if _WHOLE_AMOUNT.match(raw) else raw, currency, decimal=",")
     except ValueProblem as exc:
         raise ImportProblem(where, exc.message) from exc
-    info = _merged_details([_details(d.lines) for d in details])
-    title = info.title or " ".join(
-        part for part in (found.get("customer_reference"), found.get("extra_details")) if part
-    ).strip()
+    info = merge([read_details(d.lines) for d in details])
     line_account, line_name = _line_payer(found)
     return BankEntry(
         where=where, account=account, position=str(position), booking_date=_booking_date(found, where),
         amount=amount, currency=currency, credit=status.endswith("C"), reversal=status.startswith("R"),
-        status="BOOK", reference=(found.get("bank_reference") or "").strip() or None, title=title,
+        status="BOOK", reference=(found.get("bank_reference") or "").strip() or None,
+        title=info.title or info.posting or _line_text(found),
         payer_name=info.name or line_name, payer_account=info.account or normalize_account(line_account),
-        payer_tax_id=info.tax_id,
+        payer_tax_id=info.tax_id, creditor_refs=info.refs,
+        returned=info.returned or kind[1:].upper() == _RETURNED_ITEM or (info.return_code and _german(account)),
     )
+
+
+def _german(account: str) -> bool:
+    """A German or Austrian statement account (IBAN, or BLZ/Kontonummer): where GVC codes mean what the DK says;
+    Czech banks write field 86 in the same ?-form, and their codes are their own."""
+    compact = account.strip().lstrip("/").replace(" ", "").upper()
+    return compact.startswith(("DE", "AT")) or bool(_BLZ_ACCOUNT.match(compact))
+
+
+def _line_text(found: dict[str, Any]) -> str:
+    """The :61:'s own text (customer reference and supplementary details), the title when field 86 gives
+    none; "NONREF" there means no reference, and ING's "EREF" only points to field 86."""
+    reference = (found.get("customer_reference") or "").strip()
+    if reference.upper() in NO_REFERENCE or _PLACEHOLDER_REFERENCE.match(reference):
+        reference = ""
+    return " ".join(" ".join(p for p in (reference, found.get("extra_details")) if p).split())
 
 
 def _line_payer(found: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -341,107 +368,6 @@ def _value_date(year: int, month: int, day: int) -> dt.date:
     if 1 <= month <= 12 and 28 < day <= 31:
         day = min(day, calendar.monthrange(year, month)[1])
     return dt.date(year, month, day)
-
-
-@dataclass(frozen=True)
-class _Details:
-    title: str
-    name: str | None
-    account: str | None
-    tax_id: str | None
-
-
-def _details(lines: list[str]) -> _Details:
-    """Field 86: sub-fields (~20 … ~63, <20, ?20, ^20 …) joined into title and payer, or the free form.
-
-    A field holding only a transaction code ("150") says nothing about the payment."""
-    text = "".join(lines).strip()
-    if not text or _CODE_ONLY.match(text):
-        return _Details("", None, None, None)
-    marker = _SUBFIELDS.match(text)
-    if marker:
-        return _subfield_details(text, marker.group(1))
-    free = _free_text(lines)
-    return _keyed_details(free) if _KEYED.match(free) else _free_details(free)
-
-
-def _merged_details(found: list[_Details]) -> _Details:
-    """Several :86: of one entry: their titles joined, the first name, account and tax id given."""
-    return _Details(
-        _join(d.title for d in found), next((d.name for d in found if d.name), None),
-        next((d.account for d in found if d.account), None), next((d.tax_id for d in found if d.tax_id), None),
-    )
-
-
-def _free_text(lines: list[str]) -> str:
-    """Free-form lines: a full line (65 characters with its ":86:") was cut by width and runs on into the
-    next; a shorter one ended where the bank meant it to, so a space keeps the words apart."""
-    parts: list[str] = []
-    full = True
-    for index, line in enumerate(lines):
-        if not full:
-            parts.append(" ")
-        parts.append(line)
-        full = len(line) + (len(":86:") if index == 0 else 0) >= _FULL_LINE
-    return "".join(parts).strip()
-
-
-def _subfield_details(text: str, sep: str) -> _Details:
-    """Values are kept as written until joined: a name chunk padded with spaces ("SEJMOWA 21 ") ends a word.
-    A sub-field holding only the filler PKO BP writes for "empty" (˙, ÿ) is empty."""
-    parts = re.split(rf"{re.escape(sep)}(\d{{2}})", text)
-    fields: dict[int, str] = {}
-    for key, value in zip(parts[1::2], parts[2::2], strict=True):
-        fields[int(key)] = fields.get(int(key), "") + ("" if _FILLER.match(value) else value)
-    title = _join(fields.get(k) for k in _TITLE_FIELDS[sep])
-    name = _join("".join(fields.get(k, "") for k in pair) for pair in _NAME_FIELDS[sep]) or None
-    account = normalize_account(fields.get(38, "").strip() or with_bank_code(fields.get(31), fields.get(30)))
-    return _Details(title, name, account, _tax_id(title))
-
-
-
-_FREE_ACCOUNT = re.compile(r"(?:Z RACH\.?|RACH\.?|KONTO|Z KONTA)\s*:?\s*([A-Z]{0,2}[0-9 ]{10,40}[0-9])", re.IGNORECASE)
-_FREE_NAME = re.compile(r"\b(?:OD|NADAWCA|ZLECENIODAWCA)\s*:\s*(.*?)\s*(?:;|$)", re.IGNORECASE)
-_FREE_TITLE = re.compile(r"\b(?:TYT\.?|TYTU[ŁL]|TYTUŁEM)\s*:\s*(.*?)\s*(?:;\s*(?:DATA|TNR|ID)\b|$)", re.IGNORECASE)
-
-
-def _free_details(text: str) -> _Details:
-    """The unstructured Polish form: "…; Z RACH.: 0410…; OD: NAME; TYT.: FV 1/2026; DATA STEMPLA: …"."""
-    title_match = _FREE_TITLE.search(text)
-    title = " ".join((title_match.group(1) if title_match else text).split())
-    name_match = _FREE_NAME.search(text)
-    account_match = _FREE_ACCOUNT.search(text)
-    return _Details(
-        title, " ".join(name_match.group(1).split()) or None if name_match else None,
-        normalize_account(account_match.group(1)) if account_match else None, _tax_id(text),
-    )
-
-
-# The Dutch SEPA form (ING, ABN AMRO, Rabobank): "/TRTP/…/IBAN/NL…/NAME/…/REMI/…" or "/CNTP/IBAN/BIC/NAME/…".
-_KEYS = re.compile(r"/(TRTP|IBAN|BIC|NAME|REMI|EREF|MARF|CSID|CNTP|PREF|RTRN|BENM|ORDP|ISDT|ADDR|ULTC|ULTD|PURP|SVCL)/")
-_KEYED = re.compile(r"^/(?:TRTP|EREF|CNTP|PREF|RTRN|BENM|ORDP|NAME|REMI|IBAN)/")
-_REMI_FORM = re.compile(r"^(?:USTD//|STRD/CUR/|STRD//)")
-
-
-def _keyed_details(text: str) -> _Details:
-    """The keyed form: the title from REMI (else the whole text), the payer from NAME/IBAN or CNTP."""
-    parts = _KEYS.split(text)
-    fields = {key: value.strip() for key, value in zip(parts[1::2], parts[2::2], strict=True)}
-    counterparty = fields.get("CNTP", "").split("/")
-    remittance = _REMI_FORM.sub("", fields.get("REMI", "")).strip("/ ")
-    name = fields.get("NAME") or (counterparty[2] if len(counterparty) > 2 else "")
-    account = fields.get("IBAN") or counterparty[0]
-    title = " ".join((remittance or text).split())
-    return _Details(title, " ".join(name.split()) or None, normalize_account(account), _tax_id(title))
-
-
-def _tax_id(text: str) -> str | None:
-    found = _TAX_ID.search(text)
-    return found.group(1).replace("-", "") if found else None
-
-
-def _join(parts: Any) -> str:
-    return " ".join(" ".join(p for p in parts if p).split())
 
 
 def _short(text: str) -> str:

@@ -20,7 +20,7 @@ from collector_app.db.models import Event, ImportBatch, Payment
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_places, format_amount
 from collector_app.imports.bank import BankEntry
-from collector_app.imports.camt053 import read_camt053
+from collector_app.imports.camt053 import ZIP_MESSAGE, ZIP_SIGNATURES, read_camt053
 from collector_app.imports.common import ImportProblem, ImportSummary, problem
 from collector_app.imports.mt940 import read_mt940
 from collector_app.services import audit, import_batches, matching, payments
@@ -53,6 +53,8 @@ def detect_format(path: Path) -> str:
             head = handle.read(_SNIFF)
     except OSError as exc:
         raise UserError("file", f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if head.startswith(ZIP_SIGNATURES):
+        raise UserError("format", f"{path.name}: {ZIP_MESSAGE}")
     text = head.lstrip(b"\xef\xbb\xbf\x00\x01\x02\x03 \t\r\n")
     if text.startswith(b"<"):
         return "camt053"

@@ -173,7 +173,7 @@ def _broken(tmp_path: Path, source: Path, old: str, new: str, encoding: str = "u
      "/ns0:Document/ns0:BkToCstmrStmt/ns0:Stmt[1]/ns0:Ntry[1]/ns0:Amt: missing"),
     (DATA / "camt053_v02_batch_reversal.xml", "1000.00</Amt><CdtDbtInd>CRDT<", "1000.00</Amt><CdtDbtInd>CREDIT<",
      "Ntry[1]/CdtDbtInd: \"CREDIT\" is not CRDT or DBIT"),
-    (DATA / "camt053_v02_batch_reversal.xml", "camt.053.001.02", "camt.052.001.02", "is not a camt.053 statement"),
+    (DATA / "camt053_v02_batch_reversal.xml", "camt.053.001.02", "camt.052.001.02", "not a camt.053 statement: export"),
     (DATA / "camt053_v02_batch_reversal.xml", "<BookgDt><Dt>2026-03-16</Dt>", "<BookgDt><Dt>16/03/2026x</Dt>",
      "Ntry[1]/BookgDt/Dt: \"16/03/2026x\" is not a date"),
     (DATA / "camt053_v02_batch_reversal.xml", "</Document>", "", "not well-formed XML"),
