@@ -8,6 +8,8 @@ import datetime as dt
 import functools
 import json
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -91,20 +93,35 @@ def normalize_encoding(name: str) -> str:
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF16 = frozenset({"utf-16", "utf-16-le", "utf-16-be"})
+_HEAD = 4096  # the bytes that tell a byte-order mark or UTF-16 without one
+# What a file that is not UTF-8 may be in; a tie goes to the one the caller prefers, else to the first.
+GUESSED = ("cp1250", "cp1252", "iso-8859-2")
+_GUESS_NAMES = {"cp1250": "Windows Central European", "cp1252": "Windows Western European, ISO-8859-1",
+                "iso-8859-2": "ISO-8859-2, Central European"}
+_GUESS_BYTES = 4 << 20  # the part of a file whose letters decide the guess
+# The letters beyond ASCII of the languages these encodings write (Polish, Czech, Slovak, Hungarian, Romanian,
+# Croatian, German, French, Spanish, Portuguese, Italian, Catalan, Nordic): a file is read in the encoding that
+# makes most of its non-ASCII bytes letters of one language (French "Crêperie", not "Cręperie").
+_ALPHABETS = ("ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíľňóôšťúýž", "áéíóöőúüű", "ăâîşţ", "čćđšž", "äöüß",
+              "àâæçéèêëîïôœùûüÿ", "áéíñóúü", "àáâãçéêíóôõú", "àèéìíîòóù", "àçèéíïòóúü", "åäöéæø", "áæðéíóöúýþ")
+_ASCII = bytes(range(0x80))
 
 
-def detect_encoding(path: Path, requested: str | None = None) -> str:
-    """UTF-8 with or without BOM, UTF-16 with a BOM (Excel's "Unicode text"), else cp1250; a requested
-    encoding wins (a UTF-8 BOM is still dropped)."""
+def detect_encoding(path: Path, requested: str | None = None, prefer: str = "cp1250") -> str:
+    """UTF-8 with or without BOM, UTF-16 with a BOM (Excel's "Unicode text") or without one, else the
+    single-byte encoding whose letters fit the text best (`guess_single_byte`); a requested encoding wins
+    (a UTF-8 or UTF-16 BOM is still dropped)."""
     with path.open("rb") as handle:
-        head = handle.read(3)
+        head = handle.read(_HEAD)
         if requested:
-            enc = normalize_encoding(requested)
-            return "utf-8-sig" if enc == "utf-8" and head == codecs.BOM_UTF8 else enc
-        if head == codecs.BOM_UTF8:
+            return _requested(normalize_encoding(requested), head)
+        if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
         if head[:2] in _UTF16_BOMS:
             return "utf-16"
+        if (order := _utf16_order(head)) is not None:
+            return order
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
@@ -112,16 +129,81 @@ def detect_encoding(path: Path, requested: str | None = None) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1250"
+            handle.seek(0)
+            return guess_single_byte(handle.read(_GUESS_BYTES), prefer)
     return "utf-8"
+
+
+def _requested(enc: str, head: bytes) -> str:
+    """A named encoding as the file's start refines it: a BOM of its family is dropped (a UTF-16 one also
+    says the byte order, whatever variant was named); "utf-16" without a BOM takes the order its NULs show."""
+    if enc == "utf-8" and head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if enc in _UTF16:
+        if head[:2] in _UTF16_BOMS:
+            return "utf-16"
+        if enc == "utf-16":
+            return _utf16_order(head) or enc
+    return enc
+
+
+def _utf16_order(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark, told by its NUL bytes (text mostly ASCII has one in every pair):
+    the codec of its byte order; None when the bytes do not look so."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    firsts, seconds = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
+    if seconds >= pairs / 3 and firsts == 0:
+        return "utf-16-le"
+    if firsts >= pairs / 3 and seconds == 0:
+        return "utf-16-be"
+    return None
+
+
+def guess_single_byte(data: bytes, prefer: str = "cp1250") -> str:
+    """The encoding of GUESSED in which the most non-ASCII bytes read as letters of one language; one that
+    cannot read a byte, or reads it as a control character, is out (when all are, `prefer`, whose reader
+    then names the line)."""
+    counts = Counter(data.translate(None, _ASCII))
+    best, best_fit = prefer, -1
+    for enc in (prefer, *(e for e in GUESSED if e != prefer)):
+        fit = _letter_fit(counts, enc)
+        if fit > best_fit:
+            best, best_fit = enc, fit
+    return best
+
+
+def _letter_fit(counts: Counter[int], encoding: str) -> int:
+    letters: Counter[str] = Counter()
+    for byte, n in counts.items():
+        try:
+            char = bytes([byte]).decode(encoding).lower()
+        except UnicodeDecodeError:
+            return -1
+        if unicodedata.category(char) == "Cc":
+            return -1
+        letters[char] += n
+    return max(sum(letters[c] for c in alphabet) for alphabet in _ALPHABETS)
+
+
+def guess_note(path: Path, encoding: str) -> str:
+    """What the summary says of a file read in a guessed single-byte encoding, with the letters that decided."""
+    with path.open("rb") as handle:
+        counts = Counter(handle.read(_GUESS_BYTES).translate(None, _ASCII))
+    told = [bytes([b]).decode(encoding, "replace") for b, _n in counts.most_common()
+            if len({bytes([b]).decode(e, "replace") for e in GUESSED}) > 1]
+    letters = [c for c in told if c.isalpha()][:6]
+    shown = f" ({', '.join(letters)})" if letters else ""
+    other = "cp1250" if encoding == "cp1252" else "cp1252"
+    return (f"the text is not UTF-8: read as {encoding} ({_GUESS_NAMES.get(encoding, encoding)}), whose letters fit "
+            f'it best{shown}; if names look wrong, name the encoding in a mapping (e.g. "encoding": "{other}")')
 
 
 def decode_text(data: bytes, requested: str | None = None) -> tuple[str, str]:
     """Decode bytes held in memory the same way; returns (text, encoding). Undecodable text is a ValueProblem."""
     if requested:
-        enc = normalize_encoding(requested)
-        if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            enc = "utf-8-sig"
+        enc = _requested(normalize_encoding(requested), data[:_HEAD])
     elif data.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     elif data[:2] in _UTF16_BOMS:
@@ -130,11 +212,11 @@ def decode_text(data: bytes, requested: str | None = None) -> tuple[str, str]:
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            enc = "cp1250"
+            enc = _utf16_order(data[:_HEAD]) or guess_single_byte(data[:_GUESS_BYTES])
     try:
         return data.decode(enc), enc
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    except UnicodeError as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
         raise ImportProblem(line_place(line), f"the text is not {enc} (name the file's encoding)") from exc
 
 
@@ -146,16 +228,16 @@ def undecodable_line(path: Path, encoding: str) -> int:
         while chunk := handle.read(_CHUNK):
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:  # UTF-16 without a BOM fails before any byte (no start)
                 # an error in the chunk's first bytes may belong to a sequence begun in the previous one
-                return lines + chunk[: max(exc.start, 0)].count(b"\n")
+                return lines + chunk[: max(getattr(exc, "start", 0), 0)].count(b"\n")
             lines += chunk.count(b"\n")
     return 0
 
 
-def open_text(path: Path, requested: str | None = None) -> tuple[IO[str], str]:
+def open_text(path: Path, requested: str | None = None, prefer: str = "cp1250") -> tuple[IO[str], str]:
     """Open a text file for streaming with the detected (or requested) encoding; returns (handle, encoding)."""
-    enc = detect_encoding(path, requested)
+    enc = detect_encoding(path, requested, prefer)
     return path.open("r", encoding=enc, errors="strict", newline=""), enc
 
 
@@ -168,6 +250,7 @@ def clean_cell(value: str | None) -> str:
 
 # ---------------------------------------------------------------------------------------------- amounts
 
+MINUS = "\u2212"  # the minus sign of typeset numbers ("−1 234,56"), read as "-"
 _NUMBER_CHARS = re.compile(r"^[+-]?[0-9.,' \u00a0\u202f]+$")
 _LONE_GROUP = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")  # "1,234", "12.345": a thousands mark, or a decimal one?
 _SPACE_GROUP = re.compile(r"\d[ '\u00a0\u202f]\d")  # "1 234": thousands grouped by a space or an apostrophe
@@ -181,7 +264,7 @@ def parse_decimal(
     Without a named decimal mark, a lone mark followed by three digits ("1,234") groups thousands
     when the currency (`places`) has fewer than three decimals.
     """
-    raw = text.strip()
+    raw = text.strip().replace(MINUS, "-")
     bad = ValueProblem(f'"{text}" is not an amount')
     if not raw:
         raise ValueProblem("is empty (expected an amount)")
@@ -270,7 +353,7 @@ DOLLAR = "$"  # a dollar of some country: the row's currency says which (USD whe
 def split_currency(text: str) -> tuple[str, str | None]:
     """The amount without a currency written before or after it, and that currency: an ISO code, or
     `DOLLAR` for a bare "$". A text without one comes back as it is, with None."""
-    raw = text.strip()
+    raw = text.strip().replace(MINUS, "-")
     for pattern in (_MARK_BEFORE, _MARK_AFTER):
         found = pattern.match(raw)
         if found is None:

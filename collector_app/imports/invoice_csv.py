@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from collector_app.domain.errors import UserError
+from collector_app.domain.money import format_amount
 from collector_app.imports.common import (
     CURRENCY_SIGNS,
     DOLLAR,
+    GUESSED,
     DayMonthOrder,
     DecimalMark,
     ImportProblem,
@@ -29,9 +31,11 @@ from collector_app.imports.common import (
     check_amount,
     clean_cell,
     currency_at,
+    guess_note,
     line_place,
     normalize_encoding,
     open_text,
+    parse_decimal,
     parse_import_date,
     problem,
     split_currency,
@@ -48,15 +52,17 @@ OPTIONS = ("columns", "date_format", "decimal", "thousands", "currency", "delimi
 # Earlier names win, so the specific ones come before the generic ("Nr faktury" before "Nr", which is often
 # the row's ordinal; "Nazwa kontrahenta" before "Kontrahent", which Optima fills with a short code).
 _NAMES: dict[str, tuple[str, ...]] = {
-    "number": ("invoice number", "invoice no", "invoice num", "numer faktury", "nr faktury", "číslo faktury",
+    "number": ("credit note number", "credit note no", "credit memo number", "credit memo no",
+               "invoice number", "invoice no", "invoice num", "numer faktury", "nr faktury", "číslo faktury",
                "document number", "document no", "doc no", "numer dokumentu", "nr dokumentu", "nr dok",
                "číslo dokladu", "number", "invoice", "numer", "číslo", "doklad", "no", "nr", "num", "document",
-               "details"),
+               "details", "invoice ref", "voucher no", "voucher"),
     "contractor": ("client name", "customer name", "buyer name", "company name", "contact name",
+                   "invoice partner display name", "client full name", "customer full name",
                    "nazwa kontrahenta", "kontrahent nazwa", "nazwa nabywcy", "nazwa klienta", "název odběratele",
                    "název klienta", "název firmy", "contractor", "client", "customer", "buyer", "bill to",
                    "kontrahent", "nabywca", "klient", "odběratel", "firma", "company", "contact", "name", "nazwa",
-                   "název"),
+                   "název", "partner"),
     "tax_id": ("tax_id", "tax id", "vat id", "vat number", "vat no", "vat reg no", "tax number", "tax no",
                "customer tax id", "buyer tax id", "client tax id", "client vat no", "client vat number",
                "buyer vat id", "buyer nip", "client nip", "customer nip", "nip", "nip nabywcy", "nip kontrahenta",
@@ -64,16 +70,18 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "mail", "email address", "e-mail address", "client email", "customer email",
               "email recipient", "adres e-mail", "e-mail nabywcy", "e-mail kontrahenta", "e-mail klienta",
               "e-mail odběratele", "email odběratele"),
-    "issue_date": ("issue_date", "issue date", "issued", "issued on", "date issued", "invoice date",
-                   "document date", "data wystawienia", "data wyst", "data dokumentu", "datum vystavení", "vystaveno",
-                   "date", "data", "datum"),
+    "issue_date": ("credit note date", "credit memo date", "issue_date", "issue date", "issued", "issued on",
+                   "issued at", "date issued", "invoice date", "invoice/bill date", "invoiced at", "document date",
+                   "data wystawienia", "data wyst", "data dokumentu", "datum vystavení", "vystaveno", "date", "data",
+                   "datum", "posting date", "transaction date"),
     "due_date": ("due_date", "due date", "payment due date", "due on", "due by", "payment due",
                  "termin płatności", "termin zapłaty", "termin płat", "termin płatn", "termin zapł", "płatność do",
                  "datum splatnosti", "splatno", "splatno do", "due", "termin", "splatnost"),
     "gross": ("gross", "invoice total", "total amount", "total gross", "gross amount", "grand total",
-              "total incl vat", "total including vat", "kwota brutto", "wartość brutto", "razem brutto",
-              "kwota do zapłaty", "do zapłaty", "celkem s dph", "celkem k úhradě", "celková částka", "total",
-              "amount", "brutto", "kwota", "celkem", "částka", "line total", "item total", "line amount",
+              "total incl vat", "total including vat", "total inc tax", "total incl tax", "total including tax",
+              "amount incl tax", "total in currency signed", "total signed", "kwota brutto", "wartość brutto",
+              "razem brutto", "kwota do zapłaty", "do zapłaty", "celkem s dph", "celkem k úhradě", "celková částka",
+              "total", "amount", "brutto", "kwota", "celkem", "částka", "line total", "item total", "line amount",
               "item amount"),
     "currency": ("currency", "currency code", "ccy", "waluta", "kod waluty", "měna", "cizí měna"),
     "variable_symbol": ("variable symbol", "variabilní symbol", "var symbol", "var sym", "varsym", "vs"),
@@ -84,13 +92,30 @@ _EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     # the amount in the invoice's own currency where `gross` is in the firm's (POHODA, Flexi, Polish registers)
     "foreign_gross": ("brutto w walucie", "wartość brutto w walucie", "kwota brutto w walucie", "wartość w walucie",
                       "kwota w walucie", "cm celkem", "celkem v cizí měně", "celkem měna", "celkem cizí měna",
-                      "sum celkem men", "total in currency", "amount in currency", "foreign amount"),
+                      "sum celkem men", "total in currency signed", "total in currency", "amount in currency",
+                      "foreign amount"),
+    # what is left to pay (Xero InvoiceAmountDue, QuickBooks Open balance, ERPNext Outstanding Amount, Odoo
+    # Amount Due, Zoho and InvoiceNinja Balance, Invoice2go BalanceDueAmount) and what was paid
     "remaining": ("pozostało do zapłaty", "pozostało", "pozostaje", "do zapłaty pozostało", "zbývá uhradit",
-                  "zbývá uhradit kč", "k likvidaci", "zůstatek", "balance due", "amount due", "outstanding"),
-    "paid": ("zapłacono", "zapłacone", "rozliczono", "uhrazeno", "již uhrazeno", "paid", "amount paid"),
+                  "zbývá uhradit kč", "k likvidaci", "zůstatek", "balance due", "amount due", "invoice amount due",
+                  "amount due signed", "balance due amount", "outstanding", "outstanding amount",
+                  "amount outstanding", "outstanding balance", "open balance", "open amount", "amount remaining",
+                  "remaining amount", "remaining", "offener betrag", "restbetrag", "balance"),
+    "paid": ("zapłacono", "zapłacone", "rozliczono", "uhrazeno", "již uhrazeno", "paid", "amount paid",
+             "invoice amount paid", "amount paid amount", "paid to date", "paid amount", "total paid",
+             "amount received", "bezahlt"),
+    # ("Payment date" is left out: some registers mean the due date by it)
+    "paid_date": ("date paid", "paid date", "paid on", "last payment date", "data zapłaty", "datum úhrady",
+                  "datum zaplacení", "uhrazeno dne", "bezahlt am"),
+    "paid_flag": ("invoice paid", "is paid", "fully paid", "zapłacona", "opłacona", "uhrazená"),
     "vat_rate": ("stawka vat", "stawka", "sazba dph", "sazba", "vat rate", "tax rate"),
-    "kind": ("typ dokumentu", "rodzaj dokumentu", "rodzaj faktury", "rodzaj", "typ", "druh dokladu", "druh",
-             "document type", "type"),
+    "kind": ("typ dokumentu", "rodzaj dokumentu", "rodzaj faktury", "typ faktury", "typ dokladu", "rodzaj", "typ",
+             "druh dokladu", "druh", "document type", "invoice type", "transaction type", "voucher type",
+             "doc type", "move type", "belegart", "type"),
+    # the state of the document (a draft, a void one, a paid one): Xero, Zoho, InvoiceNinja, FreshBooks, Odoo
+    "status": ("status", "invoice status", "document status", "credit note status", "state", "status faktury",
+               "status dokumentu", "stav", "stav dokladu", "rechnungsstatus", "belegstatus"),
+    "payment_status": ("payment status", "payment state", "status płatności", "stav úhrady", "zahlungsstatus"),
     "cancelled": ("storno", "anulowana", "anulowano", "cancelled", "void"),
     "person": ("jméno", "příjmení a jméno", "jméno a příjmení", "imię i nazwisko", "nazwisko i imię", "osoba"),
 }
@@ -211,8 +236,9 @@ def match_columns(header: Sequence[object], mapping: Mapping,
         if wanted is not None:
             if wanted.lower() not in lower:
                 shown = ", ".join(n for n in names if n) or "nothing"
-                raise ImportProblem(line_place(header_line),
-                                    f'no column "{wanted}" (columns.{fld} of the mapping); the header has: {shown}')
+                shown = shown if len(shown) <= 300 else shown[:300] + "…"
+                raise ImportProblem(line_place(header_line), f'no column "{wanted}" (columns.{fld} of the mapping); '
+                                                             f"the header has: {shown}{garbled_hint(names)}")
             index[fld] = lower[wanted.lower()]
             continue
         taken = set(index.values()) | {lower[w.lower()] for w in mapping.columns.values() if w.lower() in lower}
@@ -220,6 +246,16 @@ def match_columns(header: Sequence[object], mapping: Mapping,
         if found is not None:
             index[fld] = found
     return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]
+
+
+def garbled_hint(header: Sequence[object]) -> str:
+    """A hint for a header that reads as text decoded in the wrong encoding (UTF-16 read as UTF-8 shows NULs,
+    UTF-8 read as UTF-16 shows CJK characters); empty for a header that reads as text."""
+    text = "".join(str(h) for h in header if h is not None)
+    odd = sum(1 for ch in text if ch in "\x00\ufffd" or "\u3400" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\uf8ff")
+    if odd * 4 < len(text) or not text:
+        return ""
+    return '; the text does not read as text: is the file\'s encoding right? (name it in a mapping: "encoding")'
 
 
 def _header_keys(names: Sequence[str], skip: Collection[int] = ()) -> dict[str, int]:
@@ -249,6 +285,34 @@ def match_extra(header: Sequence[object], taken: Iterable[int]) -> dict[str, int
 NOT_A_DEBT = (("proforma", "a pro forma invoice"), ("pro forma", "a pro forma invoice"),
               ("storno", "cancelled"), ("stornovan", "cancelled"), ("anulowan", "cancelled"),
               ("cancel", "cancelled"), ("void", "cancelled"))
+# What else a type column says (whole words of its `header_key`, or the whole cell for short codes): a document
+# of the firm's purchases, a payment row (Xero "Sales overpayment", QuickBooks "Payment"), a credit note (its
+# amount is credited however the file signs it: Xero writes them positive), a correction (the same, unless
+# negative already) and a debit note (an invoice).
+_PURCHASE = re.compile(r"\b(bills?|vendor|supplier|purchases?|accpay\w*|zakup\w*|kosztow\w*|prijat\w*|dosl\w*|"
+                       r"eingangsrechnung|lieferantenrechnung|achats?|fournisseur|compras?|proveedor)\b")
+_PURCHASE_CODES = frozenset({"fz", "kfz", "fzk"})  # Subiekt's "faktura zakupu" and its correction
+_PAYMENT = re.compile(r"\b(payments?|overpayments?|prepayments?|receive money|receipts?|nadplata|przedplata|wplata|"
+                      r"platba|preplatek|uberzahlung|vorauszahlung|zahlung|paiement|pago)\b")
+_DOCUMENT = re.compile(r"\b(invoice|faktura|rechnung|facture|factura|note|nota|bill)\b")
+_DEBIT = re.compile(r"\b(debit|vrubopis\w*|zwiekszajac\w*|nachbelastung|lastschrift)\b")
+_CREDIT = re.compile(r"\b(credit|creditnote|refund|accreccredit|dobropis\w*|gutschrift|avoir|creditnota|kreditnota|"
+                     r"hyvityslasku|zmniejszajac\w*)\b")
+_CORRECTION = re.compile(r"\b(korekt\w*|korygujac\w*|opravn\w*|correction|corrective|\w*korrektur)\b")
+_CORRECTION_CODES = frozenset({"kor", "fk", "fkor", "kfs", "fks"})
+# What a status column says (Xero, Zoho, InvoiceNinja, FreshBooks, Odoo and their Polish, Czech, German words):
+# a void or draft document is skipped, a paid one is reported.
+_VOID = re.compile(r"\b(void|voided|cancel\w*|deleted|reversed|abandon\w*|annul\w*|anul\w*|storn\w*|zrusen\w*|"
+                   r"smazan\w*|usuni\w*|geloe?scht|geannuleerd)\b")
+_DRAFT = re.compile(r"\b(draft|drafts|szkic|robocz\w*|koncept|rozpracovan\w*|entwurf|brouillon|borrador|bozza)\b")
+_PAID_STATES = frozenset({"paid", "fully paid", "auto paid", "in payment", "closed", "settled", "zaplacona",
+                          "zaplacono", "zaplacone", "oplacona", "oplacono", "rozliczona", "rozliczono", "uhrazeno",
+                          "uhrazena", "uhrazen", "zaplaceno", "zaplacena", "bezahlt", "payee", "pagada", "pagato",
+                          "betaald"})
+_PART_PAID_STATES = frozenset({"partial", "partially paid", "part paid", "partly paid", "czesciowo zaplacona",
+                               "czesciowo oplacona", "czesciowo rozliczona", "castecne uhrazeno", "castecne uhrazena",
+                               "castecne zaplaceno", "teilweise bezahlt", "teilbezahlt"})
+_GROUP_COUNT = re.compile(r"\(\d+\)$")  # "January 2026 (2)": a grouped list's heading with its row count
 NO_DUE_COLUMN = "no due-date column: due dates come from the payment terms (the contractor's, else the firm's)"
 YES = frozenset({"ano", "tak", "yes", "y", "true", "1", "x", "a", "t"})
 # A tax-id cell that only says there is none ("brak" in Polish VAT registers, "-", "b.d."): no digit, or only zeros.
@@ -267,7 +331,7 @@ class RowRules:
         if missing:
             raise ImportProblem(line_place(header_line),
                                 f"no column for {', '.join(missing)} (name it in a mapping: "
-                                f"{', '.join('columns.' + m for m in missing)})")
+                                f"{', '.join('columns.' + m for m in missing)}){garbled_hint(header)}")
         self.mapping = mapping
         self.currency = mapping.currency or default_currency
         self.seen: dict[str, tuple[int, int]] = {}  # number → (first line, hash of its values)
@@ -288,6 +352,17 @@ class RowRules:
         if "due_date" not in self.index:
             self.file_notes.append(NO_DUE_COLUMN)
         self.no_tax_ids: set[str] = set()
+        # a file whose number column is a credit note's ("Credit Note Number") lists credit notes
+        number_key = header_key(self.names["number"])
+        self.credit_file = bool(_CREDIT.search(number_key)) or "korekt" in number_key
+        self.credit_noted = False  # a credit note by its type is said once per file
+        self.dollar_noted = False  # so is a "$" read without a currency column
+        self.passed: set[str] = set()  # numbers of documents skipped (their further lines are too)
+        # which of the row checks below the file's columns call for (most files need none of them)
+        self.states = bool(self.extra.keys() & {"kind", "cancelled", "status", "payment_status"})
+        self.typed = self.credit_file or "kind" in self.extra
+        self.payments = bool(self.extra.keys() & {"remaining", "paid", "paid_date", "paid_flag", "status",
+                                                  "payment_status"})
 
     def learn(self, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
         """Decide the file's decimal marks and day/month order from its first rows, before reading them
@@ -302,7 +377,7 @@ class RowRules:
                     amount, marked = split_currency(clean_cell(gross))
                     currency, named = self._named_currency(line, cells)
                     if marked is not None:
-                        currency = _written_currency(gross, marked, currency, named)
+                        currency = _written_currency(gross, marked, currency, named, self.home)
                     self.marks.learn(line, amount, currency)
             if self.order is not None:
                 for i in dates:
@@ -329,15 +404,16 @@ class RowRules:
             return totals
         values = hash(tuple(cells[i] if i < len(cells) else None for f, i in self.index.items()
                             if not ((self.lines or self.rates) and f == "gross")))
+        not_a_debt = self._not_a_debt(cells) if self.states else None
+        if not_a_debt is not None:
+            return self._passed(line, cells, not_a_debt)
         number = self._text(line, "number", cells, required=True)
         assert number is not None
-        not_a_debt = self._not_a_debt(line, cells)
-        if not_a_debt is not None:
-            return SkippedRow(line_place(line), f'"{number}": {not_a_debt}, not a debt to chase')
         gross, currency = self._amount(line, cells, *self._named_currency(line, cells))
         gross = self._foreign_gross(line, cells, gross, currency)
+        gross, kind_note = self._credited(cells, gross, currency) if self.typed else (gross, None)
         if self.lines or self.rates:
-            return self._line_item(line, number, values, gross, currency, cells)
+            return self._line_item(line, number, values, gross, currency, cells, kind_note)
         key = ("-" if gross < 0 else "+") + number  # an invoice and a credit note may share a number
         first = self.seen.get(key)
         if first is not None:
@@ -347,9 +423,42 @@ class RowRules:
                                 f'invoice "{number}" repeats line {first[0]} with different values '
                                 "(line items of one invoice must agree on number, contractor, dates and gross)")
         self.seen[key] = (line, values)
-        rec = self._new_record(line, number, gross, currency, cells)
+        rec = self._new_record(line, number, gross, currency, cells, kind_note)
         self._note_overflow(line, cells, rec)
         return rec
+
+    def _passed(self, line: int, cells: Sequence[object], reason: str) -> SkippedRow | None:
+        """A row that is no debt, listed once per document (its further line items are passed over silently);
+        a payment row may have no number: its contractor names it."""
+        number = self._text(line, "number", cells)
+        if number is not None:
+            if number in self.passed:
+                return None
+            self.passed.add(number)
+            return SkippedRow(line_place(line), f'"{number}": {reason}')
+        who = self._text(line, "contractor", cells)
+        return SkippedRow(line_place(line), f"no number{f', {who}' if who else ''}: {reason}")
+
+    def _credited(self, cells: Sequence[object], gross: Decimal, currency: str) -> tuple[Decimal, str | None]:
+        """The amount as the type column (or a credit-note file) signs it: a credit note's amount is credited
+        however the file writes it; a correction's too, unless its type says it raises the debt."""
+        kind = self._extra_cell("kind", cells)
+        said = _document_kind(str(kind)) if kind is not None else None
+        if said is None and self.credit_file:
+            said = "credit"
+        if gross <= 0 or said not in ("credit", "correction"):
+            return gross, None
+        if said == "correction":
+            return -gross, (f"a correction ({self.extra_names['kind']}: {str(kind).strip()}) with a positive amount "
+                            f"({format_amount(gross)} {currency}) is taken as a credit note, money owed back; one "
+                            "that raises the amount owed says so in its type (zwiększająca, vrubopis, debit note)")
+        if self.credit_noted:
+            return -gross, None
+        self.credit_noted = True
+        told = (f"by their type ({self.extra_names['kind']}: {str(kind).strip()})" if kind is not None
+                else f"by the number column ({self.names['number']})")
+        return -gross, (f"credit notes are told {told}: an amount written positive is the amount credited, "
+                        "money owed back or offset")
 
     def _note_overflow(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> None:
         """Filled cells right of the header's last column are not read; often a delimiter written inside an
@@ -397,43 +506,85 @@ class RowRules:
             return gross
         return check_amount(foreign, currency, str(self._extra_cell("foreign_gross", cells)))
 
-    def _not_a_debt(self, line: int, cells: Sequence[object]) -> str | None:
-        """A pro forma or a cancelled document, as its type or cancellation column says."""
+    def _not_a_debt(self, cells: Sequence[object]) -> str | None:
+        """Why a row is no debt to chase, as its type, cancellation or status column says: a pro forma, a
+        cancelled, void or draft document, a purchase document (a bill), or a payment; None for a debt."""
         kind = self._extra_cell("kind", cells)
         if kind is not None:
-            said = header_key(str(kind))
+            said, shown = header_key(str(kind)), f"({self.extra_names['kind']}: {str(kind).strip()})"
             for word, what in NOT_A_DEBT:
                 if word in said:
-                    return f"{what} ({self.extra_names['kind']}: {str(kind).strip()})"
+                    return f"{what} {shown}, not a debt to chase"
+            what_kind = _document_kind(str(kind))
+            if what_kind == "purchase":
+                return f"a purchase document {shown}, not a sales document of the firm"
+            if what_kind == "payment":
+                return f"a payment {shown}, not a document to chase"
         cancelled = self._extra_cell("cancelled", cells)
         if cancelled is not None and header_key(str(cancelled)) in YES:
-            return f"cancelled ({self.extra_names['cancelled']}: {str(cancelled).strip()})"
+            return f"cancelled ({self.extra_names['cancelled']}: {str(cancelled).strip()}), not a debt to chase"
+        for fld in ("status", "payment_status"):
+            value = self._extra_cell(fld, cells)
+            state = _state(str(value)) if value is not None else None
+            if state in ("void", "draft"):
+                shown = f"({self.extra_names[fld]}: {str(value).strip()})"
+                if state == "draft":
+                    return f"a draft {shown}, not an issued document to chase"
+                what = "reversed" if "revers" in header_key(str(value)) else "cancelled"
+                return f"{what} {shown}, not a debt to chase"
         return None
 
     def _payment_notes(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> None:
         """What the file says was paid is reported, not booked (money comes from bank statements or is
         entered by hand, as for the payments written inside e-invoices)."""
+        if not self.payments:
+            return
         currency = rec.currency or self.currency
         remaining = self._extra_amount(line, "remaining", cells, currency)
         paid = self._extra_amount(line, "paid", cells, currency)
         owed = abs(rec.gross)
+        left = "left to pay" if rec.gross >= 0 else "left to refund or offset"
         if remaining is not None and 0 <= remaining < owed:
-            said = f"{remaining} of {owed} {currency} left to pay ({self.extra_names['remaining']})"
+            said = (f"{format_amount(remaining)} of {format_amount(owed)} {currency} {left} "
+                    f"({self.extra_names['remaining']})")
         elif paid is not None and 0 < paid <= owed and remaining is None:
-            said = f"{paid} of {owed} {currency} paid ({self.extra_names['paid']})"
+            said = f"{format_amount(paid)} of {format_amount(owed)} {currency} paid ({self.extra_names['paid']})"
+        elif remaining is None and paid is None and (state := self._said_paid(cells)) is not None:
+            said = state
         else:
             return
         rec.notes.append(f"the file says {said}: payments are not booked from an invoice file; "
                          "import the bank statement or enter the payment")
 
+    def _said_paid(self, cells: Sequence[object]) -> str | None:
+        """A payment the file tells without an amount: a status ("Paid", "Partially Paid", "Zapłacona"), a paid
+        flag (Dolibarr's "Invoice paid" 1, "Paid: Yes") or a payment date (FreshBooks' "Date Paid")."""
+        for fld in ("payment_status", "status"):
+            value = self._extra_cell(fld, cells)
+            state = _state(str(value)) if value is not None else None
+            if state in ("paid", "partly paid"):
+                return f"it is {state} ({self.extra_names[fld]}: {str(value).strip()})"
+        for fld in ("paid_flag", "paid"):  # a paid-amount column holding "Yes" rather than an amount
+            flag = self._extra_cell(fld, cells)
+            if flag is None:
+                continue
+            text = str(flag).strip()
+            if flag is True or (header_key(text) in YES and (fld == "paid_flag" or not text.isdigit())):
+                return f"it is paid ({self.extra_names[fld]}: {text})"
+        day = self._extra_cell("paid_date", cells)
+        if day is not None:
+            shown = day.date().isoformat() if isinstance(day, dt.datetime) else clean_cell(str(day))
+            return f"it was paid on {shown} ({self.extra_names['paid_date']})"
+        return None
+
     def _line_item(self, line: int, number: str, values: int, gross: Decimal, currency: str,
-                   cells: Sequence[object]) -> InvoiceRecord | None:
+                   cells: Sequence[object], kind_note: str | None = None) -> InvoiceRecord | None:
         """The gross column holds line amounts ("Line Total"): an invoice's lines, which come together, are
         summed. The invoice before is returned once a new one starts; `finish` returns the last."""
         first = self.seen.get(number)
         if first is None:
             self.seen[number] = (line, values)
-            done, self.open = self.open, self._new_record(line, number, gross, currency, cells)
+            done, self.open = self.open, self._new_record(line, number, gross, currency, cells, kind_note)
             self.open_amounts = [gross]
             return _kind_by_sign(done)
         if first[1] != values:
@@ -458,7 +609,7 @@ class RowRules:
         return _kind_by_sign(done)
 
     def _new_record(self, line: int, number: str, gross: Decimal, currency: str,
-                    cells: Sequence[object]) -> InvoiceRecord:
+                    cells: Sequence[object], kind_note: str | None = None) -> InvoiceRecord:
         issue = self._date(line, "issue_date", cells)
         assert issue is not None
         due, terms = self._due(line, cells)
@@ -479,6 +630,8 @@ class RowRules:
             terms_days=terms,
             variable_symbol=self._text(line, "variable_symbol", cells),
         )
+        if kind_note is not None:
+            rec.notes.append(kind_note)
         self._payment_notes(line, cells, rec)
         if none_said is not None and none_said not in self.no_tax_ids:
             self.no_tax_ids.add(none_said)
@@ -530,7 +683,23 @@ class RowRules:
                  if w and _says_total(w)]
         if words and (number is None or number == words[0] or issued is None or issued == ""):
             return SkippedRow(line_place(line), f'"{words[0]}": a totals row, not an invoice')
+        if (number is None or contractor is None) and (issued is None or issued == "") and (
+                heading := self._heading(cells)) is not None:
+            return SkippedRow(line_place(line), f'"{heading}": a group heading or subtotal row (only it and amounts '
+                                                "are filled), not an invoice")
         return None
+
+    def _heading(self, cells: Sequence[object]) -> str | None:
+        """The text of a grouped list's heading or subtotal row ("January 2026 (2)" in Odoo, a customer's name
+        above their invoices): the only cell besides amounts, in the number column only with a row count."""
+        texts = [(i, c) for i, c in enumerate(cells) if not _blank(c) and not _is_amount(c)]
+        if len(texts) != 1:
+            return None
+        i, cell = texts[0]
+        text = " ".join(clean_cell(str(cell)).split())
+        if i == self.index["number"] and not _GROUP_COUNT.search(text):
+            return None
+        return text
 
     def _where(self, line: int, fld: str) -> str:
         return line_place(line, self.names.get(fld, fld))
@@ -563,10 +732,22 @@ class RowRules:
                 raise ValueProblem("is empty (expected an amount)")
             amount, marked = split_currency(text)
             if marked is not None:
-                currency = _written_currency(text, marked, currency, named)
+                currency = _written_currency(text, marked, currency, named, self.home)
+                if marked == DOLLAR and not named:
+                    self._note_dollar(currency)
             return self.marks.parse(line, amount, currency), currency
         except ValueProblem as exc:
             raise ImportProblem(self._where(line, "gross"), exc.message) from exc
+
+    def _note_dollar(self, currency: str) -> None:
+        """A "$" with no currency column or mapping is the firm's dollar, else the US one: said once when that
+        is not the firm's own currency being the US dollar."""
+        if self.dollar_noted or self.home == "USD":
+            return
+        self.dollar_noted = True
+        whose = "the firm's currency" if currency == self.home else "the firm's currency is no dollar"
+        self.file_notes.append(f'amounts in "$" with no currency column were read as {currency} ({whose}); name '
+                               'another in a mapping ("currency") if they are not')
 
     def _date(self, line: int, fld: str, cells: Sequence[object]) -> dt.date | None:
         value = self._cell(fld, cells)
@@ -587,7 +768,8 @@ class RowRules:
             raise ImportProblem(self._where(line, fld), exc.message) from exc
 
 
-# Currencies written with a bare "$"; without a currency column or mapping, "$" is read as USD.
+# Currencies written with a bare "$"; without a currency column or mapping, "$" is the firm's currency when
+# that is one of them, else USD.
 DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD", "XCD"})
 
 
@@ -601,6 +783,55 @@ def _says_total(text: str) -> bool:
     return first in TOTAL_WORDS and any(ch.isdigit() for ch in rest)
 
 
+def _document_kind(text: str) -> str | None:
+    """What a type column's cell says beyond an ordinary sales document: "purchase", "payment", "debit",
+    "credit" or "correction" (see _PURCHASE …); None for an invoice."""
+    key = header_key(text)
+    if key in _PURCHASE_CODES or _PURCHASE.search(key):
+        return "purchase"
+    if _PAYMENT.search(key) and not _DOCUMENT.search(key):
+        return "payment"
+    if _DEBIT.search(key):
+        return "debit"
+    if _CREDIT.search(key):
+        return "credit"
+    if key in _CORRECTION_CODES or _CORRECTION.search(key):
+        return "correction"
+    return None
+
+
+def _state(text: str) -> str | None:
+    """What a status cell says: "void" (void, cancelled, deleted, reversed), "draft", "paid", "partly paid";
+    None for any other state (sent, overdue, awaiting payment, posted)."""
+    key = header_key(text)
+    if key in _PAID_STATES:
+        return "paid"
+    if key in _PART_PAID_STATES:
+        return "partly paid"
+    if _VOID.search(key):
+        return "void"
+    if _DRAFT.search(key):
+        return "draft"
+    return None
+
+
+def _blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _is_amount(cell: object) -> bool:
+    """A number, or text reading as an amount ("6,230.00", "$1,000")."""
+    if isinstance(cell, bool | dt.date):
+        return False
+    if isinstance(cell, int | float | Decimal):
+        return True
+    try:
+        parse_decimal(split_currency(clean_cell(str(cell)))[0])
+    except ValueProblem:
+        return False
+    return True
+
+
 def _kind_by_sign(rec: InvoiceRecord | None) -> InvoiceRecord | None:
     """A summed invoice is a credit note when its lines come to less than nothing."""
     if rec is not None:
@@ -608,10 +839,10 @@ def _kind_by_sign(rec: InvoiceRecord | None) -> InvoiceRecord | None:
     return rec
 
 
-def _written_currency(text: str, written: str, currency: str, named: bool) -> str:
+def _written_currency(text: str, written: str, currency: str, named: bool, home: str) -> str:
     if written == DOLLAR:
         if not named:
-            return "USD"
+            return home if home in DOLLAR_CURRENCIES else "USD"
         if currency in DOLLAR_CURRENCIES:
             return currency
         raise ValueProblem(f'"{text}" is in dollars, but the currency of the row is {currency}')
@@ -621,7 +852,7 @@ def _written_currency(text: str, written: str, currency: str, named: bool) -> st
 
 
 def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, default_currency: str,
-            label: str) -> Iterator[InvoiceRecord | SkippedRow]:
+            label: str, notes: Sequence[str] = ()) -> Iterator[InvoiceRecord | SkippedRow]:
     """Records from (line, cells) rows: rows before `skip_rows` ignored, the next one is the header.
 
     Without `skip_rows`, title lines above the header ("Sales invoices 03/2026") are passed over: the
@@ -632,6 +863,7 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
         rules = _header(stream, mapping, default_currency)
         if rules is None:
             raise problem(label, "", "no header row (the file is empty)")
+        rules.file_notes[:0] = notes  # what reading the file assumed (its encoding), said first
         ahead = list(islice(stream, LOOK_AHEAD))  # a few rows in memory: the file still streams
         rules.learn(ahead)
         for line, cells in chain(ahead, stream):
@@ -682,11 +914,19 @@ def header_index(rows: Sequence[Sequence[object]], mapping: Mapping) -> int | No
     return next((i for i, row in enumerate(candidates) if not missing_count(row, mapping)), None)
 
 
+# Firms of these currencies write Central European text: a file that is not UTF-8 and whose letters fit
+# cp1250 and cp1252 alike is read as cp1250 (else as cp1252).
+CENTRAL_EUROPEAN = frozenset({"PLN", "CZK", "HUF", "RON", "HRK", "BAM", "RSD"})
+
+
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
-    handle, encoding = open_text(path, mapping.encoding)
+    prefer = "cp1250" if default_currency in CENTRAL_EUROPEAN else "cp1252"
+    handle, encoding = open_text(path, mapping.encoding, prefer)
+    notes = [guess_note(path, encoding)] if mapping.encoding is None and encoding in GUESSED else []
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
-        yield from records(_csv_rows(handle, delimiter, label, path, encoding), mapping, default_currency, label)
+        rows = _csv_rows(handle, delimiter, label, path, encoding, bool(mapping.encoding))
+        yield from records(rows, mapping, default_currency, label, notes)
 
 
 def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[list[list[str]], str, str]:
@@ -695,7 +935,7 @@ def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[li
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
         rows = []
-        for _line, row in _csv_rows(handle, delimiter, label, path, encoding):
+        for _line, row in _csv_rows(handle, delimiter, label, path, encoding, bool(mapping.encoding)):
             rows.append(row)
             if len(rows) > mapping.skip_rows + limit:
                 break
@@ -720,7 +960,7 @@ def _sample(handle: Any) -> str:
     the reader meets it); the handle is put back at the start."""
     try:
         sample = str(handle.read(64 * 1024))
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16 without a byte-order mark
         handle.seek(0)
         lines: list[str] = []
         try:
@@ -728,14 +968,26 @@ def _sample(handle: Any) -> str:
                 lines.append(line)
                 if len(lines) >= 60:
                     break
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass
         sample = "".join(lines)
     handle.seek(0)
     return sample
 
 
-def _csv_rows(handle: Any, delimiter: str, label: str, path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+def _not_decoded(encoding: str, named: bool, exc: UnicodeError) -> str:
+    """Why the text cannot be read: the encoding it was read in, and whose it was."""
+    text = f"the text is not {encoding.removesuffix('-sig')}"
+    if not named:
+        return f"{text} (name the file's encoding in the mapping)"
+    if not isinstance(exc, UnicodeDecodeError):  # Python's "utf-16" needs a byte-order mark
+        return (f'{text} (the mapping\'s "encoding"): it does not start with a byte-order mark; name "utf-16-le" or '
+                '"utf-16-be" if it is UTF-16 without one, else the encoding it is in')
+    return f'{text} (the mapping\'s "encoding"; name the one the file is in)'
+
+
+def _csv_rows(handle: Any, delimiter: str, label: str, path: Path, encoding: str,
+              named: bool = False) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(handle, delimiter=delimiter)
     while True:
         start = reader.line_num + 1
@@ -743,11 +995,9 @@ def _csv_rows(handle: Any, delimiter: str, label: str, path: Path, encoding: str
             row = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:  # exc.encoding says "charmap" for cp1250: the name the file was read in
+        except UnicodeError as exc:  # exc.encoding says "charmap" for cp1250: the name the file was read in
             line = undecodable_line(path, encoding) or reader.line_num + 1
-            raise problem(label, line_place(line),
-                          f"the text is not {encoding.removesuffix('-sig')} (name the file's encoding in the "
-                          "mapping)") from exc
+            raise problem(label, line_place(line), _not_decoded(encoding, named, exc)) from exc
         except csv.Error as exc:
             raise problem(label, line_place(start), f"not a CSV row ({exc})") from exc
         yield start, row
