@@ -919,8 +919,13 @@ def header_index(rows: Sequence[Sequence[object]], mapping: Mapping) -> int | No
 CENTRAL_EUROPEAN = frozenset({"PLN", "CZK", "HUF", "RON", "HRK", "BAM", "RSD"})
 
 
+def preferred_encoding(default_currency: str) -> str:
+    """The 8-bit encoding a tie goes to: the firm's part of Europe."""
+    return "cp1250" if default_currency in CENTRAL_EUROPEAN else "cp1252"
+
+
 def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Iterator[InvoiceRecord | SkippedRow]:
-    prefer = "cp1250" if default_currency in CENTRAL_EUROPEAN else "cp1252"
+    prefer = preferred_encoding(default_currency)
     handle, encoding = open_text(path, mapping.encoding, prefer)
     notes = [guess_note(path, encoding)] if mapping.encoding is None and encoding in GUESSED else []
     with handle:
@@ -929,9 +934,11 @@ def read(path: Path, label: str, mapping: Mapping, default_currency: str) -> Ite
         yield from records(rows, mapping, default_currency, label, notes)
 
 
-def first_rows(path: Path, label: str, mapping: Mapping, limit: int) -> tuple[list[list[str]], str, str]:
-    """The header and up to `limit` rows under it, as text (for a preview); with the encoding and delimiter."""
-    handle, encoding = open_text(path, mapping.encoding)
+def first_rows(path: Path, label: str, mapping: Mapping, limit: int,
+               default_currency: str = "PLN") -> tuple[list[list[str]], str, str]:
+    """The header and up to `limit` rows under it, as text (for a preview, read as the import reads the file);
+    with the encoding and delimiter."""
+    handle, encoding = open_text(path, mapping.encoding, preferred_encoding(default_currency))
     with handle:
         delimiter = mapping.delimiter or _sniff(handle, mapping.skip_rows)
         rows = []

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date as dt_date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
 from collector_app.domain.money import format_amount
 from collector_app.imports.common import (
@@ -15,8 +21,10 @@ from collector_app.imports.common import (
     currency_at,
     namespace_of,
     negative_as_credit,
+    problem,
     read_xml_document,
 )
+from collector_app.imports.einvoice import corrected_numbers, correction_record, readable_xml, scratch_dir
 from collector_app.imports.parties import ubl_party
 
 ISDOC_NS_PREFIX = "http://isdoc.cz/namespace/"
@@ -25,8 +33,89 @@ KNOWN_TYPES = frozenset({"1", "2", "3", "4", "5", "6", "7"})
 PAYMENT_RECEIVED = "5"  # "daňový doklad k přijaté platbě": issued after the money came in
 
 
+# An ISDOCX package's .isdoc is unpacked up to this size: a ZIP bomb is refused, not inflated.
+MAX_PACKED_DOCUMENT = 64 << 20
+_MANIFEST_LIMIT = 1 << 20
+
+
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    yield from read_xml_document(path, label, _document)
+    """An .isdoc file, or the main .isdoc of an ISDOCX package (the ZIP form with its attachments)."""
+    with _unpacked(path, label) as (source, shown), readable_xml(source, shown) as readable:
+        yield from read_xml_document(readable, shown, _document)
+
+
+def package_member(names: list[str]) -> str | None:
+    """The one .isdoc at the top of an ISDOCX package's listing (the manifest may name it too), else None."""
+    found = [n for n in names if n.lower().endswith(".isdoc") and not n.endswith("/")]
+    top = [n for n in found if "/" not in n]
+    return (top or found)[0] if len(top or found) == 1 else None
+
+
+@contextlib.contextmanager
+def _unpacked(path: Path, label: str) -> Iterator[tuple[Path, str]]:
+    """The file itself, or an ISDOCX package's main document unpacked into a scratch folder (errors then name
+    the package and the document in it)."""
+    with path.open("rb") as handle:
+        packed = handle.read(4) == b"PK\x03\x04"
+    if not packed:
+        yield path, label
+        return
+    with scratch_dir() as folder:
+        target = folder / "document.isdoc"
+        try:
+            with zipfile.ZipFile(path) as package:
+                member = _main_document(package, label)
+                _unpack(package, member, target, label)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+            raise problem(label, "", f"is not a readable ISDOCX package ({exc}): unzip it and import the .isdoc "
+                                     "inside") from exc
+        yield target, f"{label}: {member}"
+
+
+def _main_document(package: zipfile.ZipFile, label: str) -> str:
+    """manifest.xml's maindocument, else the package's only .isdoc."""
+    names = package.namelist()
+    named = _manifest_main(package) if "manifest.xml" in names else None
+    if named is not None and named in names:
+        return named
+    member = package_member(names)
+    if member is None:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise problem(label, "", f"is a ZIP package without one main .isdoc document (it holds {shown}; "
+                                 "expected an ISDOCX package): unzip it and import the .isdoc")
+    return member
+
+
+def _manifest_main(package: zipfile.ZipFile) -> str | None:
+    info = package.getinfo("manifest.xml")
+    if info.file_size > _MANIFEST_LIMIT:
+        return None
+    try:
+        with package.open(info) as handle:
+            root = fromstring(handle.read(_MANIFEST_LIMIT), forbid_dtd=True, forbid_entities=True,
+                              forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        return None  # the .isdoc is found without it
+    for elem in root.iter():
+        if elem.tag.rsplit("}", 1)[-1] == "maindocument" and (name := elem.get("filename")):
+            return str(PurePosixPath(name.replace("\\", "/")))
+    return None
+
+
+def _unpack(package: zipfile.ZipFile, member: str, target: Path, label: str) -> None:
+    """Copy the member out, never more than MAX_PACKED_DOCUMENT bytes whatever its header claims."""
+    limit = MAX_PACKED_DOCUMENT
+    too_big = problem(label, member, f"unpacks to more than {limit >> 20} MB, far more than an invoice: not "
+                                     "unpacked (a ZIP bomb?); unzip it yourself and import the .isdoc")
+    if package.getinfo(member).file_size > limit:
+        raise too_big
+    written = 0
+    with package.open(member) as inp, target.open("wb") as out:
+        while chunk := inp.read(1 << 16):
+            written += len(chunk)
+            if written > limit:
+                raise too_big
+            out.write(chunk)
 
 
 def is_isdoc_root(tag: str, version: str | None) -> bool:
@@ -79,7 +168,13 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     issue = node.date("IssueDate", required=True)
     assert issue is not None
     supplier = node.find("AccountingSupplierParty", "Party")
-    return InvoiceRecord(
+    record, corrects = InvoiceRecord, None
+    if credit:
+        refs = node.find("OriginalDocumentReferences")
+        found = refs.findall("OriginalDocumentReference") if refs is not None else []
+        numbers = corrected_numbers(r.text("ID") for r in found)
+        record, corrects = correction_record(numbers, notes, credit=gross != 0)
+    return record(
         place=node.path,
         kind="credit_note" if credit else "invoice",
         number=node.require_text("ID"),
@@ -91,7 +186,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         net=totals.amount("TaxExclusiveAmount" + suffix, currency=currency),
         vat=node.amount("TaxTotal", "TaxAmount" + suffix, currency=currency),
         variable_symbol=symbol,
-        corrects=node.text("OriginalDocumentReferences", "OriginalDocumentReference", "ID") if credit else None,
+        corrects=corrects,
         seller=_party(supplier, required=False) if supplier is not None else None,
         notes=notes,
     )

@@ -19,6 +19,7 @@ from collector_app.imports.common import (
     read_xml_document,
     terms_from_text,
 )
+from collector_app.imports.einvoice import corrected_numbers, correction_record, readable_xml
 
 KSEF_NS_PREFIX = "http://crd.gov.pl/wzor/"
 CORRECTIONS = frozenset({"KOR", "KOR_ZAL", "KOR_ROZ"})
@@ -26,7 +27,8 @@ KINDS = frozenset({"VAT", "ZAL", "ROZ", "UPR", *CORRECTIONS})
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    yield from read_xml_document(path, label, _document)
+    with readable_xml(path, label) as source:
+        yield from read_xml_document(source, label, _document)
 
 
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:
@@ -53,7 +55,7 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
                      "imported as an invoice")
     if kind not in CORRECTIONS and gross < 0:
         credit, gross = True, negative_as_credit(gross, currency, notes, f" on a {kind} invoice")
-    due, terms = _payment(fa, currency, notes)
+    due, terms = _payment(fa, currency, notes, payable=gross > 0 and not credit)
     buyer = node.require("Podmiot2")
     seller = node.find("Podmiot1")
     customer = _party(buyer, required=True)
@@ -61,7 +63,11 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     if (ident := buyer.find("DaneIdentyfikacyjne")) is not None and _name(ident) is None:
         notes.append(f"the buyer has no name in the file (Podmiot2/DaneIdentyfikacyjne/Nazwa): named after its "
                      f"tax id {customer.tax_id}")
-    return InvoiceRecord(
+    record, corrects = InvoiceRecord, None
+    if kind in CORRECTIONS:  # a collective correction of several invoices is linked to none of them
+        numbers = corrected_numbers(d.text("NrFaKorygowanej") for d in fa.findall("DaneFaKorygowanej"))
+        record, corrects = correction_record(numbers, notes, credit=credit and gross != 0)
+    return record(
         place=node.path,
         kind="credit_note" if credit else "invoice",
         number=fa.require_text("P_2"),
@@ -73,21 +79,10 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         terms_days=terms,
         net=_sum(fa, "P_13_", currency),
         vat=_sum(fa, "P_14_", currency),
-        corrects=_corrected(fa, notes) if kind in CORRECTIONS else None,
+        corrects=corrects,
         seller=_party(seller, required=False) if seller is not None else None,
         notes=notes,
     )
-
-
-def _corrected(fa: XmlNode, notes: list[str]) -> str | None:
-    """DaneFaKorygowanej/NrFaKorygowanej; a collective correction of several invoices is linked to none of them."""
-    numbers = [n for d in fa.findall("DaneFaKorygowanej") if (n := d.text("NrFaKorygowanej"))]
-    if len(numbers) > 1:
-        shown = ", ".join(numbers[:3]) + (f" and {len(numbers) - 3} more" if len(numbers) > 3 else "")
-        notes.append(f"corrects {len(numbers)} invoices ({shown}): a collective correction is not linked to "
-                     "any one of them")
-        return None
-    return numbers[0] if numbers else None
 
 
 def _check_form(node: XmlNode) -> None:
@@ -102,7 +97,7 @@ def _check_form(node: XmlNode) -> None:
     raise ImportProblem(where, f'"{code}" is not a KSeF invoice form (expected FA, an FA(2)/FA(3) invoice)')
 
 
-def _payment(fa: XmlNode, currency: str, notes: list[str]) -> tuple[dt.date | None, int | None]:
+def _payment(fa: XmlNode, currency: str, notes: list[str], *, payable: bool) -> tuple[dt.date | None, int | None]:
     pay = fa.find("Platnosc")
     if pay is None:
         return None, None
@@ -120,7 +115,7 @@ def _payment(fa: XmlNode, currency: str, notes: list[str]) -> tuple[dt.date | No
         shown = ", ".join(d.isoformat() for d in dates)
         notes.append(f"{len(dates)} payment dates in the file ({shown}): due date taken from the first")
     if pay.text("Zaplacono") == "1":
-        notes.append(f"marked paid on {pay.text('DataZaplaty') or '?'} in the file; not booked as a payment")
+        notes.append(_paid_note(pay, payable=payable))
     for part in pay.findall("ZaplataCzesciowa"):
         amount = part.amount("KwotaZaplatyCzesciowej", currency=currency)
         if not amount:  # an empty or zero partial payment some programs write by default
@@ -128,6 +123,27 @@ def _payment(fa: XmlNode, currency: str, notes: list[str]) -> tuple[dt.date | No
         notes.append(f"partial payment of {format_amount(amount or Decimal(0))} {currency} on "
                      f"{part.text('DataZaplatyCzesciowej') or '?'} stated in the file; not booked")
     return due, terms
+
+
+# Platnosc/FormaPlatnosci: how the buyer pays; money no bank statement shows as the buyer's transfer.
+_PAYMENT_FORMS = {"1": "in cash", "2": "by card", "3": "by voucher", "4": "by cheque", "5": "by credit",
+                  "6": "by bank transfer", "7": "by mobile payment"}
+_NO_TRANSFER = frozenset({"1", "2", "3", "7"})
+
+
+def _paid_note(pay: XmlNode, *, payable: bool) -> str:
+    """Zaplacono = 1: not booked (money comes from statements), but paid in cash, by card or on delivery no
+    statement will show it, so the person is told to settle it."""
+    form, other = pay.text("FormaPlatnosci"), pay.text("OpisPlatnosci") if pay.text("PlatnoscInna") == "1" else None
+    how = f" ({other})" if other else f" {_PAYMENT_FORMS[form]}" if form in _PAYMENT_FORMS else ""
+    text = f"marked paid on {pay.text('DataZaplaty') or '?'}{how} in the file; not booked as a payment"
+    if not payable:
+        return text
+    text += ": imported open"
+    if form in _NO_TRANSFER or other:
+        return (text + ", and no bank statement will show this payment: settle it by hand (collector payment add "
+                "… --invoice NUMBER) or it will be reminded")
+    return text + " until the bank statement's payment is matched to it"
 
 
 _WEEK_UNITS = ("tydz", "tyg", "week")
@@ -145,19 +161,42 @@ def _term_days(opis: XmlNode) -> int | None:
 
 
 def _settlement(fa: XmlNode, gross: Decimal, currency: str, notes: list[str]) -> Decimal:
-    """Rozliczenie/DoZaplaty: P_15 with the charges (a bottle deposit, …) and deductions stated after it;
-    Rozliczenie/DoRozliczenia: the deductions exceed it, the buyer has overpaid that much (nothing payable)."""
-    overpaid = fa.amount("Rozliczenie", "DoRozliczenia", currency=currency)
-    if overpaid is not None:
+    """The amount payable after Fa/Rozliczenie, as the FA(2)/FA(3) schema defines it: DoZaplaty, what is still to
+    pay, is P_15 plus the charges (SumaObciazen) less the deductions (SumaOdliczen); DoRozliczenia is what the
+    deductions leave overpaid, to settle or refund. A zero DoZaplaty or DoRozliczenia, which some programs write
+    by default, is no amount: then P_15 with the charges and deductions stated is the amount payable."""
+    block = fa.find("Rozliczenie")
+    if block is None:
+        return gross
+    to_pay = block.amount("DoZaplaty", currency=currency)
+    overpaid = block.amount("DoRozliczenia", currency=currency)
+    if to_pay:
+        if to_pay != gross:
+            notes.append(f"amount payable {format_amount(to_pay)} {currency} taken from Rozliczenie/DoZaplaty "
+                         f"(P_15 is {format_amount(gross)} {currency}; the difference is charges and deductions)")
+        return to_pay
+    if overpaid:
         notes.append(f"Rozliczenie/DoRozliczenia: {format_amount(abs(overpaid))} {currency} overpaid by the buyer, "
                      f"to settle or refund; P_15 ({format_amount(gross)} {currency}) is not payable")
         return -abs(overpaid)
-    to_pay = fa.amount("Rozliczenie", "DoZaplaty", currency=currency)
-    if to_pay is not None and to_pay != gross:
-        notes.append(f"amount payable {format_amount(to_pay)} {currency} taken from Rozliczenie/DoZaplaty "
-                     f"(P_15 is {format_amount(gross)} {currency}; the difference is charges and deductions)")
-        return to_pay
-    return gross
+    charges, deductions = _adjustment(block, "Obciazenia", currency), _adjustment(block, "Odliczenia", currency)
+    if not charges and not deductions:
+        if to_pay is not None and gross:
+            notes.append(f"Rozliczenie/DoZaplaty is 0.00 with no charges or deductions: taken as not filled in; "
+                         f"P_15 ({format_amount(gross)} {currency}) is the amount payable")
+        return gross
+    payable = gross + charges - deductions
+    notes.append(f"amount payable {format_amount(payable)} {currency} after Rozliczenie: P_15 {format_amount(gross)} "
+                 f"plus charges {format_amount(charges)} less deductions {format_amount(deductions)} {currency}")
+    return payable
+
+
+def _adjustment(block: XmlNode, items: str, currency: str) -> Decimal:
+    """Rozliczenie's sum of charges (Obciazenia) or deductions (Odliczenia): its Suma…, else its items added."""
+    total = block.amount("SumaObciazen" if items == "Obciazenia" else "SumaOdliczen", currency=currency)
+    if total is not None:
+        return abs(total)
+    return sum((abs(i.amount("Kwota", currency=currency) or Decimal(0)) for i in block.findall(items)), Decimal(0))
 
 
 def _sum(fa: XmlNode, prefix: str, currency: str) -> Decimal | None:

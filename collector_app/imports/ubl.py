@@ -20,6 +20,7 @@ from collector_app.imports.common import (
     read_xml_document,
     terms_from_text,
 )
+from collector_app.imports.einvoice import CorrectedInvoice, corrected_numbers, correction_record, readable_xml
 from collector_app.imports.parties import ubl_party
 
 UBL_NS = {
@@ -30,12 +31,31 @@ CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 # UNTDID 1001 credit note codes EN 16931 allows (261 self-billed, 396 factored, 532 forwarder's credit note …)
 CREDIT_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+CORRECTED_INVOICE = "384"  # UNTDID 1001 "corrected invoice": replaces an earlier invoice in full
+# Attributes of a type code naming its code list as UNTDID 1001 (UN/ECE, agency 6): "6", "UNCL1001", a unece URI
+_UN_LIST = re.compile(r"^6$|uncl|1001|unece|un/ece|united nations", re.IGNORECASE)
+_LIST_ATTRIBUTES = ("listID", "listAgencyID", "listURI", "listName", "listAgencyName")
+# A Peppol access point's envelope (Standard Business Document Header) around the UBL document
+SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
 # A clause that grants a cash discount (Skonto) names a discount period, not the payment term.
 _DISCOUNT_CLAUSE = re.compile(r"discount|skonto|rabat|sleva|escompte|korting|descuento|sconto", re.IGNORECASE)
 
 
 def read(path: Path, label: str) -> Iterator[InvoiceRecord]:
-    yield from read_xml_document(path, label, _document)
+    with readable_xml(path, label) as source:
+        yield from read_xml_document(source, label, _unwrapped)
+
+
+def _unwrapped(node: XmlNode, tag: str) -> InvoiceRecord:
+    """The document itself, or the one a Peppol SBDH envelope carries after its header."""
+    if tag != f"{{{SBDH_NS}}}StandardBusinessDocument":
+        return _document(node, tag)
+    inner = [c for c in node.elem if c.tag != f"{{{SBDH_NS}}}StandardBusinessDocumentHeader"]
+    if not inner:
+        raise ImportProblem(node.path, "a Peppol envelope (SBDH) with no document after its header "
+                                       "(expected a UBL Invoice or CreditNote)")
+    document = XmlNode(node.reader, inner[0], f"{node.path}/{node.reader.qname(inner[0].tag)}", {})
+    return _document(document, inner[0].tag)
 
 
 def _document(node: XmlNode, tag: str) -> InvoiceRecord:
@@ -46,12 +66,12 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
                                        "(expected a UBL 2.1 Invoice or CreditNote)")
     node.ns = {"": uri, "cac": CAC, "cbc": CBC}
     currency = currency_at(node.require_text("cbc:DocumentCurrencyCode"), node.where("cbc:DocumentCurrencyCode"))
-    type_code = node.text("cbc:InvoiceTypeCode") or ""
-    credit = local == "CreditNote" or type_code in CREDIT_TYPE_CODES
     totals = node.require("cac:LegalMonetaryTotal")
     gross = totals.amount("cbc:PayableAmount", currency=currency, required=True)
     assert gross is not None
     notes: list[str] = []
+    type_code = node.text("cbc:InvoiceTypeCode") or ""
+    credit = local == "CreditNote" or _credit_code(node, type_code, gross, notes)
     if gross < 0 and not credit:  # EN 16931 allows a negative invoice: a correction, or prepayments above the total
         credit, gross = True, negative_as_credit(gross, currency, notes)
     prepaid = totals.amount("cbc:PrepaidAmount", currency=currency)
@@ -65,7 +85,8 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     terms = [_payment_term_text(n.elem.text) for t in node.findall("cac:PaymentTerms") for n in t.findall("cbc:Note")]
     customer = node.require("cac:AccountingCustomerParty", "cac:Party")
     supplier = node.find("cac:AccountingSupplierParty", "cac:Party")
-    return InvoiceRecord(
+    record, corrects = _correction(node, type_code, credit=credit, gross=gross, notes=notes)
+    return record(
         place=node.path,
         kind="credit_note" if credit else "invoice",
         number=node.require_text("cbc:ID"),
@@ -77,10 +98,52 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         terms_days=next((d for d in map(terms_from_text, terms) if d is not None), None),
         net=totals.amount("cbc:TaxExclusiveAmount", currency=currency),
         vat=_tax_in(node, currency),
-        corrects=node.text("cac:BillingReference", "cac:InvoiceDocumentReference", "cbc:ID") if credit else None,
+        corrects=corrects,
         seller=_party(supplier, required=False) if supplier is not None else None,
         notes=notes,
     )
+
+
+def _credit_code(node: XmlNode, type_code: str, gross: Decimal, notes: list[str]) -> bool:
+    """Whether an Invoice's type code makes it a credit note. EN 16931 and Peppol BIS 3 put credit notes in a
+    CreditNote document (381 is not an allowed InvoiceTypeCode), so a credit code on an Invoice is either a
+    writer's shortcut, meant as UNTDID 1001 says (credit), or a code of another list (e-fff's Belgian list
+    writes 381 on invoices): with a positive amount payable, only an unnamed or UNTDID 1001 list makes it credit."""
+    if type_code not in CREDIT_TYPE_CODES:
+        return False
+    if gross <= 0:
+        return True
+    code = node.find("cbc:InvoiceTypeCode")
+    assert code is not None
+    lists = [v for a in _LIST_ATTRIBUTES if (v := (code.elem.get(a) or "").strip())]
+    if lists and not any(_UN_LIST.search(v) for v in lists):
+        notes.append(f"InvoiceTypeCode {type_code} of the code list {lists[0]} (not UNTDID 1001, where it means a "
+                     "credit note) on an Invoice with a positive amount payable: imported as an invoice")
+        return False
+    notes.append(f"InvoiceTypeCode {type_code} (a credit note in UNTDID 1001) on an Invoice document with a "
+                 "positive amount payable: imported as a credit note (EN 16931 would send it as a CreditNote)")
+    return True
+
+
+def _correction(node: XmlNode, type_code: str, *, credit: bool, gross: Decimal,
+                notes: list[str]) -> tuple[type[InvoiceRecord], str | None]:
+    """The record type and the invoice a document corrects: a credit note names the invoice it credits, a
+    corrected invoice (384) the one it replaces; the preceding invoices an ordinary invoice names are no link."""
+    numbers = corrected_numbers(r.text("cac:InvoiceDocumentReference", "cbc:ID")
+                                for r in node.findall("cac:BillingReference"))
+    if credit:
+        return correction_record(numbers, notes, credit=gross != 0)
+    if type_code != CORRECTED_INVOICE:
+        return InvoiceRecord, None
+    if not numbers:
+        notes.append("a corrected invoice (type 384) that names no invoice it replaces: imported as an invoice")
+        return InvoiceRecord, None
+    if len(numbers) > 1:
+        notes.append(f"a corrected invoice (type 384) replacing {len(numbers)} invoices ({', '.join(numbers[:3])}"
+                     f"{' …' if len(numbers) > 3 else ''}): imported for its full amount, linked to none of them; "
+                     "cancel or credit the invoices it replaces")
+        return InvoiceRecord, None
+    return CorrectedInvoice, numbers[0]
 
 
 def _payment_term_text(note: str | None) -> str | None:

@@ -30,6 +30,7 @@ from collector_app.imports.common import (
     problem,
 )
 from collector_app.imports.detect import INVOICE_FORMATS, detect_format
+from collector_app.imports.einvoice import CollectiveCorrection, CorrectedInvoice
 from collector_app.imports.invoice_csv import Mapping
 from collector_app.services import audit, settings
 from collector_app.services.context import Ctx
@@ -38,6 +39,7 @@ from collector_app.services.import_batches import batch_details, batch_label, fi
 from collector_app.services.invoices import link_credit_note, link_waiting_credit_notes, offset_credit_note
 
 CHUNK = 2000
+E_INVOICES = frozenset({"ubl", "isdoc", "ksef"})
 ROWS_PER_STATEMENT = 1000  # SQLite: rows of one multi-row INSERT (bounded by the driver's variable limit too)
 DEFAULT_TERMS = 14
 Progress = Callable[[int], None]
@@ -130,7 +132,7 @@ def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: i
     encoding = delimiter = None
     if fmt in ("csv", "xlsx"):
         if fmt == "csv":
-            raw, encoding, delimiter = invoice_csv.first_rows(request.path, label, mapping, limit)
+            raw, encoding, delimiter = invoice_csv.first_rows(request.path, label, mapping, limit, default_currency)
         else:
             raw = [[_cell_text(c) for c in row] for row in invoice_xlsx.first_rows(request.path, label, mapping,
                                                                                       limit)]
@@ -220,6 +222,7 @@ class _Writer:
         self.details = json.dumps(batch_details(batch), ensure_ascii=False)
         self.pending: list[InvoiceRecord] = []
         self.credit_notes: list[InvoiceRecord] = []
+        self.replacements: list[InvoiceRecord] = []  # corrected invoices (384), booked against what they replace
         self.cache = _Contractors()
         self.tax_checked: dict[tuple[str, str], bool] = {}  # (tax key, country judged by) → passes
         self.tax_keys: dict[str, str] = {}  # tax id as written → compact_tax_id (one contractor, many rows)
@@ -238,12 +241,18 @@ class _Writer:
         if rec.kind == "credit_note":
             self.credit_notes.append(rec)
             return
+        if isinstance(rec, CorrectedInvoice):
+            self.replacements.append(rec)
+            return
         self.pending.append(rec)
         if len(self.pending) >= CHUNK:
             self._flush()
 
     def finish(self) -> None:
         self._flush()
+        if self.replacements:
+            self._write_replacements(self.replacements)
+            self._flush()
         if self.credit_notes:
             self._write_credit_notes(self.credit_notes)
 
@@ -388,6 +397,10 @@ class _Writer:
         terms = rec.terms_days
         if terms is None:
             terms = owner.payment_terms_days if owner.payment_terms_days is not None else self.firm_terms
+            if self.source in E_INVOICES and rec.kind == "invoice" and rec.gross > 0:  # CSV says it once per file
+                whose = "the contractor's" if owner.payment_terms_days is not None else "the firm's"
+                self.summary.warn(rec.number, f"no due date or payment terms in the file: due in {terms} days "
+                                              f"({whose} payment terms)")
         return rec.issue_date + dt.timedelta(days=terms)
 
     # -- credit notes, one by one through the ledger's offset ---------------------------------------
@@ -427,6 +440,84 @@ class _Writer:
             elif corrected is not None:
                 offset_credit_note(self.ctx, doc, corrected)
 
+    # -- corrected invoices (UNTDID 1001 code 384): the difference booked against the invoice replaced ------
+
+    def _write_replacements(self, recs: list[InvoiceRecord]) -> None:
+        """A corrected invoice replaces an earlier one in full. With the original in the ledger, only the difference
+        is booked, linked to it: a lower amount as a credit note offset against it, a higher one (or the same) as
+        an invoice of the difference, so the contractor owes the corrected amount once. Without it, the corrected
+        invoice is imported for its full amount and the summary says what to do."""
+        owners = self._contractors(recs)
+        for rec, owner in zip(recs, owners, strict=True):
+            original = self._replaced(rec, owner)
+            if original is None:
+                self.pending.append(rec)
+                continue
+            diff = rec.gross - original.gross
+            cur = rec.currency or original.currency
+            done = (f"a corrected invoice (type 384) replacing {original.number} ({format_amount(original.gross)} "
+                    f"{cur}) for {format_amount(rec.gross)} {cur}: ")
+            if diff < 0:
+                if self._known("credit_note", [rec.number]).get(rec.number) is None:
+                    self.summary.warn(rec.number, done + f"booked as a credit note of {format_amount(-diff)} {cur} "
+                                                         f"offset against {original.number}, which stays the "
+                                                         "invoice to collect")
+                self.credit_notes.append(_difference(rec, original, "credit_note", -diff))
+            else:
+                self._write_difference(_difference(rec, original, "invoice", diff), original, owner, done)
+
+    def _replaced(self, rec: InvoiceRecord, owner: Contractor) -> Invoice | None:
+        """The invoice a corrected invoice replaces, when the difference can be booked against it; else None, said."""
+        number = (rec.corrects or "").strip()
+        s = self.ctx.session
+        inv = s.scalar(select(Invoice).where(Invoice.kind == "invoice", Invoice.number == number))
+        why = None
+        if inv is None:
+            why = (f"replaces invoice {number}, which is not in the ledger: imported for its full amount; if "
+                   f"{number} is added later, cancel or credit it, or both are owed")
+        elif inv.contractor_id != owner.id:
+            why = f"replaces invoice {number} of another contractor: imported for its full amount, not linked"
+        elif inv.currency != rec.currency:
+            why = f"replaces invoice {number} in {inv.currency}, not {rec.currency}: imported for its full amount"
+        elif s.scalar(select(Invoice.id).where(Invoice.kind == "invoice", Invoice.number == rec.number,
+                                               Invoice.contractor_id == owner.id,
+                                               Invoice.corrects_invoice_id.is_(None))) is not None:
+            why = (f"replaces invoice {number}, which came into the ledger after it: both are owed in full; "
+                   f"cancel or credit {number}")
+        if why is None:
+            return inv
+        self.summary.warn(rec.number, f"a corrected invoice (type 384) {why}")
+        return None
+
+    def _write_difference(self, rec: InvoiceRecord, original: Invoice, owner: Contractor, done: str) -> None:
+        """An invoice of the difference a corrected invoice adds (none: settled at 0.00), linked to the original."""
+        old = self._known("invoice", [rec.number]).get(rec.number)
+        if old is not None:
+            self._compare(rec, old, owner, rec.gross)
+            return
+        cur = rec.currency
+        self.summary.warn(rec.number, done + (
+            f"the same amount, recorded as settled (0.00); {original.number} stays the invoice to collect"
+            if rec.gross == 0 else
+            f"booked as an invoice of the difference, {format_amount(rec.gross)} {cur}; {original.number} stays "
+            "owed for its own amount"))
+        doc = Invoice(
+            kind="invoice", number=rec.number, number_key=number_key(rec.number),
+            variable_symbol=_symbol(rec.variable_symbol), contractor_id=owner.id, issue_date=rec.issue_date,
+            due_date=self._due(rec, owner), net=rec.net, vat=rec.vat, gross=rec.gross, paid=Decimal(0),
+            currency=cur, corrects_invoice_id=original.id, corrects_number=original.number, source=self.source,
+            import_batch_id=self.batch.id, created_at=self.now,
+        )
+        self.ctx.session.add(doc)
+        self.ctx.session.flush()
+        audit.record(self.ctx, "invoice.imported", "invoice", doc.id,
+                     f"Invoice {doc.number} imported from {batch_label(self.batch)}: corrects {original.number}, "
+                     f"{format_amount(doc.gross)} {cur} (the difference), due {doc.due_date.isoformat()}",
+                     invoice_id=doc.id, contractor_id=owner.id, details=batch_details(self.batch))
+        self.summary.created += 1
+        for link in link_waiting_credit_notes(self.ctx, [doc.number], batch_details(self.batch)):
+            self.summary.warn(link.invoice, link.text)
+
     def _link_late(self, rec: InvoiceRecord, old: _Known, owner: Contractor) -> None:
         """A credit note already in the ledger, still unlinked: linked now if its invoice has come since."""
         doc = self.ctx.session.get(Invoice, old.id)
@@ -446,7 +537,8 @@ class _Writer:
 
     def _corrected(self, rec: InvoiceRecord, owner: Contractor) -> Invoice | None:
         if not rec.corrects:
-            if rec.seller is not None:  # e-invoices name the corrected invoice; CSV rows cannot
+            # e-invoices name the corrected invoice (CSV rows cannot); a collective one's note named them all
+            if rec.seller is not None and not isinstance(rec, CollectiveCorrection):
                 self.summary.warn(rec.number, "names no corrected invoice: kept as the contractor's credit")
             return None
         number = rec.corrects.strip()
@@ -656,6 +748,22 @@ def _cut(value: str | None, size: int) -> str | None:
 
 def _corrects(rec: InvoiceRecord) -> str | None:
     return rec.corrects.strip()[:64] or None if rec.corrects else None
+
+
+def _difference(rec: InvoiceRecord, original: Invoice, kind: str, amount: Decimal) -> InvoiceRecord:
+    """What a corrected invoice changes on the invoice it replaces: a document of the difference, linked to it
+    (a credit note's amounts are what it credits)."""
+    sign = 1 if kind == "invoice" else -1
+
+    def delta(new: Decimal | None, old: Decimal | None) -> Decimal | None:
+        return sign * (new - old) if new is not None and old is not None else None
+
+    return InvoiceRecord(
+        place=rec.place, kind=kind, number=rec.number, issue_date=rec.issue_date, gross=amount,
+        currency=rec.currency, buyer=rec.buyer, due_date=rec.due_date, terms_days=rec.terms_days,
+        net=delta(rec.net, original.net), vat=delta(rec.vat, original.vat), variable_symbol=rec.variable_symbol,
+        corrects=original.number, seller=rec.seller,
+    )
 
 
 def _symbol(value: str | None) -> str | None:

@@ -40,7 +40,7 @@ def test_a_broken_file_exits_2_naming_the_place(cli: Cli, tmp_path: Path) -> Non
     assert line == f'collector: error: {bad}: line 3: gross: "12,3x" is not an amount'
     cli.fails("import", "invoices", str(DATA / "xxe.xml"), field="xxe.xml", expect="refused")
     cli.fails("import", "invoices", str(SAMPLES / "camt053" / "oca_camt053.001.02_NL77ABNA0574908765.xml"),
-              field="/Document", expect="unknown document")
+              field="/Document", expect="import it with \"collector import statement\"")
     cli.fails("import", "invoices", str(tmp_path / "none.csv"), field="none.csv", expect="no such file")
 
 

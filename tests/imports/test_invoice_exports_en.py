@@ -368,3 +368,13 @@ def test_a_unicode_minus_is_a_minus(tmp_path: Path) -> None:
                            "K/2;Eta;2026-03-02;\u221212,00 zł\n", "PLN")
     assert [(r.kind, r.gross) for r in _invoices(rows)] == [("credit_note", D("-1234.56")),
                                                            ("credit_note", D("-12.00"))]
+
+
+@pytest.mark.parametrize(("currency", "expected"), [("USD", "cp1252"), ("PLN", "cp1250")])
+def test_the_wizards_preview_reads_a_file_as_the_import_does(tmp_path: Path, currency: str, expected: str) -> None:
+    """A file whose letters fit cp1250 and cp1252 alike (é) goes by the firm's currency, in the preview too."""
+    from collector_app.services.import_invoices import InvoiceImport, preview_file
+
+    path = tmp_path / "tie.csv"
+    path.write_bytes("Number;Client;Date;Total\nFA-1;Café Rivière;2026-03-02;96,00\n".encode("cp1252"))
+    assert preview_file(InvoiceImport(path), currency).encoding == expected

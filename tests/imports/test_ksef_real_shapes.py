@@ -15,11 +15,12 @@ from collector_app.domain.errors import UserError
 from collector_app.imports import ksef
 
 
-def test_overpayment_to_settle_leaves_nothing_payable() -> None:
+def test_deductions_covering_p15_leave_nothing_payable() -> None:
+    """SumaOdliczen = P_15 and DoRozliczenia 0.00: nothing overpaid, nothing to pay (P_15 less the deductions)."""
     [rec] = ksef.read(DATA / "ksef_fa3_rozliczenie_do_rozliczenia.xml", "r.xml")
     assert (rec.kind, rec.gross, rec.net, rec.vat) == ("invoice", Decimal(0), Decimal(400), Decimal(92))
-    assert "Rozliczenie/DoRozliczenia: 0.00 PLN overpaid by the buyer" in rec.notes[0]
-    assert "P_15 (492.00 PLN) is not payable" in rec.notes[0]
+    assert rec.notes == ["amount payable 0.00 PLN after Rozliczenie: P_15 492.00 plus charges 0.00 less deductions "
+                         "492.00 PLN"]
 
 
 def test_overpayment_above_zero_is_owed_back_as_a_credit_note(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_collective_correction_is_linked_to_none_of_the_invoices() -> None:
     [rec] = ksef.read(DATA / "ksef_fa2_collective_correction.xml", "k.xml")
     assert (rec.kind, rec.gross, rec.corrects) == ("credit_note", Decimal(369), None)
     assert rec.notes == ["corrects 3 invoices (FA/3/2026, FA/19/2026, FA/33/2026): a collective correction is not "
-                         "linked to any one of them"]
+                         "linked to any one of them: kept as the contractor's credit"]
 
 
 def test_collective_correction_does_not_offset_the_first_invoice(ledger: Ledger, clock: FixedClock,

@@ -193,7 +193,7 @@ class InvoiceImportDialog(ImportRunDialog):
     def _browse(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
             self, self.tr("Invoice file"), "",
-            self.tr("Invoice files (*.csv *.txt *.xlsx *.xml *.isdoc);;All files (*)"))
+            self.tr("Invoice files (*.csv *.txt *.xlsx *.xml *.isdoc *.isdocx);;All files (*)"))
         if name:
             self.path_edit.setText(name)
 
@@ -213,10 +213,11 @@ class InvoiceImportDialog(ImportRunDialog):
         def work() -> tuple[FilePreview, Mapping | None]:
             with app.transaction() as ctx:
                 firm = get_firm(ctx)
-                preview = preview_file(request, firm.currency if firm else "PLN", PREVIEW_ROWS)
+                currency = firm.currency if firm else "PLN"
+                preview = preview_file(request, currency, PREVIEW_ROWS)
                 saved = saved_mapping(ctx, preview.header) if preview.format in ("csv", "xlsx") else None
             if saved is not None:
-                preview = preview_file(InvoiceImport(request.path, preview.format, saved, request.label))
+                preview = preview_file(InvoiceImport(request.path, preview.format, saved, request.label), currency)
             return preview, saved
 
         self.runner.run(work, self._show_preview, self._preview_failed)
