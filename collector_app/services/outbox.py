@@ -473,7 +473,8 @@ class _Run:
         for row in rows:
             for name, value in sent.items():
                 set_committed_value(row, name, value)
-        events = [sent_event(ctx, row, message) for row in rows]
+        events = [sent_event(ctx, row, message, self.steps[row.step_id].name if row.step_id is not None else None)
+                  for row in rows]
         events.extend(listed_event(ctx, rows[0], message, invoice_id) for invoice_id in message.listed_ids)
         connection.execute(_EVENT, events[0] if len(events) == 1 else events)  # one row: no executemany
         escalating = [r.id for r in rows if r.step_id is not None and self.steps[r.step_id].action != "none"]
@@ -751,18 +752,15 @@ def recover_in_flight(ctx: Ctx) -> list[int]:
     return ids
 
 
-def record_sent(ctx: Ctx, row: Outbox, message: Message) -> None:
-    """The timeline entry of a sent message, on its invoice and its contractor."""
-    ctx.session.add(Event(**sent_event(ctx, row, message)))
-
-
-def sent_event(ctx: Ctx, row: Outbox, message: Message) -> dict[str, Any]:
+def sent_event(ctx: Ctx, row: Outbox, message: Message, step: str | None = None) -> dict[str, Any]:
+    """The timeline entry of a sent message, on its invoice and its contractor, naming the policy step."""
+    channel = CHANNEL_NAMES.get(message.channel, message.channel)
     return audit.values(
         ctx, "reminder.sent", "outbox", row.id,
-        f"{CHANNEL_NAMES.get(message.channel, message.channel)} sent to {message.recipient}: {message.subject}",
+        f"{channel}{f' ({step})' if step else ''} sent to {message.recipient}: {message.subject}",
         invoice_id=row.invoice_id, contractor_id=row.contractor_id,
         details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
-                 "message_id": row.message_id, "server_reply": row.server_reply,
+                 "step": step, "message_id": row.message_id, "server_reply": row.server_reply,
                  "outbox_ids": list(message.outbox_ids)},
     )
 

@@ -77,6 +77,7 @@ def test_due_messages_arrive_once_with_their_invoice_and_a_timeline_entry(
         inv_events = activity.timeline(ctx, invoice_id=ctx.session.get(Outbox, a).invoice_id)  # type: ignore[union-attr]
         sent = [e for e in inv_events if e.action == "reminder.sent"]
         assert len(sent) == 1 and "alfa@example.com" in sent[0].summary and sent[0].contractor_id is not None
+        assert sent[0].summary.startswith("E-mail (First reminder) sent to")  # which step of the policy went
         assert '"channel": "email"' in (sent[0].details or "") and row.subject in sent[0].summary  # type: ignore[operator]
     again = dispatch(setup, clock, now=NOON)
     assert again.messages == 0 and len(recorder.received) == 2  # sending twice sends nothing twice
