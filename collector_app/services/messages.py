@@ -107,12 +107,14 @@ class InvoiceLine:
 
 
 def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | None = None,
-            firm: Firm | None = None, listed: Sequence[Invoice] = ()) -> Message:
+            firm: Firm | None = None, listed: Sequence[Invoice] = (), sent_before: Sequence[Outbox] = ()) -> Message:
     """The message for one outbox row or one group of rows, worded as of ctx.clock.today().
 
     A caller that has just read the rows' invoices as the ledger has them now passes them as
     `invoices` (they are not read again); one that holds the firm passes it as `firm`. `listed` are
-    further invoices of the contractor the message names (read now too) without a row of their own.
+    further invoices of the contractor the message names (read now too) without a row of their own;
+    `sent_before` the reminders of the same kind already sent for the invoices it names: a grouped
+    message is never worded more softly than one of them was.
     """
     if not rows:
         raise ValueError("compose() needs at least one outbox row")
@@ -126,8 +128,9 @@ def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | N
         raise UserError("step", f"outbox row {first.id}: its policy step no longer exists")
     # a grouped message is worded at the furthest step among its rows: how far along an invoice it comes, not
     # where it stands in the policy's list (moving a step up must not soften the message)
-    step = max(((r, st) for r, st in zip(rows, steps, strict=True) if st is not None),
-               key=lambda pair: _how_far(*pair))[1]
+    worded = [(r, st) for r, st in zip(rows, steps, strict=True) if st is not None]
+    worded += [(r, st) for r in sent_before if (st := ctx.session.get(PolicyStep, r.step_id)) is not None]
+    step = max(worded, key=lambda pair: _how_far(*pair))[1]
     ids = [r.invoice_id for r in rows]
     fresh = _fresh_invoices(ctx, ids) if invoices is None else _ordered(ids, {inv.id: inv for inv in invoices})
     extra = tuple(inv for inv in listed if inv.id not in set(ids))

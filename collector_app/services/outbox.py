@@ -388,8 +388,10 @@ class _Run:
                 return None
             live = [r for r, _ in units]
             listed = self._listed_besides(ctx, units)
+            before = self._sent_before(ctx, units, listed)
             try:  # the invoices were just read as the ledger has them now: compose does not read them again
-                message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm, listed=listed)
+                message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm, listed=listed,
+                                  sent_before=before)
             except UserError as exc:
                 self._cannot_compose(ctx, live, exc.message)
                 return None
@@ -425,6 +427,20 @@ class _Run:
         return [inv for inv in ctx.session.scalars(_OVERDUE_OF_CONTRACTOR, {"contractor_id": row.contractor_id,
                                                                            "today": today})
                 if inv.id not in known and not pause_in_effect(inv.paused_until, today)]
+
+    def _sent_before(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice]) -> list[Outbox]:
+        """For a grouped e-mail after the due date: the e-mails of that kind already sent for the invoices it
+        names (read by the outbox's invoice key), so that its wording never steps back behind one of them."""
+        row = units[0][0]
+        if row.group_key is None or row.channel != "email" or row.step_id is None:
+            return []
+        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
+        if step is None or _message_kind(step) != "after":
+            return []
+        ids = sorted({inv.id for _, inv in units} | {inv.id for inv in listed})
+        return list(ctx.session.scalars(
+            select(Outbox).join(PolicyStep, PolicyStep.id == Outbox.step_id)
+            .where(Outbox.invoice_id.in_(ids), Outbox.state == "sent", Outbox.channel == "email", _same_kind(step))))
 
     def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
         for r in rows:

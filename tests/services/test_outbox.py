@@ -313,6 +313,32 @@ def test_a_grouped_reminder_names_every_overdue_invoice_of_the_contractor_not_on
         assert not ctx.session.scalars(select(Outbox).where(Outbox.invoice_id.in_([older_id, partly_id]))).all()
 
 
+def test_a_grouped_reminder_is_never_softer_than_one_already_sent_for_an_invoice_it_lists(
+        setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
+    """After the final notice for E/1, a first reminder for the newer E/2 lists E/1 too: it keeps the final
+    notice's wording rather than "perhaps it slipped your mind" about an invoice already near a demand."""
+    with Tx(setup, clock) as ctx:
+        c = contractor(ctx, "Zeta Sp. z o.o.", email="zeta@example.com", language="en")
+        old = invoice(ctx, c, "E/1/2026", "100.00", TODAY - dt.timedelta(days=30))
+        final = queue(ctx, old, "Final notice", planned_for=TODAY - dt.timedelta(days=9), group_key="k0")
+        final.state, final.sent_at = "sent", NOON - dt.timedelta(days=9)
+        sms = queue(ctx, old, "First reminder (SMS)", planned_for=TODAY - dt.timedelta(days=28), group_key="k9")
+        sms.state = "sent"
+        queue(ctx, invoice(ctx, c, "E/2/2026", "200.00", TODAY - dt.timedelta(days=2)), "First reminder",
+              group_key="k1")
+    dispatch(setup, clock, now=NOON)
+    [message] = recorder.received
+    assert message.message["Subject"] == "Final reminder before a formal demand: invoices E/1/2026, E/2/2026"
+    with Tx(setup, clock) as ctx:  # a contractor whose earlier reminders were gentler: the day's step words it
+        c = contractor(ctx, "Eta Sp. z o.o.", email="eta@example.com", language="en")
+        old = invoice(ctx, c, "H/1/2026", "100.00", TODAY - dt.timedelta(days=9))
+        queue(ctx, old, "First reminder", planned_for=TODAY - dt.timedelta(days=7), group_key="k2").state = "sent"
+        queue(ctx, invoice(ctx, c, "H/2/2026", "200.00", TODAY - dt.timedelta(days=9)), "Weekly reminder",
+              group_key="k3")
+    dispatch(setup, clock, now=NOON)
+    assert recorder.received[-1].message["Subject"].startswith("Still unpaid: invoices H/1/2026, H/2/2026")
+
+
 def test_a_grouped_message_is_worded_by_how_far_its_steps_are_not_by_their_place_in_the_list(
         setup: Ledger, clock: FixedClock, recorder: Recorder) -> None:
     """The weekly step moved up the policy's list (a button on the Policies page) still words the message."""
