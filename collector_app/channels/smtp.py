@@ -20,8 +20,9 @@ from functools import lru_cache
 from typing import Self
 
 from collector_app.channels.base import ClosesOnExit, MessageLike, PermanentError, SendResult, TransientError
+from collector_app.domain.contact import ascii_address
 from collector_app.domain.errors import UserError
-from collector_app.services.settings import SmtpSettings
+from collector_app.services.settings import SmtpSettings, sender_parts
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -46,11 +47,13 @@ def _recipient(settings: SmtpSettings, message: MessageLike) -> tuple[str, str]:
     """The To display name and bare address, refused before anything is sent when it cannot go."""
     if message.channel != "email":
         raise PermanentError(f"refused before sending: a {message.channel} message given to the e-mail transport")
-    name, recipient = parseaddr(_check_header("To", message.recipient))
-    if "@" not in recipient:
+    name, written = parseaddr(_check_header("To", message.recipient))
+    if "@" not in written:
         raise PermanentError(f'refused before sending: "{message.recipient}" is not an e-mail address')
-    if not (recipient + settings.sender_address).isascii():
-        raise PermanentError(f'refused before sending: "{recipient}" needs SMTPUTF8, which is not supported')
+    recipient = ascii_address(written)  # a domain with national letters goes in its IDNA form
+    if recipient is None or not settings.sender_address.isascii():
+        raise PermanentError(f'refused before sending: "{written if recipient is None else settings.sender_address}" '
+                             "has national letters before the @: it needs SMTPUTF8, which is not supported")
     return name, recipient
 
 
@@ -73,10 +76,11 @@ def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -
         msg.attach(body)
         for att in message.attachments:
             msg.attach(_attachment(att.content, att.mime, _check_header("attachment filename", att.filename)))
-    name, address = parseaddr(_check_header("From", settings.sender))
-    msg["From"] = formataddr((name, address), charset="utf-8")
+    msg["From"] = _from_line(settings.sender)[len("From: "):-2]
     to_name, _ = parseaddr(message.recipient)
     msg["To"] = formataddr((to_name, recipient), charset="utf-8")
+    if settings.reply_to:
+        msg["Reply-To"] = _reply_to_line(settings.reply_to)[len("Reply-To: "):-2]
     msg["Subject"] = _header_text(_check_header("Subject", message.subject or ""))  # type: ignore[assignment]  # compat32 takes a Header
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id
@@ -129,6 +133,7 @@ def _wire(settings: SmtpSettings, message: MessageLike, message_id: str) -> tupl
     if message.attachments:
         return recipient, build_email(settings, message, message_id).as_bytes(policy=WIRE)
     head = (_from_line(settings.sender) + _header_line("To", formataddr((to_name, recipient), charset="utf-8"))
+            + (_reply_to_line(settings.reply_to) if settings.reply_to else "")
             + _header_line("Subject", _check_header("Subject", message.subject or ""))
             + _header_line("Date", formatdate(localtime=True)) + _header_line("Message-ID", message_id)
             + "MIME-Version: 1.0\r\n")
@@ -172,8 +177,18 @@ def _encoded_words(indent: int, value: str) -> str:
 
 @lru_cache(maxsize=8)
 def _from_line(sender: str) -> str:
-    name, address = parseaddr(_check_header("From", sender))
-    return _header_line("From", formataddr((name, address), charset="utf-8"))
+    return _header_line("From", _address_header(_check_header("From", sender)))
+
+
+@lru_cache(maxsize=8)
+def _reply_to_line(address: str) -> str:
+    return _header_line("Reply-To", _address_header(_check_header("Reply-To", address)))
+
+
+def _address_header(text: str) -> str:
+    """"Name <addr>" for a header: the name encoded when it has national letters, the domain in IDNA form."""
+    name, address = sender_parts(text)
+    return formataddr((name, ascii_address(address) or address), charset="utf-8")
 
 
 def _qp(text: str) -> bytes:

@@ -23,6 +23,18 @@ def check_email(text: str, field: str = "email") -> str:
     return str(result.normalized)
 
 
+def ascii_address(address: str) -> str | None:
+    """The address as SMTP without SMTPUTF8 carries it: a domain with national letters in its IDNA form
+    (biuro@łąka.pl → biuro@xn--ka-ola7v.pl); None when the part before the @ itself is not ASCII."""
+    if address.isascii():
+        return address
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.ascii_email) if result.ascii_email else None
+
+
 def check_phone(text: str, country: str, field: str = "phone") -> str:
     """Phones are kept in E.164 ("+48601234567") so SMS gateways and `tel:` links work."""
     try:

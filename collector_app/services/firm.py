@@ -57,6 +57,10 @@ def set_firm(ctx: Ctx, changes: FirmChanges) -> Firm:
         firm = Firm(name=changes.name.strip(), country="PL", currency="PLN", payment_terms_days=14)
         ctx.session.add(firm)
     country = check_country(changes.country) if changes.country else firm.country
+    for attr in ("name", "contact_person", "postal_code", "city"):  # they go into headers and one-line fields
+        value = getattr(changes, attr)
+        if value is not None and ("\n" in value.strip() or "\r" in value.strip()):
+            raise UserError(attr.replace("_", "-"), "must be one line")
     if changes.name is not None:
         if not changes.name.strip():
             raise UserError("name", "must not be empty")

@@ -337,6 +337,11 @@ class _Run:
             return self.open[channel]
         if channel in self.report.unavailable:
             return None
+        missing = firm_gaps(self.firm)
+        if missing:  # every message carries the bank account and the contact person (issue 4): none goes without
+            self.report.unavailable[channel] = (f"the firm's {' and '.join(missing)} not set: messages wait until "
+                                                "they are (collector firm set --iban … --contact-person …)")
+            return None
         try:
             if self.given is not None:
                 if channel not in self.given:
@@ -674,6 +679,16 @@ _OVERDUE_OF_CONTRACTOR = (
                           Invoice.gross > Invoice.paid, Invoice.due_date < bindparam("today"),
                           Invoice.disputed.is_(False), Invoice.under_plan.is_(False), Invoice.handed_over.is_(False))
     .order_by(Invoice.due_date, Invoice.id).execution_options(populate_existing=True))
+
+
+def firm_gaps(firm: Firm | None) -> list[str]:
+    """What a reminder must carry that the firm's details lack: the bank account to pay to, the person to ask."""
+    if firm is None:
+        return ["details are"]
+    gaps = [] if firm.iban else ["bank account (IBAN)"]
+    if not (firm.contact_person or "").strip():
+        gaps.append("contact person")
+    return [f"{' and '.join(gaps)} {'is' if len(gaps) == 1 else 'are'}"] if gaps else []
 
 
 def _planned_unit(s: Session, row_id: int) -> Unit | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
-from email.utils import formataddr, parseaddr
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, text
 
 from collector_app.db.models import Setting
-from collector_app.domain.contact import check_email
+from collector_app.domain.contact import ascii_address, check_email
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
 from collector_app.services.context import Ctx
@@ -34,12 +38,15 @@ class SmtpSettings:
     port: int
     security: Security
     user: str | None
-    sender: str  # "Name <addr>"
+    sender: str  # "Name <addr>", as a person reads it (the transport encodes it for the header)
     timeout: float = 30.0
+    reply_to: str | None = None  # the firm's own e-mail, where replies go when the sender is another address
 
     @property
     def sender_address(self) -> str:
-        return parseaddr(self.sender)[1]
+        """The address as SMTP carries it (a domain with national letters in its IDNA form)."""
+        address = parseaddr(self.sender)[1]
+        return ascii_address(address) or address
 
     @property
     def sender_domain(self) -> str:
@@ -149,13 +156,35 @@ def check_security(text: str) -> Security:
 
 
 def check_sender(text: str) -> str:
-    """'Name <addr>' or a bare address; returned normalised as formataddr writes it."""
+    """'Name <addr>' or a bare address; returned as a person reads it ("Firma Łódź <biuro@firma.pl>")."""
     if "\r" in text or "\n" in text:
         raise UserError("sender", "must be one line")
-    name, addr = parseaddr(text.strip())
+    name, addr = sender_parts(text.strip())
     if not addr or "@" not in addr:
         raise UserError("sender", f'"{text}" is not "Name <address>"')
-    return formataddr((name.strip(), check_email(addr, "sender")))
+    address = check_email(addr, "sender")
+    if not name:
+        return address
+    quoted = name if not _SPECIALS.search(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{quoted} <{address}>"
+
+
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+_NAME_ANGLE = re.compile(r"^(.*?)\s*<([^<>\s]+@[^<>\s]+)>$")
+
+
+def sender_parts(sender: str) -> tuple[str, str]:
+    """The display name and the address of a sender; a name stored MIME-encoded ("=?utf-8?b?…?=", as earlier
+    versions kept it) is decoded."""
+    angle = _NAME_ANGLE.match(sender.strip())
+    if angle:  # "Firma, Sp. z o.o. <a@b>": a person does not quote a comma in a name
+        name, addr = angle.group(1).strip().strip('"').replace('\\"', '"'), angle.group(2).strip()
+    else:
+        name, addr = parseaddr(sender)
+    if "=?" in name:
+        with contextlib.suppress(HeaderParseError, LookupError, UnicodeDecodeError):
+            name = str(make_header(decode_header(name)))
+    return name.strip(), addr
 
 
 def check_timeout(seconds: float) -> float:
@@ -209,10 +238,22 @@ def get_smtp(ctx: Ctx) -> SmtpSettings | None:
     raw = _read(ctx, "smtp")
     if "host" not in raw:
         return None
+    name, address = sender_parts(raw["sender"])
+    sender = raw["sender"] if name == parseaddr(raw["sender"])[0].strip() else check_sender(f"{name} <{address}>")
     return SmtpSettings(
         host=raw["host"], port=int(raw["port"]), security=check_security(raw["security"]),
-        user=raw.get("user") or None, sender=raw["sender"], timeout=float(raw.get("timeout", "30")),
+        user=raw.get("user") or None, sender=sender, timeout=float(raw.get("timeout", "30")),
+        reply_to=_reply_to(ctx, address),
     )
+
+
+def _reply_to(ctx: Ctx, sender_address: str) -> str | None:
+    """The firm's e-mail when it is not the sender's address: the texts say "reply to this e-mail"."""
+    from collector_app.services.firm import get_firm
+
+    firm = get_firm(ctx)
+    own = (firm.email or "").strip() if firm is not None else ""
+    return own if own and own.lower() != sender_address.lower() else None
 
 
 def require_smtp(ctx: Ctx) -> SmtpSettings:

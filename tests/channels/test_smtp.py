@@ -6,6 +6,7 @@ import email
 import logging
 import smtplib
 import socket
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -212,3 +213,33 @@ def test_a_non_ascii_address_is_refused_before_sending() -> None:
     with smtp_server(rec) as port, SmtpTransport(smtp_settings(port)) as smtp, \
             pytest.raises(PermanentError, match="SMTPUTF8"):
         smtp.send(message(to="zażółć@example.com"))
+
+
+@pytest.mark.parametrize("attach", [False, True])  # the two ways a message is written: with and without MIME classes
+def test_a_domain_with_national_letters_goes_in_its_idna_form_and_replies_go_to_the_firm(attach: bool) -> None:
+    """biuro@łąka.pl is reachable without SMTPUTF8 (its domain is xn--ka-ola7v.pl); the sender name is kept
+    as a person reads it; replies go to the firm's own address when the sender is another one."""
+    rec = Recorder()
+    plain = settings.SmtpSettings("127.0.0.1", 0, "none", None, "Firma Łódź Sp. z o.o. <noreply@firma.example>",
+                                  timeout=10, reply_to="biuro@łąka.pl")
+    with smtp_server(rec) as port, SmtpTransport(replace(plain, port=port)) as smtp:
+        smtp.send(message(to="Pan Józef <jozef@łąka.pl>", attach=attach))
+        with pytest.raises(PermanentError, match="before the @"):
+            smtp.send(message(to="józef@łąka.pl", attach=attach))
+    [got] = rec.received
+    assert got.rcpt_tos == ["jozef@xn--ka-ola7v.pl"]
+    msg = parsed(got.content)
+    assert msg["To"].addresses[0].addr_spec == "jozef@xn--ka-ola7v.pl"
+    assert msg["To"].addresses[0].display_name == "Pan Józef"
+    assert msg["From"].addresses[0].display_name == "Firma Łódź Sp. z o.o."
+    assert msg["Reply-To"].addresses[0].addr_spec == "biuro@xn--ka-ola7v.pl"
+
+
+def test_a_sender_is_kept_readable_and_one_stored_encoded_is_read_back(ctx: Ctx) -> None:
+    saved = settings.set_smtp(ctx, host="127.0.0.1", port=25, security="none",
+                              sender="Firma Łódź, Sp. z o.o. <b@firma.example>")
+    assert saved.sender == '"Firma Łódź, Sp. z o.o." <b@firma.example>'
+    assert settings.get_smtp(ctx).sender == saved.sender  # type: ignore[union-attr]
+    settings._write(ctx, "smtp", {"host": "h", "port": "25", "security": "none", "user": None,  # an older version's
+                                  "sender": "=?utf-8?b?RmlybWEgxYHDs2TFug==?= <b@firma.example>", "timeout": "30"})
+    assert settings.get_smtp(ctx).sender == "Firma Łódź <b@firma.example>"  # type: ignore[union-attr]

@@ -34,7 +34,7 @@ def test_smtp_settings_and_show(cli: Cli) -> None:
     assert out["smtp"]["host"] == "127.0.0.1" and out["smtp_password_set"] is False
     show = cli.ok("settings", "show")
     assert show["smtp"] == {"host": "127.0.0.1", "port": 2525, "security": "none", "user": None,
-                            "sender": SENDER, "timeout": 30.0}
+                            "sender": SENDER, "timeout": 30.0, "reply_to": None}
     assert show["business_hours"] == {"start": "08:00", "end": "17:00", "days": "mon,tue,wed,thu,fri"}
     assert show["outbox"] == {"interval_minutes": 5, "max_attempts": 5}
     assert show["keyring"] == service_name(to_url(cli.db))

@@ -7,6 +7,7 @@ from helpers.ledger import events, expect_error, fresh
 from sqlalchemy import func, select
 
 from collector_app.db.models import Firm
+from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
 from collector_app.services.firm import FirmChanges, check_iban, get_firm, set_firm
 
@@ -91,3 +92,14 @@ def test_check_iban() -> None:
     assert check_iban("DE89 3704 0044 0532 0130 00") == "DE89370400440532013000"
     with expect_error("bank-account"):
         check_iban("DE89 3704 0044 0532 0130 01", "bank-account")
+
+
+@pytest.mark.parametrize("field", ["name", "contact_person", "postal_code", "city"])
+def test_one_line_fields_refuse_a_line_break(ctx: Ctx, field: str) -> None:
+    """They go into e-mail headers (the name) and one-line places of letters: a line break is refused here,
+    not found when every message fails to be sent."""
+    set_firm(ctx, FirmChanges(name="Firma"))
+    with pytest.raises(UserError, match="one line") as raised:
+        set_firm(ctx, FirmChanges(**{field: "Firma\nSp. z o.o."}))  # type: ignore[arg-type]
+    assert raised.value.field == field.replace("_", "-")
+    assert set_firm(ctx, FirmChanges(address="ul. Długa 5\n00-950 Warszawa")).address is not None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from collector_app.channels.base import MessageLike, SendResult, TransientError
 from collector_app.channels.smtp import SmtpTransport
 from collector_app.db.engine import Ledger
-from collector_app.db.models import Demand, Event, Invoice, Outbox, Policy, PolicyStep, Task
+from collector_app.db.models import Demand, Event, Firm, Invoice, Outbox, Policy, PolicyStep, Task
 from collector_app.domain.clock import FixedClock
 from collector_app.domain.errors import UserError
 from collector_app.services import activity, settings
@@ -612,3 +612,20 @@ def test_a_before_due_reminder_names_its_own_day_when_it_is_too_late() -> None:
     assert stop_reason(inv, C(), step, dt.date(2026, 3, 13)) is None  # late, but not yet overdue: still true
     assert stop_reason(inv, C(), step, dt.date(2026, 3, 14)) == (
         "it was meant for 2 day(s) before the due date (2026-03-11) and the invoice is overdue now")
+
+
+@pytest.mark.parametrize(("iban", "person", "said"), [
+    (None, "Anna Nowak", "the firm's bank account (IBAN) is not set"),
+    ("PL61109010140000071219812874", " ", "the firm's contact person is not set"),
+])
+def test_without_the_firms_bank_account_or_contact_person_messages_wait(
+        setup: Ledger, clock: FixedClock, recorder: Recorder, iban: str | None, person: str, said: str) -> None:
+    """Every reminder carries the account to pay to and the person to ask: without them nothing goes, and says so."""
+    with Tx(setup, clock) as ctx:
+        row_id = queue(ctx, overdue(ctx, "Alfa", "alfa@example.com", "FV/1")).id
+        firm = ctx.session.scalars(select(Firm)).one()
+        firm.iban, firm.contact_person = iban, person
+    report = dispatch(setup, clock, now=NOON)
+    assert report.messages == 0 and not recorder.received
+    assert report.unavailable["email"].startswith(said) and "collector firm set" in report.unavailable["email"]
+    assert outbox_row(setup, row_id).state == "planned"
