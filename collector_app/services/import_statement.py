@@ -145,6 +145,8 @@ class _Run:
         summary = self.result.summary
         for draft, hint, entry in zip(drafts, hints, fresh, strict=True):
             reason = matching.match_payment(ctx, self.matcher, draft, hint)
+            if draft.note is not None:
+                summary.warn(entry.where, draft.note)
             summary.payments += 1
             if reason is None:
                 summary.unmatched += 1

@@ -49,6 +49,7 @@ REASON_LABELS = {
     "payer-account": "payer's account",
     "tax-id": "payer's tax id",
     "unique-amount": "only open invoice of that amount",
+    "paid-invoice-payer": "the payer of the paid invoice it names",
 }
 
 
@@ -73,6 +74,7 @@ class Draft:
     allocated: Decimal = Decimal(0)
     match_reason: str | None = None
     id: int | None = None  # known once the chunk's payments are inserted
+    note: str | None = None  # what the summary should say about how it was (not) matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,12 +258,33 @@ class Hit:
 
 
 def match_payment(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints) -> str | None:
-    """Allocate what can be told from the statement; returns the reason kind, or None (review list)."""
-    reason = (_by_text(ctx, matcher, payment, hints) or _by_payer(ctx, matcher, payment, hints)
+    """Allocate what can be told from the statement; returns the reason kind, or None (review list).
+
+    A payment whose text names only invoices that are paid already (a second payment of one invoice) is its
+    payer's: it never goes to another contractor's invoice because the amount fits."""
+    reason = _by_text(ctx, matcher, payment, hints)
+    if reason is None and payment.contractor_id is None:
+        paid = named_paid(matcher, hints)
+        if paid and len({inv.contractor_id for inv in paid}) == 1:
+            payment.contractor_id = paid[0].contractor_id
+            if isinstance(payment, Draft):
+                payment.note = (f"names {', '.join(inv.number for inv in paid)}, paid already: a second payment? "
+                                "kept as the payer's credit unless it fits one of the payer's open invoices")
+    reason = (reason or _by_payer(ctx, matcher, payment, hints) or _by_named_payer(ctx, matcher, payment)
               or _by_unique_amount(ctx, matcher, payment))
     if reason is not None:
         matcher.counts[reason] += 1
     return reason
+
+
+def named_paid(matcher: Matcher, hints: Hints) -> list[Invoice]:
+    """The invoices the text names by their number or variable symbol as written that are paid already (settled
+    or overpaid), when it names no open one (read from the chunk's prefetch)."""
+    named = {inv.id: inv for key in _text_keys(hints)[2] for inv in matcher.by_key.get(key, ())
+             if inv.kind == "invoice"}
+    if not named or any(inv.gross > inv.paid for inv in named.values()):
+        return []
+    return sorted(named.values(), key=lambda inv: inv.number)
 
 
 # --- 1. numbers in the text -----------------------------------------------------------------------
@@ -450,14 +473,10 @@ def _by_payer(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints
         return None
     contractor_id, kind = known
     payment.contractor_id = contractor_id
+    if _exact(ctx, matcher, payment, contractor_id, kind):
+        return kind
     open_rows = _contractor_open(ctx, matcher, contractor_id, payment.currency)
     left = payment.amount - payment.allocated
-    exact = next((row for row, owed in open_rows if owed == left), None)
-    if exact is not None:
-        inv = _invoice(ctx, exact.id)
-        _allocate(ctx, matcher, payment, inv, left, kind)
-        payment.match_reason = f"{REASON_LABELS[kind]}, exact amount: {inv.number}"
-        return kind
     today = ctx.clock.today()
     used: list[str] = []
     for row, owed in open_rows:
@@ -472,6 +491,27 @@ def _by_payer(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints
         return None  # the contractor is known (its credit), but a person decides what it pays
     payment.match_reason = f"{REASON_LABELS[kind]}, oldest overdue: {', '.join(used)}"[:200]
     return kind
+
+
+def _exact(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, contractor_id: int, kind: str) -> bool:
+    """The contractor's open invoice of exactly what is left of the payment, allocated; False when none."""
+    left = payment.amount - payment.allocated
+    exact = next((row for row, owed in _contractor_open(ctx, matcher, contractor_id, payment.currency)
+                  if owed == left), None)
+    if exact is None:
+        return False
+    inv = _invoice(ctx, exact.id)
+    _allocate(ctx, matcher, payment, inv, left, kind)
+    payment.match_reason = f"{REASON_LABELS[kind]}, exact amount: {inv.number}"
+    return True
+
+
+def _by_named_payer(ctx: Ctx, matcher: Matcher, payment: Payment | Draft) -> str | None:
+    """A payment told to be a contractor's by the paid invoice it names: that contractor's invoice of exactly
+    its amount (never its oldest overdue ones: a second payment may be one to give back)."""
+    if payment.contractor_id is None or payment.allocated > 0 or not isinstance(payment, Draft) or not payment.note:
+        return None
+    return "paid-invoice-payer" if _exact(ctx, matcher, payment, payment.contractor_id, "paid-invoice-payer") else None
 
 
 def _invoice(ctx: Ctx, invoice_id: int) -> Invoice:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -318,3 +319,31 @@ def test_an_amount_that_merely_fits_teaches_no_account(ctx: Ctx, tmp_path: Path)
     assert paid(ctx, "FV/9/2026") == D("432.10")
     known = ctx.session.scalars(select(ContractorAccount.account)).all()
     assert "PL10105000997603123456789123" not in known
+
+
+def test_a_second_payment_of_a_paid_invoice_stays_its_payers_and_never_pays_another_contractors(
+        ctx: Ctx, tmp_path: Path) -> None:
+    """The same transfer twice for FV/9/2026 (432.10, Beta's): the second names an invoice paid already. Omega's
+    FV/11 of exactly 432.10 is the only open invoice of that amount, but it is not the payer's: the money stays
+    Beta's credit, in the review list, and the summary says why. A payer's own invoice of that amount takes it."""
+    from helpers.ledger import invoice
+
+    ledger = statement_ledger(ctx)
+    invoice(ctx, ledger.omega, "FV/11/2026", "432.10", dt.date(2026, 3, 20))
+    path = tmp_path / "twice.sta"
+    path.write_text(":20:X\n:25:ACC\n:60F:C260316PLN0,00\n"
+                    ":61:2603160316CN432,10NTRFNONREF//T1\n:86:~20FV/9/2026\n"
+                    ":61:2603160316CN432,10NTRFNONREF//T2\n:86:~20FV/9/2026\n"
+                    ":62F:C260316PLN864,20\n", encoding="utf-8")
+    result = import_statement(ctx, path)
+    assert result.matched_by == {"title": 1} and result.summary.unmatched == 1
+    assert paid(ctx, "FV/9/2026") == D("432.10") and paid(ctx, "FV/11/2026") == D("0.00")
+    second = bank_payments(ctx)[-1]
+    assert second.contractor_id == ledger.beta.id and second.allocated == 0
+    assert any("names FV/9/2026, paid already: a second payment?" in w["text"] for w in result.summary.warnings)
+    invoice(ctx, ledger.beta, "FV/13/2026", "432.10", dt.date(2026, 3, 25))
+    again = tmp_path / "again.sta"
+    again.write_text(path.read_text(encoding="utf-8").replace("//T1", "//T3").replace("//T2", "//T4"),
+                     encoding="utf-8")
+    import_statement(ctx, again)
+    assert paid(ctx, "FV/13/2026") == D("432.10") and paid(ctx, "FV/11/2026") == D("0.00")
