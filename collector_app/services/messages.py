@@ -19,17 +19,17 @@ from typing import Any
 import phonenumbers
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import bindparam, select
+from sqlalchemy import Numeric, String, bindparam, column, select, text
+from sqlalchemy.orm import aliased
 
-from collector_app.db.models import Contractor, Firm, Invoice, Outbox, PolicyStep
+from collector_app.db.models import Allocation, Contractor, Firm, Invoice, Outbox, PolicyStep
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import Money, totals_by_currency
 from collector_app.domain.status import balance, days_overdue
 from collector_app.services import templates_store  # the ledger's edited templates over the shipped ones
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
-from collector_app.services.invoice_pdf import invoice_pdf, pdf_filename, readable_phone
-from collector_app.services.payments import contractor_credit
+from collector_app.services.invoice_pdf import invoice_pdf, pdf_filenames, readable_phone
 from collector_app.templates.render import language_of, render_blocks
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")
@@ -93,7 +93,12 @@ class ContractorInfo:
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """One invoice as of the sending day."""
+    """One invoice as of the sending day.
+
+    `paid` is all that lowered it; of that, `received` is money from the debtor (payments) and `credited`
+    what the firm's own credit notes (`credit_notes`, their numbers) took off: a text must not call a
+    credit note money received.
+    """
 
     id: int
     number: str
@@ -103,7 +108,18 @@ class InvoiceLine:
     paid: Money
     outstanding: Money
     days_overdue: int
+    received: Money
+    credited: Money
+    credit_notes: tuple[str, ...] = ()
     variable_symbol: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditNoteLine:
+    """A credit note of the firm with money left on it for the contractor (not yet set against an invoice)."""
+
+    number: str
+    amount: Money
 
 
 def compose(ctx: Ctx, rows: Sequence[Outbox], *, invoices: Sequence[Invoice] | None = None,
@@ -206,7 +222,7 @@ def _message(
         return Message(channel, recipient, subject, text, None, (), outbox_ids)
     text = _tidy(out["text"])
     html = out.get("html", "").strip()
-    attachments = tuple(_invoice_copy(firm, inv, lang, ctx.clock.today()) for inv in invoices) if attach else ()
+    attachments = _invoice_copies(firm, invoices, lang, ctx.clock.today()) if attach else ()
     return Message(channel, recipient, subject, text, html or None, attachments, outbox_ids)
 
 
@@ -228,14 +244,16 @@ def _letter_message(ctx: Ctx, row: Outbox) -> Message:
 
 
 def template_context(ctx: Ctx, firm: Firm, contractor: Contractor, invoices: list[Invoice]) -> dict[str, Any]:
-    """Everything a template may use; plain frozen values computed for today."""
+    """Everything a template may use; plain frozen values computed for today.
+
+    `credit` is all the contractor has with the firm per currency; split into `credit_received` (money
+    from the debtor not set against an open invoice: unallocated payments, overpayments) and
+    `credit_notes` / `credit_notes_total` (what is left on the firm's own credit notes).
+    """
     today = ctx.clock.today()
-    lines = [invoice_line(inv, today) for inv in invoices]
-    credit = [
-        Money(amount, currency)
-        for currency, amount in sorted(contractor_credit(ctx, contractor.id).items())
-        if amount > 0
-    ]
+    offsets = _credit_note_offsets(ctx, invoices)
+    lines = [invoice_line(inv, today, offsets.get(inv.id)) for inv in invoices]
+    received, notes = _contractor_credit(ctx, contractor.id)
     return {
         "firm": firm_info(firm),
         "contractor": ContractorInfo(
@@ -246,19 +264,79 @@ def template_context(ctx: Ctx, firm: Firm, contractor: Contractor, invoices: lis
         "invoice": lines[0],
         "single": len(lines) == 1,
         "totals": list(totals_by_currency([line.outstanding for line in lines]).values()),
-        "credit": credit,
+        "credit": _by_currency([*received, *(note.amount for note in notes)]),
+        "credit_received": _by_currency(received),
+        "credit_notes": notes,
+        "credit_notes_total": _by_currency([note.amount for note in notes]),
         "settled": all(line.outstanding.amount <= 0 for line in lines),
+        # credit notes lowered the invoices and no payment did: a thank-you has no payment to thank for
+        "credited_only": (any(line.credited.amount for line in lines)
+                          and not any(line.received.amount for line in lines)),
         "max_days_overdue": max(line.days_overdue for line in lines),
         "today": today,
     }
 
 
-def invoice_line(inv: Invoice, today: dt.date) -> InvoiceLine:
+def _by_currency(items: Sequence[Money]) -> list[Money]:
+    return sorted(totals_by_currency(list(items)).values(), key=lambda m: m.currency)
+
+
+_CreditNote = aliased(Invoice)
+_OFFSETS = (select(Allocation.invoice_id, Allocation.amount, _CreditNote.number)
+            .join(_CreditNote, _CreditNote.id == Allocation.credit_note_id)
+            .where(Allocation.invoice_id.in_(bindparam("ids", expanding=True)))
+            .order_by(Allocation.id))
+
+
+def _credit_note_offsets(ctx: Ctx, invoices: Sequence[Invoice]) -> dict[int, tuple[Decimal, tuple[str, ...]]]:
+    """Per invoice: the amount credit notes took off it and their numbers (nothing read when none is paid)."""
+    ids = sorted(inv.id for inv in invoices if inv.paid)
+    if not ids:
+        return {}
+    found: dict[int, tuple[Decimal, tuple[str, ...]]] = {}
+    for invoice_id, amount, number in ctx.session.execute(_OFFSETS, {"ids": ids}):
+        total, numbers = found.get(invoice_id, (Decimal(0), ()))
+        found[invoice_id] = (total + amount, numbers if number in numbers else (*numbers, number))
+    return found
+
+
+# What the contractor has with the firm, by source: money received and not set against an open invoice
+# (an unallocated payment, the surplus of an overpaid invoice) and what is left on its credit notes.
+# One statement, like payments.contractor_credit (whose sum it is): every composed reminder asks it.
+_CREDIT = text(
+    "SELECT 'payment' AS source, NULL AS number, currency, amount - allocated AS amount FROM payment "
+    "WHERE contractor_id = :contractor AND reversed_at IS NULL AND amount > allocated "
+    "UNION ALL SELECT kind, number, currency, paid - gross FROM invoice "
+    "WHERE contractor_id = :contractor AND gross < paid "
+    "ORDER BY source, number"
+).columns(column("source", String()), column("number", String()), column("currency", String()),
+          column("amount", Numeric(18, 2)))
+
+
+def _contractor_credit(ctx: Ctx, contractor_id: int) -> tuple[list[Money], list[CreditNoteLine]]:
+    received: list[Money] = []
+    notes: list[CreditNoteLine] = []
+    for source, number, currency, amount in ctx.session.execute(_CREDIT, {"contractor": contractor_id}):
+        if amount <= 0:
+            continue
+        if source == "credit_note":
+            notes.append(CreditNoteLine(number, Money(amount, currency)))
+        else:
+            received.append(Money(amount, currency))
+    return received, notes
+
+
+def invoice_line(inv: Invoice, today: dt.date,
+                 offset: tuple[Decimal, tuple[str, ...]] | None = None) -> InvoiceLine:
+    """`offset`: what credit notes took off the invoice and their numbers; the rest of `paid` was received."""
+    credited, notes = offset or (Decimal(0), ())
+    received = max(inv.paid - credited, Decimal(0))
     return InvoiceLine(
         id=inv.id, number=inv.number, issue_date=inv.issue_date, due_date=inv.due_date,
         gross=Money(inv.gross, inv.currency), paid=Money(inv.paid, inv.currency),
         outstanding=Money(max(balance(inv.gross, inv.paid), Decimal(0)), inv.currency),
         days_overdue=days_overdue(inv.gross, inv.paid, inv.due_date, today),
+        received=Money(received, inv.currency), credited=Money(credited, inv.currency), credit_notes=notes,
         variable_symbol=inv.variable_symbol,
     )
 
@@ -369,5 +447,8 @@ def gsm_length(text: str) -> int:
     return sum(2 if char in _GSM_EXTENDED else 1 for char in text)
 
 
-def _invoice_copy(firm: Firm, inv: Invoice, lang: str, today: dt.date) -> Attachment:
-    return Attachment(pdf_filename(inv.number), invoice_pdf(firm, inv, lang, today), "application/pdf")
+def _invoice_copies(firm: Firm, invoices: list[Invoice], lang: str, today: dt.date) -> tuple[Attachment, ...]:
+    """One copy per invoice, under file names distinct within the message ("FA-1.pdf", "FA-1 (2).pdf")."""
+    names = pdf_filenames([inv.number for inv in invoices])
+    return tuple(Attachment(name, invoice_pdf(firm, inv, lang, today), "application/pdf")
+                 for inv, name in zip(invoices, names, strict=True))

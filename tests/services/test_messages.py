@@ -219,6 +219,16 @@ def test_grouped_message_attaches_one_copy_per_invoice(ledger_ctx: Ctx) -> None:
     assert "Kopie faktury" in text and "března" in text
 
 
+def test_copies_of_numbers_that_clean_to_one_file_name_get_distinct_names(ledger_ctx: Ctx) -> None:
+    """"FA/1" and "FA 1" are two numbers of the ledger (only kind + number is unique) but one cleaned name."""
+    s = sample(ledger_ctx, "en")
+    invs = [invoice(ledger_ctx, s.contractor, number, "10.00", dt.date(2026, 3, 3), currency="EUR")
+            for number in ("FA/1", "FA 1")]
+    msg = compose(ledger_ctx, [outbox_row(ledger_ctx, inv, step(ledger_ctx, "overdue_first", attach=True), "g")
+                               for inv in invs])
+    assert [a.filename for a in msg.attachments] == ["FA-1.pdf", "FA-1 (2).pdf"]
+
+
 def test_preview_renders_unsaved_template_text(ledger_ctx: Ctx) -> None:
     s = sample(ledger_ctx, "en")
     source = "{% block subject %}Hi {{ invoice.number }}{% endblock %}{% block text %}{{ p.total() }}{% endblock %}"
