@@ -29,7 +29,7 @@ from collector_app.domain.status import balance, days_overdue
 from collector_app.services import templates_store  # the ledger's edited templates over the shipped ones
 from collector_app.services.context import Ctx
 from collector_app.services.firm import get_firm
-from collector_app.services.invoice_pdf import invoice_pdf, pdf_filenames, readable_phone
+from collector_app.services.invoice_pdf import invoice_pdf, pdf_filenames, readable_phone, tax_id_text
 from collector_app.templates.render import language_of, render_blocks
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")
@@ -80,6 +80,7 @@ class FirmInfo:
     phone: str | None
     phone_e164: str | None
     email: str | None
+    tax_id_text: str | None = None  # "NIP: 5251234560" as the firm's country labels it, in the message's language
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def _message(
     contractor = invoices[0].contractor
     lang = language_of(contractor.language)
     context = template_context(ctx, firm, contractor, invoices)
+    context["firm"] = replace(context["firm"], tax_id_text=tax_id_text(firm.country, firm.tax_id, None, lang))
     recipient = recipient_for(contractor, channel)
     wanted = ("subject", "sms") if channel == "sms" else ("subject", "text", "html") if channel == "email" else (
         "subject", "text")

@@ -283,3 +283,12 @@ def test_a_letter_goes_to_the_postal_address(ledger_ctx: Ctx) -> None:
     msg = compose(ledger_ctx, [row])
     assert msg.recipient == "Klient PL s.r.o., ul. Polna 1, 30-001 Kraków"
     assert msg.html is None and "FV/2026/02/0007" in msg.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_firms_tax_id_is_labelled_as_its_country_has_it_in_every_language(ledger_ctx: Ctx, lang: str) -> None:
+    """A Polish firm's NIP is "NIP" in a Czech or English e-mail too, not "IČO/DIČ" or a bare "VAT ID"."""
+    s = sample(ledger_ctx, lang)
+    msg = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_first"))])
+    assert msg.html is not None and "NIP: 5260250274" in msg.html  # the HTML part's footer
+    assert "IČO/DIČ 5260250274" not in msg.html and "VAT ID 5260250274" not in msg.html
