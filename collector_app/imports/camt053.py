@@ -2,10 +2,12 @@
 
 Each `Ntry` is read when its end tag arrives and then dropped from the tree, so memory stays flat
 whatever the file's size. A batch entry with several `TxDtls` gives one entry per transaction when
-their amounts add up to the entry's; otherwise the entry stays whole (the entry's amount rules).
+their amounts add up to the entry's, each under a reference of its own; otherwise the entry stays whole
+(the entry's amount rules).
 What real files leave out or write their own way is read and said in the warnings: a national
 namespace (Austria's Stuzza) or none, an entry without status (booked) or without dates (the
-statement's date); Czech and Slovak variable symbols in the end-to-end id are references. A credit
+statement's date); Czech and Slovak variable symbols are references, their constant and specific symbols
+never are (imports.symbols), and a payer's message in AddtlTxInf goes into the title beside them. A credit
 that is the firm's own money coming back (return information, or a bank transaction code of a
 return) is marked returned, bank interest is marked interest: neither is a customer's payment.
 Several documents written one after another into one file are read one after another.
@@ -30,6 +32,7 @@ from defusedxml import DTDForbidden
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
+from collector_app.imports import symbols
 from collector_app.imports.bank import NO_REFERENCE, BankEntry, normalize_account, with_bank_code
 from collector_app.imports.common import (
     ImportProblem,
@@ -436,7 +439,7 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
     booked = status.upper() == "BOOK"
     day = _booking_date(c, ntry, required=booked and indicator == "CRDT" and not reversal)
     reference = c.text(ntry, "AcctSvcrRef") or c.text(ntry, "NtryRef")
-    entry_text = " ".join(c.texts(ntry, "AddtlNtryInf"))
+    entry_text = symbols.shown(" ".join(c.texts(ntry, "AddtlNtryInf")))
     credit = indicator == "CRDT"
     code = _BankCode.of(c, ntry) if credit else None
     interest, returned = code is not None and code.interest, code is not None and code.returned
@@ -451,16 +454,17 @@ def _entries(c: _Ctx, ntry: Element, account: str, position: int) -> Iterator[Ba
         tx = txs[0] if len(txs) == 1 else None
         if tx is not None:
             _check_single(c, tx, amount, currency)
-        title = " ".join(_tx_title(c, tx) for tx in txs) or entry_text
-        yield _entry(c, tx if len(txs) == 1 else None, c.where, str(position), amount, reference, title,
+        structured = [_structured(c, t) for t in txs]
+        title = " ".join(_tx_title(c, t, s) for t, s in zip(txs, structured, strict=True)) or entry_text
+        yield _entry(c, tx, c.where, str(position), amount, reference, title, structured[0] if tx is not None else [],
                      returned=returned or (credit and any(_tx_returned(c, t) for t in txs)), **common)
         return
-    seen: set[str] = set()
-    for i, (tx, share) in enumerate(zip(txs, shares, strict=True), start=1):
-        own = c.text(tx, "Refs/AcctSvcrRef")
-        ref = _own_reference(own, seen, i) or (f"{reference}/{i}" if reference else None)
+    refs = _batch_references(c, txs, reference)
+    for i, (tx, share, ref) in enumerate(zip(txs, shares, refs, strict=True), start=1):
+        found = _structured(c, tx)
         yield _entry(c, tx, f"{c.where}/{c.place('NtryDtls/TxDtls', '')[1:]}[{i}]", f"{position}.{i}", share, ref,
-                     _tx_title(c, tx) or entry_text, returned=returned or (credit and _tx_returned(c, tx)), **common)
+                     _tx_title(c, tx, found) or entry_text, found,
+                     returned=returned or (credit and _tx_returned(c, tx)), **common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,19 +531,24 @@ def _payer_name(c: _Ctx, tx: Element) -> str | None:
     return None
 
 
-def _own_reference(own: str | None, seen: set[str], i: int) -> str | None:
-    """A batch transaction's own AcctSvcrRef; one its batch already used (Swiss files are seen repeating the
-    package id in every transaction) gets the transaction's place, so no transaction is taken for another."""
-    if own is None:
-        return None
-    if own in seen:
-        return f"{own}/{i}"
-    seen.add(own)
-    return own
+def _batch_references(c: _Ctx, txs: list[Element], entry_reference: str | None) -> list[str | None]:
+    """A reference of its own for each transaction of a batch: its own AcctSvcrRef, else its TxId, when no
+    other transaction of the batch has it and it is not the entry's; else the entry's reference and the
+    transaction's place ("REF/3"). ABN AMRO repeats the entry's AcctSvcrRef in every transaction, Swiss
+    banks the package id, and another entry of the same day may carry that reference too: the bare reference
+    would make a transaction of the batch look like that entry written twice."""
+    out: list[str | None] = [None] * len(txs)
+    for path in ("Refs/AcctSvcrRef", "Refs/TxId"):
+        own = [c.text(tx, path) for tx in txs]
+        for i, ref in enumerate(own):
+            if out[i] is None and ref and ref != entry_reference and ref.upper() not in NO_REFERENCE \
+                    and own.count(ref) == 1:
+                out[i] = ref
+    return [ref or (f"{entry_reference}/{i}" if entry_reference else None) for i, ref in enumerate(out, start=1)]
 
 
 def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decimal, reference: str | None,
-           title: str, **common: object) -> BankEntry:
+           title: str, structured: list[tuple[str | None, str]], **common: object) -> BankEntry:
     name = None
     payer_account = None
     tax_id = None
@@ -552,10 +561,10 @@ def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decim
             or c.text(tx, "RltdAgts/DbtrAgt/FinInstnId/Othr/Id")))
         tax_id = (c.text(tx, "RltdPties/Dbtr/Id/OrgId/Othr/Id")
                   or c.text(tx, "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id"))
-        refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
-        symbol = _SYMBOLS.match(c.text(tx, "Refs/EndToEndId") or "")
-        if symbol and symbol.group(1).strip("0") and symbol.group(1) not in refs:  # VS only: KS/SS name no invoice
-            refs.append(symbol.group(1))
+        refs = [ref for ref, _ in structured if ref is not None]
+        vs = _end_to_end_symbol(c.text(tx, "Refs/EndToEndId") or "")
+        if vs and vs not in refs:
+            refs.append(vs)
     return BankEntry(
         where=where, position=position, amount=amount, reference=reference, title=title[:2000],
         payer_name=name[:300] if name else None, payer_account=payer_account, payer_tax_id=tax_id,
@@ -563,12 +572,53 @@ def _entry(c: _Ctx, tx: Element | None, where: str, position: str, amount: Decim
     )
 
 
-def _tx_title(c: _Ctx, tx: Element) -> str:
-    ustrd = c.texts(tx, "RmtInf/Ustrd")
-    if ustrd:
-        return " ".join(ustrd)
-    refs = c.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref") + c.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
-    return " ".join(refs or c.texts(tx, "AddtlTxInf"))
+def _structured(c: _Ctx, tx: Element) -> list[tuple[str | None, str]]:
+    """The structured references (CdtrRefInf/Ref, RfrdDocInf/Nb), each as matching may search it and as the
+    title shows it: a constant or specific symbol is neither searched nor shown (typed by CdtrRefInf/Tp,
+    or written "KS:0308"), a variable symbol is searched as its digits and shown "VS:…"."""
+    out: list[tuple[str | None, str]] = []
+    remittance = tx.find(c.ns + "RmtInf")
+    if remittance is None or remittance.find(c.ns + "Strd") is None:
+        return out
+    infos: list[Element] = []
+    _all(remittance, _steps(c.ns, "Strd/CdtrRefInf"), infos)
+    for info in infos:
+        ref = " ".join((c.text(info, "Ref") or "").split())
+        kind = symbols.kind_of(c.text(info, "Tp/CdOrPrtry/Prtry") or "")
+        if not ref or kind not in {None, symbols.VARIABLE}:
+            continue
+        if kind == symbols.VARIABLE and ref.isdigit():
+            out.append((ref if ref.strip("0") else None, f"VS:{ref}"))
+        else:
+            out.append((symbols.reference(ref), symbols.shown(ref)))
+    out.extend((symbols.reference(nb), symbols.shown(nb)) for nb in c.texts(remittance, "Strd/RfrdDocInf/Nb"))
+    return out
+
+
+def _end_to_end_symbol(text: str) -> str | None:
+    """The variable symbol Czech and Slovak banks write in the end-to-end id ("/VS2026001/SS/KS0308",
+    "VS:2026001"); KS and SS name no invoice."""
+    found = _SYMBOLS.match(text)
+    if found:
+        return found.group(1) if found.group(1).strip("0") else None
+    written = symbols.symbols_only(text)
+    return symbols.variable_symbol(written) if written else None
+
+
+def _tx_title(c: _Ctx, tx: Element, structured: list[tuple[str | None, str]]) -> str:
+    """The payer's unstructured text; else the structured references as shown. Where that holds no message
+    (references or symbols only: Raiffeisenbank CZ writes the symbols in Strd and the payer's message in
+    AddtlTxInf), the transaction's additional information follows."""
+    ustrd: list[str] = []
+    message = False  # a Ustrd that is more than symbols
+    for text in c.texts(tx, "RmtInf/Ustrd"):
+        found = symbols.symbols_only(text)
+        message = message or found is None
+        ustrd.extend([shown] if (shown := symbols.shown_as(text, found)) else [])
+    parts = ustrd or [shown for _, shown in structured if shown]
+    if not message:
+        parts += [shown for text in c.texts(tx, "AddtlTxInf") if (shown := symbols.shown(text)) and shown not in parts]
+    return " ".join(parts)
 
 
 def _amount(c: _Ctx, elem: Element, path: str, *, required: bool, tx: int | None = None

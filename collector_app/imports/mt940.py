@@ -3,7 +3,8 @@
 The mt-940 library parses each tag's content (:61: statement lines, :60F:/:62F: balances); around it
 this module keeps line numbers for messages, splits statements, drops framing (SWIFT blocks, the
 "ABNANL2A / 940" and ":940:" headers some banks put before each message) and hands field 86 to
-mt940_details, which reads its sub-field, keyed and free forms.
+mt940_details, which reads its sub-field, keyed and free forms. Interest the bank credits (transaction
+type NINT, FINT…, or a posting text saying so) is marked as camt marks it: not a customer's payment.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import mt940
 
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency
+from collector_app.imports import symbols
 from collector_app.imports.bank import NO_REFERENCE, BankEntry, normalize_account
 from collector_app.imports.common import (
     ImportProblem,
@@ -70,6 +72,7 @@ _FLOOR_LIMIT = re.compile(r"^([A-Za-z]{3})[DC]?[\d,]*$")
 _PLACEHOLDER_REFERENCE = re.compile(r"^(?:EREF|PREF|MARF|KREF\+?|EREF\+)$", re.IGNORECASE)
 _BLZ_ACCOUNT = re.compile(r"^\d{8}/\d{1,10}$")  # a German account as "Bankleitzahl/Kontonummer"
 _RETURNED_ITEM = "RTI"  # the SWIFT transaction type of a returned item ("NRTI")
+_INTEREST = "INT"  # the SWIFT transaction type of interest ("NINT", "FINT")
 
 OPENING = ("60F", "60M", "60")
 CLOSING = ("62F", "62M", "62")
@@ -307,15 +310,25 @@ def _entry(tag: _Tag, found: dict[str, Any], details: list[_Tag], account: str, 
         raise ImportProblem(where, exc.message) from exc
     info = merge([read_details(d.lines) for d in details])
     line_account, line_name = _line_payer(found)
+    title, refs = _without_other_symbols(info.title or info.posting or _line_text(found), info.refs)
     return BankEntry(
         where=where, account=account, position=str(position), booking_date=_booking_date(found, where),
         amount=amount, currency=currency, credit=status.endswith("C"), reversal=status.startswith("R"),
-        status="BOOK", reference=(found.get("bank_reference") or "").strip() or None,
-        title=info.title or info.posting or _line_text(found),
+        status="BOOK", reference=(found.get("bank_reference") or "").strip() or None, title=title,
         payer_name=info.name or line_name, payer_account=info.account or normalize_account(line_account),
-        payer_tax_id=info.tax_id, creditor_refs=info.refs,
+        payer_tax_id=info.tax_id, creditor_refs=refs,
         returned=info.returned or kind[1:].upper() == _RETURNED_ITEM or (info.return_code and _german(account)),
+        interest=info.interest or kind[1:].upper() == _INTEREST,
     )
+
+
+def _without_other_symbols(title: str, refs: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """A title or a reference (EREF) of payment symbols only gives its variable symbol as a reference; a
+    constant or specific symbol is neither searched nor shown (imports.symbols)."""
+    found = symbols.symbols_only(title)
+    vs = symbols.variable_symbol(found) if found else None
+    kept = [ref for text in refs if (ref := symbols.reference(text))]
+    return symbols.shown(title), tuple(dict.fromkeys([*kept, vs] if vs else kept))
 
 
 def _german(account: str) -> bool:

@@ -2,7 +2,9 @@
 
 Banks write it in sub-field forms (~20, <20, ^20 Polish; ?20 German and Czech; >20 Triodos; +20 Romanian),
 keyed forms (the Dutch /NAME/…/REMI/, /ORDP/ on lines of their own, Penta's colons, Knab's REK:/NAAM:)
-and the free Polish form (TYT.:/OD:/Z RACH.:). Kept apart from the statement reader because each form
+and the free Polish form (TYT.:/OD:/Z RACH.:). Slovak and Czech banks give the payment symbols sub-fields
+of their own ("?20VS0000001234?21SS…?22KS0308"): the variable symbol is a reference, the constant and
+specific symbols leave the title (imports.symbols). Kept apart from the statement reader because each form
 has its own habits and the reader only needs the result.
 """
 
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from collector_app.imports import symbols
 from collector_app.imports.bank import NO_REFERENCE, normalize_account, with_bank_code
 
 _CODE_ONLY = re.compile(r"^\d{3}$")
@@ -47,6 +50,9 @@ _RETURN_TEXT = re.compile(
     r"|\bWIEDERGUTSCHRIFT|\bZWROT\s+(?:POLECENIA\s+)?PRZELEWU|\bPRZELEW\s+ZWROTNY|\bZWROT\s+ZLECENIA",
     re.IGNORECASE)
 _RETURN_GVC = frozenset({"059", "108", "109", "159", "160", "181", "184"})
+# The bank's posting text of interest it credits: German Zinsen (Habenzinsen, Zinsgutschrift), Polish odsetki
+# (kapitalizacja odsetek), Czech and Slovak úrok, Hungarian kamat, English interest.
+_INTEREST_TEXT = re.compile(r"ZINS|\bODSETK|\bKAPITALIZACJA\b|\b[ÚU]ROK|\bKAMAT|\bINTEREST\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Details:
     refs: tuple[str, ...] = ()  # the payer's end-to-end reference (EREF), searched for invoice numbers
     returned: bool = False  # marked as the firm's own transfer coming back
     return_code: bool = False  # a German business transaction code (GVC) of a return: read for German accounts only
+    interest: bool = False  # the bank's posting text says interest
 
 
 NOTHING = Details()
@@ -85,7 +92,7 @@ def merge(found: list[Details]) -> Details:
         _join(d.title for d in found), next((d.name for d in found if d.name), None),
         next((d.account for d in found if d.account), None), next((d.tax_id for d in found if d.tax_id), None),
         next((d.posting for d in found if d.posting), ""), tuple(r for d in found for r in d.refs),
-        any(d.returned for d in found), any(d.return_code for d in found),
+        any(d.returned for d in found), any(d.return_code for d in found), any(d.interest for d in found),
     )
 
 
@@ -131,16 +138,17 @@ def _subfield_details(text: str, sep: str) -> Details:
     title_run = _run(fields, title_keys)
     name_runs = [_run(fields, pair) for pair in pairs]
     width = _width([title_run, *name_runs])
-    raw_title = _glue(title_run, _width_of(title_run, width))
-    title, refs = _sepa_parts(raw_title)
+    title_width = _width_of(title_run, width)
+    title_run, symbol_refs = _symbol_chunks(title_run)
+    title, refs = _sepa_parts(_glue(title_run, title_width))
     name = next((n for run in name_runs if (n := _name(run, _width_of(run, width)))), None)
     account = normalize_account("".join(fields.get(38, [])).strip()
                                 or with_bank_code(_first(fields, 31), _first(fields, 30)))
     posting = _join(fields.get(0, []))
     gvc = _GVC.match(text)
     return_code = sep == "?" and gvc is not None and gvc.group(1) in _RETURN_GVC
-    return Details(title, name, account, _tax_id(title), posting, refs, bool(_RETURN_TEXT.search(posting)),
-                   return_code)
+    return Details(title, name, account, _tax_id(title), posting, symbol_refs + refs,
+                   bool(_RETURN_TEXT.search(posting)), return_code, bool(_INTEREST_TEXT.search(posting)))
 
 
 _Run = list[tuple[int, str]]
@@ -149,6 +157,22 @@ _Run = list[tuple[int, str]]
 def _run(fields: dict[int, list[str]], keys: Iterable[int]) -> _Run:
     """The non-empty values of these sub-fields in order, with their numbers."""
     return [(k, v) for k in keys for v in fields.get(k, []) if v]
+
+
+def _symbol_chunks(run: _Run) -> tuple[_Run, tuple[str, ...]]:
+    """The title's sub-fields with those holding only payment symbols reduced to their variable symbol
+    (a constant or specific symbol names no invoice), and the variable symbols they give, as references."""
+    kept: _Run = []
+    refs: list[str] = []
+    for key, chunk in run:
+        found = symbols.symbols_only(chunk)
+        if found is not None:
+            vs = symbols.variable_symbol(found)
+            refs.extend([vs] if vs else [])
+            chunk = symbols.shown_as(chunk, found)
+        if chunk:
+            kept.append((key, chunk))
+    return kept, tuple(refs)
 
 
 def _width(runs: list[_Run]) -> int | None:
@@ -291,7 +315,7 @@ def _free_details(text: str) -> Details:
     return Details(
         title, " ".join(name_match.group(1).split()) or None if name_match else None,
         normalize_account(account_match.group(1)) if account_match else None, _tax_id(text),
-        posting, returned=bool(_RETURN_TEXT.search(posting)),
+        posting, returned=bool(_RETURN_TEXT.search(posting)), interest=bool(_INTEREST_TEXT.search(posting)),
     )
 
 

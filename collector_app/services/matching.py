@@ -28,6 +28,7 @@ from collector_app.domain.references import Candidate, candidate_keys, likeness,
 from collector_app.domain.status import balance
 from collector_app.domain.taxid import compact_tax_id
 from collector_app.imports.bank import normalize_account
+from collector_app.imports.symbols import blank_other_symbols
 from collector_app.services import payments
 from collector_app.services.context import Ctx
 
@@ -293,7 +294,8 @@ def named_paid(matcher: Matcher, hints: Hints) -> list[Invoice]:
 def _text_keys(hints: Hints) -> tuple[str, int, dict[str, Candidate], list[Candidate]]:
     """The searched text (references first), where the references end, and its keys (leading zeros dropped too)."""
     refs = " ".join(_ref_forms(hints.creditor_refs))
-    text = f"{refs} {hints.title}" if refs else hints.title
+    title = blank_other_symbols(hints.title)  # KS 0308, SS 77: Czech payment symbols, never invoice numbers
+    text = f"{refs} {title}" if refs else title
     cands = candidate_keys(text, glued_prefixes=True)[:MAX_CANDIDATES]
     keys: dict[str, Candidate] = {}
     for c in cands:

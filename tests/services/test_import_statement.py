@@ -347,3 +347,20 @@ def test_a_second_payment_of_a_paid_invoice_stays_its_payers_and_never_pays_anot
                      encoding="utf-8")
     import_statement(ctx, again)
     assert paid(ctx, "FV/13/2026") == D("432.10") and paid(ctx, "FV/11/2026") == D("0.00")
+
+
+def test_constant_and_specific_symbols_in_a_title_are_never_invoice_numbers(ctx: Ctx, tmp_path: Path) -> None:
+    """ "KS 0308" is the Czech constant symbol for a payment for services, not invoice 308."""
+    from helpers.ledger import contractor, invoice
+
+    c = contractor(ctx, "Servis s.r.o.", country="CZ")
+    invoice(ctx, c, "308", "4840.00", dt.date(2026, 3, 1), currency="CZK")
+    invoice(ctx, c, "17814/2024", "968.00", dt.date(2026, 3, 1), currency="CZK")
+    path = tmp_path / "ks.sta"
+    path.write_text(":20:X\n:25:ACC\n:60F:C260316CZK0,00\n"
+                    ":61:2603160316CN4840,00NTRFNONREF//K1\n:86:?20Zaplaceno VS 178142024 KS 0308 dekujeme\n"
+                    ":61:2603160316CN968,00NTRFNONREF//K2\n:86:?20Uhrada faktury 17814/2024 KS 0308\n"
+                    ":62F:C260316CZK5808,00\n", encoding="utf-8")
+    result = import_statement(ctx, path)
+    assert paid(ctx, "308") == D("0.00") and paid(ctx, "17814/2024") == D("968.00")
+    assert result.matched_by == {"title": 1}
