@@ -337,11 +337,6 @@ class _Run:
             return self.open[channel]
         if channel in self.report.unavailable:
             return None
-        missing = firm_gaps(self.firm)
-        if missing:  # every message carries the bank account and the contact person (issue 4): none goes without
-            self.report.unavailable[channel] = (f"the firm's {' and '.join(missing)} not set: messages wait until "
-                                                "they are (collector firm set --iban … --contact-person …)")
-            return None
         try:
             if self.given is not None:
                 if channel not in self.given:
@@ -349,6 +344,10 @@ class _Run:
                 transport = self.given[channel]
             else:
                 transport = self._configured(channel)
+            missing = firm_gaps(self.firm)
+            if missing:  # every message carries the bank account and the contact person: none goes without
+                raise UserError("firm", f"the firm's {' and '.join(missing)} not set: messages wait until they "
+                                        "are (collector firm set --iban … --contact-person …)")
             self.open[channel] = self.stack.enter_context(transport)
         except UserError as exc:
             self.report.unavailable[channel] = str(exc)

@@ -615,8 +615,8 @@ def test_a_before_due_reminder_names_its_own_day_when_it_is_too_late() -> None:
 
 
 @pytest.mark.parametrize(("iban", "person", "said"), [
-    (None, "Anna Nowak", "the firm's bank account (IBAN) is not set"),
-    ("PL61109010140000071219812874", " ", "the firm's contact person is not set"),
+    (None, "Anna Nowak", "firm: the firm's bank account (IBAN) is not set"),
+    ("PL61109010140000071219812874", " ", "firm: the firm's contact person is not set"),
 ])
 def test_without_the_firms_bank_account_or_contact_person_messages_wait(
         setup: Ledger, clock: FixedClock, recorder: Recorder, iban: str | None, person: str, said: str) -> None:
