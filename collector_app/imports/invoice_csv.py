@@ -77,7 +77,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "due_date": ("due_date", "due date", "payment due date", "due on", "due by", "payment due",
                  "termin płatności", "termin zapłaty", "termin płat", "termin płatn", "termin zapł", "płatność do",
                  "datum splatnosti", "splatno", "splatno do", "due", "termin", "splatnost"),
-    "gross": ("gross", "invoice total", "total amount", "total gross", "gross amount", "grand total",
+    "gross": ("rounded total", "gross", "invoice total", "total amount", "total gross", "gross amount", "grand total",
               "total incl vat", "total including vat", "total inc tax", "total incl tax", "total including tax",
               "amount incl tax", "total in currency signed", "total signed", "kwota brutto", "wartość brutto",
               "razem brutto", "kwota do zapłaty", "do zapłaty", "celkem s dph", "celkem k úhradě", "celková částka",
@@ -118,6 +118,8 @@ _EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     "payment_status": ("payment status", "payment state", "status płatności", "stav úhrady", "zahlungsstatus"),
     "cancelled": ("storno", "anulowana", "anulowano", "cancelled", "void"),
     "person": ("jméno", "příjmení a jméno", "jméno a příjmení", "imię i nazwisko", "nazwisko i imię", "osoba"),
+    # a Czech company number beside the DIČ column: the buyer's id when it is no VAT payer (no DIČ)
+    "company_no": ("ičo", "ič", "ičo odběratele", "ič odběratele"),
 }
 # Gross columns that hold the amount of one line of an invoice (a line-item export): summed per invoice.
 LINE_AMOUNTS = frozenset({"line total", "line amount", "line gross", "line total gross", "item total",
@@ -654,6 +656,9 @@ class RowRules:
         but zeros). A Czech IČO that a spreadsheet kept as a number has lost its leading zeros (eight digits)."""
         value = self._cell("tax_id", cells)
         text = self._text(line, "tax_id", cells)
+        if text is None and (number := self._extra_cell("company_no", cells)) is not None:
+            digits = clean_cell(str(int(number) if isinstance(number, int | float) else number))
+            return (digits.zfill(8) if digits.isdigit() else digits) or None, None  # IČO, no DIČ: not a VAT payer
         if text is None:
             return None, None
         if _NO_DIGIT.match(text):

@@ -165,3 +165,19 @@ def test_an_ico_kept_as_a_number_gets_its_leading_zero_back(tmp_path: Path) -> N
     book.save(path)
     [rec] = [r for r in invoice_xlsx.read(path, path.name, Mapping(), "CZK") if isinstance(r, InvoiceRecord)]
     assert rec.buyer.tax_id == "08183651"
+
+
+def test_a_buyer_without_a_dic_is_known_by_its_ico(tmp_path: Path) -> None:
+    """POHODA, Money S3, Fakturoid list IČ and DIČ apart; a buyer who is no VAT payer has no DIČ, and its IČO
+    is how it is told apart (and found again by the next file)."""
+    rows = _invoices(_read(tmp_path, "Číslo;Datum;Splatno;Firma;IČ;DIČ;Celkem\n"
+                                     "FV1;01.03.2026;15.03.2026;Pekárna Horák s.r.o.;1234567;;1000,00\n"
+                                     "FV2;02.03.2026;16.03.2026;Kovo a.s.;27074358;CZ27074358;500,00\n", "CZK"))
+    assert [r.buyer.tax_id for r in rows] == ["01234567", "CZ27074358"]
+
+
+def test_a_rounded_total_is_what_is_owed(tmp_path: Path) -> None:
+    """ERPNext's sales register gives the grand total and the rounded total the customer pays."""
+    rows = _invoices(_read(tmp_path, "Invoice;Customer;Posting Date;Grand Total;Rounded Total;Currency\n"
+                                     "ACC-SINV-1;Acme Ltd;2026-03-01;5000.01;5000.00;EUR\n", "EUR"))
+    assert [r.gross for r in rows] == [Decimal("5000.00")]
