@@ -420,11 +420,8 @@ class _Run:
         """A grouped e-mail reminder after the due date names every overdue invoice of the contractor whose
         reminders are not stopped, not only those with a step due today (PRODUCT: one message per contractor
         at the highest step due, listing every overdue invoice). An SMS stays short: its rows' invoices only."""
-        row = units[0][0]
-        if row.group_key is None or row.channel != "email" or row.step_id is None:
-            return []
-        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
-        if step is None or _message_kind(step) != "after":
+        row, step = units[0][0], self._grouped_overdue_email(ctx, units)
+        if step is None:
             return []
         today = ctx.clock.today()
         known = {inv.id for _, inv in units}
@@ -435,16 +432,21 @@ class _Run:
     def _sent_before(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice]) -> list[Outbox]:
         """For a grouped e-mail after the due date: the e-mails of that kind already sent for the invoices it
         names (read by the outbox's invoice key), so that its wording never steps back behind one of them."""
-        row = units[0][0]
-        if row.group_key is None or row.channel != "email" or row.step_id is None:
-            return []
-        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
-        if step is None or _message_kind(step) != "after":
+        step = self._grouped_overdue_email(ctx, units)
+        if step is None:
             return []
         ids = sorted({inv.id for _, inv in units} | {inv.id for inv in listed})
         return list(ctx.session.scalars(
             select(Outbox).join(PolicyStep, PolicyStep.id == Outbox.step_id)
             .where(Outbox.invoice_id.in_(ids), Outbox.state == "sent", Outbox.channel == "email", _same_kind(step))))
+
+    def _grouped_overdue_email(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> PolicyStep | None:
+        """The step of a unit that is a grouped e-mail reminder after the due date, else None."""
+        row = units[0][0]
+        if row.group_key is None or row.channel != "email" or row.step_id is None:
+            return None
+        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
+        return step if step is not None and _message_kind(step) == "after" else None
 
     def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
         for r in rows:
