@@ -293,6 +293,7 @@ NOT_A_DEBT = (("proforma", "a pro forma invoice"), ("pro forma", "a pro forma in
 # negative already) and a debit note (an invoice).
 _PURCHASE = re.compile(r"\b(bills?|vendor|supplier|purchases?|accpay\w*|zakup\w*|kosztow\w*|prijat\w*|dosl\w*|"
                        r"eingangsrechnung|lieferantenrechnung|achats?|fournisseur|compras?|proveedor)\b")
+_RECEIVED_PAYMENT = re.compile(r"\b(k|ke|za) prijat\w* platb\w*\b|\bdoklad k platbe\b")
 _PURCHASE_CODES = frozenset({"fz", "kfz", "fzk"})  # Subiekt's "faktura zakupu" and its correction
 _PAYMENT = re.compile(r"\b(payments?|overpayments?|prepayments?|receive money|receipts?|nadplata|przedplata|wplata|"
                       r"platba|preplatek|uberzahlung|vorauszahlung|zahlung|paiement|pago)\b")
@@ -522,6 +523,8 @@ class RowRules:
                 return f"a purchase document {shown}, not a sales document of the firm"
             if what_kind == "payment":
                 return f"a payment {shown}, not a document to chase"
+            if what_kind == "received":
+                return f"a tax document for a payment already received {shown}, not a debt to chase"
         cancelled = self._extra_cell("cancelled", cells)
         if cancelled is not None and header_key(str(cancelled)) in YES:
             return f"cancelled ({self.extra_names['cancelled']}: {str(cancelled).strip()}), not a debt to chase"
@@ -792,6 +795,8 @@ def _document_kind(text: str) -> str | None:
     """What a type column's cell says beyond an ordinary sales document: "purchase", "payment", "debit",
     "credit" or "correction" (see _PURCHASE …); None for an invoice."""
     key = header_key(text)
+    if _RECEIVED_PAYMENT.search(key):  # "Daňový doklad k přijaté platbě": issued for an advance already paid
+        return "received"
     if key in _PURCHASE_CODES or _PURCHASE.search(key):
         return "purchase"
     if _PAYMENT.search(key) and not _DOCUMENT.search(key):

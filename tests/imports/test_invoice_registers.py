@@ -181,3 +181,14 @@ def test_a_rounded_total_is_what_is_owed(tmp_path: Path) -> None:
     rows = _invoices(_read(tmp_path, "Invoice;Customer;Posting Date;Grand Total;Rounded Total;Currency\n"
                                      "ACC-SINV-1;Acme Ltd;2026-03-01;5000.01;5000.00;EUR\n", "EUR"))
     assert [r.gross for r in rows] == [Decimal("5000.00")]
+
+
+def test_a_tax_document_for_a_payment_received_is_skipped_as_such_not_as_a_purchase(tmp_path: Path) -> None:
+    """POHODA's "Daňový doklad k přijaté platbě" confirms an advance the firm was paid: nothing to chase."""
+    rows = _read(tmp_path, "Číslo;Typ;Datum;Firma;Celkem\n"
+                           "ZL1;Daňový doklad k přijaté platbě;01.03.2026;Horák s.r.o.;1000,00\n"
+                           "FV2;Faktura;02.03.2026;Horák s.r.o.;500,00\n"
+                           "PF3;Přijatá faktura;02.03.2026;Dodavatel a.s.;300,00\n", "CZK")
+    assert [r.number for r in _invoices(rows)] == ["FV2"]
+    reasons = [r.reason for r in rows if isinstance(r, SkippedRow)]
+    assert "a tax document for a payment already received" in reasons[0] and "purchase" in reasons[1]
