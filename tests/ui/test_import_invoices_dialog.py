@@ -169,4 +169,23 @@ def test_one_warning_is_counted_in_the_singular(qtbot: QtBot, app: AppContext, r
         combo = dlg.column_combos[fld]
         combo.setCurrentIndex(combo.findData(header))
     _import(qtbot, dlg)
-    assert dlg.result_label.text() == "one.csv: 1 created, 0 unchanged, 0 contractors filled in, 1 warning."
+    assert dlg.result_label.text() == ("one.csv: 1 created, 0 unchanged, 0 contractors filled in, 0 skipped, "
+                                       "1 warning.")
+
+
+def test_skipped_documents_are_listed_with_their_reasons(qtbot: QtBot, app: AppContext, runner: TaskRunner,
+                                                         tmp_path: Path) -> None:
+    """What the import left out (a cancelled document, a pro forma) is shown, not only counted."""
+    path = tmp_path / "two.csv"
+    path.write_bytes(b"Nr dok;Klient;Wystawiono;Termin;Do zaplaty;Status\n"
+                     b"A/1;Eta;05.03.2026;19.03.2026;10,00;Anulowana\n"
+                     b"A/2;Eta;05.03.2026;19.03.2026;20,00;Wystawiona\n")
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, path)
+    for fld, header in (("number", "Nr dok"), ("contractor", "Klient"), ("issue_date", "Wystawiono"),
+                        ("due_date", "Termin"), ("gross", "Do zaplaty")):
+        combo = dlg.column_combos[fld]
+        combo.setCurrentIndex(combo.findData(header))
+    _import(qtbot, dlg)
+    assert "1 created" in dlg.result_label.text() and "1 skipped" in dlg.result_label.text()
+    assert "Skipped" in dlg.warnings_text.toPlainText() and "Anulowana" in dlg.warnings_text.toPlainText()

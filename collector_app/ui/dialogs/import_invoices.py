@@ -312,14 +312,18 @@ class InvoiceImportDialog(ImportRunDialog):
     def _finished(self, summary: ImportSummary) -> None:
         self.summary = summary
         dry = self.dry_run_check.isChecked()
-        text = fill(self.tr("%1: %2 created, %3 unchanged, %4, %5."), (
+        text = fill(self.tr("%1: %2 created, %3 unchanged, %4, %5, %6."), (
             summary.file, summary.created, summary.unchanged,
             counted(summary.updated, self.tr("{0} contractor filled in"), self.tr("{0} contractors filled in")),
+            counted(len(summary.skipped), self.tr("{0} skipped"), self.tr("{0} skipped")),
             counted(len(summary.warnings), self.tr("{0} warning"), self.tr("{0} warnings"))))
         if dry:
             text += " " + self.tr("Dry run: nothing was written.")
         self.result_label.setText(text)
-        self.warnings_text.setPlainText("\n".join(f"{w['ref']}: {w['text']}" for w in summary.warnings))
+        skipped = [self.tr("Skipped %1: %2").replace("%1", item["ref"]).replace("%2", item["reason"])
+                   for item in summary.skipped]
+        warned = [f"{w['ref']}: {w['text']}" for w in summary.warnings]
+        self.warnings_text.setPlainText("\n".join([*skipped, *warned]))
         if not dry:
             self.imported.emit(summary)
 
