@@ -76,11 +76,11 @@ def build_email(settings: SmtpSettings, message: MessageLike, message_id: str) -
         msg.attach(body)
         for att in message.attachments:
             msg.attach(_attachment(att.content, att.mime, _check_header("attachment filename", att.filename)))
-    msg["From"] = _from_line(settings.sender)[len("From: "):-2]
+    msg["From"] = _address_header(_check_header("From", settings.sender))
     to_name, _ = parseaddr(message.recipient)
     msg["To"] = formataddr((to_name, recipient), charset="utf-8")
     if settings.reply_to:
-        msg["Reply-To"] = _reply_to_line(settings.reply_to)[len("Reply-To: "):-2]
+        msg["Reply-To"] = _address_header(_check_header("Reply-To", settings.reply_to))
     msg["Subject"] = _header_text(_check_header("Subject", message.subject or ""))  # type: ignore[assignment]  # compat32 takes a Header
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id

@@ -346,7 +346,7 @@ class _Run:
                 transport = self._configured(channel)
             missing = firm_gaps(self.firm)
             if missing:  # every message carries the bank account and the contact person: none goes without
-                raise UserError("firm", f"the firm's {' and '.join(missing)} not set: messages wait until they "
+                raise UserError("firm", f"the firm's {missing} not set: messages wait until they "
                                         "are (collector firm set --iban … --contact-person …)")
             self.open[channel] = self.stack.enter_context(transport)
         except UserError as exc:
@@ -391,8 +391,9 @@ class _Run:
             if not units:
                 return None
             live = [r for r, _ in units]
-            listed = self._listed_besides(ctx, units)
-            before = self._sent_before(ctx, units, listed)
+            grouped = self._grouped_overdue_email(ctx, units)
+            listed = self._listed_besides(ctx, units) if grouped is not None else []
+            before = self._sent_before(ctx, units, listed, grouped) if grouped is not None else []
             try:  # the invoices were just read as the ledger has them now: compose does not read them again
                 message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm, listed=listed,
                                   sent_before=before)
@@ -416,25 +417,23 @@ class _Run:
                     set_committed_value(r, name, value)
         return message, live
 
-    def _listed_besides(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> list[Invoice]:
+    @staticmethod
+    def _listed_besides(ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> list[Invoice]:
         """A grouped e-mail reminder after the due date names every overdue invoice of the contractor whose
         reminders are not stopped, not only those with a step due today (PRODUCT: one message per contractor
         at the highest step due, listing every overdue invoice). An SMS stays short: its rows' invoices only."""
-        row, step = units[0][0], self._grouped_overdue_email(ctx, units)
-        if step is None:
-            return []
+        row = units[0][0]
         today = ctx.clock.today()
         known = {inv.id for _, inv in units}
         return [inv for inv in ctx.session.scalars(_OVERDUE_OF_CONTRACTOR, {"contractor_id": row.contractor_id,
                                                                            "today": today})
                 if inv.id not in known and not pause_in_effect(inv.paused_until, today)]
 
-    def _sent_before(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice]) -> list[Outbox]:
-        """For a grouped e-mail after the due date: the e-mails of that kind already sent for the invoices it
-        names (read by the outbox's invoice key), so that its wording never steps back behind one of them."""
-        step = self._grouped_overdue_email(ctx, units)
-        if step is None:
-            return []
+    @staticmethod
+    def _sent_before(ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice],
+                     step: PolicyStep) -> list[Outbox]:
+        """For a grouped e-mail after the due date (`step`): the e-mails of that kind already sent for the
+        invoices it names (read by the outbox's invoice key), so that its wording never steps back behind one."""
         ids = sorted({inv.id for _, inv in units} | {inv.id for inv in listed})
         return list(ctx.session.scalars(
             select(Outbox).join(PolicyStep, PolicyStep.id == Outbox.step_id)
@@ -682,14 +681,15 @@ _OVERDUE_OF_CONTRACTOR = (
     .order_by(Invoice.due_date, Invoice.id).execution_options(populate_existing=True))
 
 
-def firm_gaps(firm: Firm | None) -> list[str]:
-    """What a reminder must carry that the firm's details lack: the bank account to pay to, the person to ask."""
+def firm_gaps(firm: Firm | None) -> str | None:
+    """What a reminder must carry that the firm's details lack ("bank account (IBAN) is"), else None: the bank
+    account to pay to and the person to ask."""
     if firm is None:
-        return ["details are"]
+        return "details are"
     gaps = [] if firm.iban else ["bank account (IBAN)"]
     if not (firm.contact_person or "").strip():
         gaps.append("contact person")
-    return [f"{' and '.join(gaps)} {'is' if len(gaps) == 1 else 'are'}"] if gaps else []
+    return f"{' and '.join(gaps)} {'is' if len(gaps) == 1 else 'are'}" if gaps else None
 
 
 def _planned_unit(s: Session, row_id: int) -> Unit | None:

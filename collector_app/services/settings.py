@@ -238,12 +238,12 @@ def get_smtp(ctx: Ctx) -> SmtpSettings | None:
     raw = _read(ctx, "smtp")
     if "host" not in raw:
         return None
-    name, address = sender_parts(raw["sender"])
-    sender = raw["sender"] if name == parseaddr(raw["sender"])[0].strip() else check_sender(f"{name} <{address}>")
+    stored = raw["sender"]
+    sender = check_sender(stored) if "=?" in stored else stored  # older versions kept the name MIME-encoded
     return SmtpSettings(
         host=raw["host"], port=int(raw["port"]), security=check_security(raw["security"]),
         user=raw.get("user") or None, sender=sender, timeout=float(raw.get("timeout", "30")),
-        reply_to=_reply_to(ctx, address),
+        reply_to=_reply_to(ctx, sender_parts(sender)[1]),
     )
 
 
