@@ -89,3 +89,81 @@ def likeness(written: str, number: str) -> int:
     if written == number:
         return 2
     return 1 if _RUNS.findall(written) == _RUNS.findall(number) else 0
+
+
+# --- abbreviated lists: "FV 12, 13, 14/2026", "FV 2026/5, 6, 7", "FV/12-14/2026" --------------------------
+
+MAX_LISTED = 20  # numbers one abbreviated list or range may add
+_ITEM_SEP = r"(?:\s*(?:[,;+&]|\b(?:i|a|oraz|and|und|et|y|e)\b)\s*|\s+)"
+_RANGE_SEP = r"\s*[-\u2013]\s*"
+_ITEM_BEFORE = re.compile(rf"(?<![0-9][/\\.\-])(?<![0-9])(\d{{1,9}})({_RANGE_SEP}|{_ITEM_SEP})$")
+_ITEM_AFTER = re.compile(rf"({_RANGE_SEP}|{_ITEM_SEP})(\d{{1,9}})(?![0-9A-Za-z]|[/\\.\-][0-9A-Za-z])")
+_GROUP = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A document number a transfer title writes only in part, next to one it writes in full."""
+
+    number: str
+    start: int
+    end: int
+
+
+def listed_with(text: str, start: int, end: int, number: str) -> list[Listed]:
+    """The further numbers an abbreviated list around `text[start:end]` (which writes `number`) names.
+
+    Numbers before it share its ending ("12, 13, 14/2026" → …/12/2026, …/13/2026); numbers after it share
+    its beginning ("FV 2026/5, 6, 7" → FV/2026/6, FV/2026/7); a dash makes a range ("12-14/2026", at most
+    MAX_LISTED numbers). Each is only a guess: it counts when a document with that number exists.
+    """
+    groups = list(_GROUP.finditer(number))
+    written = _GROUP.findall(text[start:end])
+    if not groups or not written or [g.group() for g in groups[-len(written):]] != written \
+            or len(written) > len(groups):
+        return []
+    out: list[Listed] = []
+    if len(written) > 1:  # an ending to share: "12, 13, 14/2026"
+        first = groups[len(groups) - len(written)]
+        out += _walk(text[:start], number, first, before=True)
+    out += _walk(text[end:], number, groups[-1], before=False, offset=end)
+    return sorted(out, key=lambda item: item.start)[:MAX_LISTED]
+
+
+def _walk(text: str, number: str, group: re.Match[str], *, before: bool, offset: int = 0) -> list[Listed]:
+    """The list items on one side of the written number, nearest first, each put in place of `group`."""
+    out: list[Listed] = []
+    previous = int(group.group())
+    pos = len(text) if before else 0
+    while len(out) < MAX_LISTED:
+        m = _ITEM_BEFORE.search(text, 0, pos) if before else _ITEM_AFTER.match(text, pos)
+        if not m:
+            break
+        value, sep = (m.group(1), m.group(2)) if before else (m.group(2), m.group(1))
+        is_range = sep.strip() in ("-", "\u2013")
+        if is_range and out:
+            break  # a range only next to the number written in full
+        item_start = offset + (m.start(1) if before else m.start(2))
+        values = _range(int(value), previous, before) if is_range else [int(value)]
+        for v in values:
+            out.append(Listed(_replaced(number, group, v, value), item_start, item_start + len(value)))
+        if is_range:
+            break
+        previous = int(value)
+        pos = m.start() if before else m.end()
+    return out
+
+
+def _range(value: int, written: int, before: bool) -> list[int]:
+    low, high = (value, written) if before else (written, value)
+    if not 0 < high - low <= MAX_LISTED:
+        return []
+    return [v for v in range(low, high + 1) if v != written]
+
+
+def _replaced(number: str, group: re.Match[str], value: int, written: str) -> str:
+    """`number` with one group of digits replaced, keeping its zero padding ("001" → "002")."""
+    digits = str(value)
+    if group.group().startswith("0") and not written.startswith("0"):
+        digits = digits.zfill(len(group.group()))
+    return number[:group.start()] + digits + number[group.end():]

@@ -24,7 +24,15 @@ from sqlalchemy import Row, Select, exists, insert, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from collector_app.db.models import Contractor, ContractorAccount, Invoice, Payment
-from collector_app.domain.references import Candidate, candidate_keys, likeness, longest_non_overlapping
+from collector_app.domain.references import (
+    Candidate,
+    Listed,
+    candidate_keys,
+    likeness,
+    listed_with,
+    longest_non_overlapping,
+    number_key,
+)
 from collector_app.domain.status import balance
 from collector_app.domain.taxid import compact_tax_id
 from collector_app.imports.bank import normalize_account
@@ -330,6 +338,7 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
         keys.update({k: prefixed[k] for k in more})
     unique: dict[str, Hit] = {}
     several: list[Invoice] = []
+    written: list[tuple[Candidate, Invoice]] = []
     by_span: dict[Candidate, list[tuple[str, Invoice]]] = {}
     for key, invoices in found.items():
         by_span.setdefault(keys[key], []).extend((key, inv) for inv in invoices)
@@ -349,7 +358,30 @@ def invoices_in_text(ctx: Ctx, matcher: Matcher, hints: Hints, currency: str) ->
         else:
             kind = "title"
         unique.setdefault(str(inv.id), Hit(inv, kind, span.start))
+        written.append((span, inv))
+    for hit in _listed_hits(ctx, matcher, text, currency, written):
+        unique.setdefault(str(hit.invoice.id), hit)
     return sorted(unique.values(), key=lambda h: h.start), several
+
+
+def _listed_hits(ctx: Ctx, matcher: Matcher, text: str, currency: str,
+                 written: list[tuple[Candidate, Invoice]]) -> list[Hit]:
+    """Open invoices an abbreviated list names beside a number written in full ("FV 12, 13, 14/2026"): of
+    the same contractor, each guess naming exactly one invoice, never inside another number read."""
+    guesses: list[tuple[Listed, Invoice]] = []
+    for span, inv in written:
+        for item in listed_with(text, span.start, span.end, inv.number):
+            if not any(s.start <= item.start < s.end for s, _ in written):
+                guesses.append((item, inv))
+    if not guesses:
+        return []
+    found = _lookup(ctx, matcher, currency, list({number_key(g.number) for g, _ in guesses}), symbols=False)
+    hits: list[Hit] = []
+    for item, beside in guesses:
+        invs = found.get(number_key(item.number), [])
+        if len(invs) == 1 and invs[0].contractor_id == beside.contractor_id:
+            hits.append(Hit(invs[0], "title", item.start))
+    return hits
 
 
 def _hidden(cand: Candidate, named: set[Candidate]) -> bool:

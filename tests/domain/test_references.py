@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from collector_app.domain.references import candidate_keys, likeness, longest_non_overlapping, number_key
+from collector_app.domain.references import (
+    candidate_keys,
+    likeness,
+    listed_with,
+    longest_non_overlapping,
+    number_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +112,30 @@ def test_empty_text_has_no_candidates() -> None:
     assert candidate_keys("") == []
     assert candidate_keys("zapłata za fakturę") == []
     assert longest_non_overlapping([]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "number", "listed"),
+    [
+        ("FV 12, 13, 14/2026", "14/2026", "FV/14/2026", [("FV/12/2026", "12"), ("FV/13/2026", "13")]),
+        ("Faktury 12,13 i 14/2026", "14/2026", "FV/14/2026", [("FV/12/2026", "12"), ("FV/13/2026", "13")]),
+        ("fv 12 13 14/2026", "14/2026", "FV/14/2026", [("FV/12/2026", "12"), ("FV/13/2026", "13")]),
+        ("FV/12-14/2026", "14/2026", "FV/14/2026", [("FV/12/2026", "12"), ("FV/13/2026", "12")]),
+        ("FV 2026/5, 6, 7", "FV 2026/5", "FV/2026/5", [("FV/2026/6", "6"), ("FV/2026/7", "7")]),
+        ("FV/2026/5-7 ok", "FV/2026/5", "FV/2026/5", [("FV/2026/6", "7"), ("FV/2026/7", "7")]),
+        ("FV/2026/03/001, 2", "FV/2026/03/001", "FV/2026/03/001", [("FV/2026/03/002", "2")]),
+        # numbers written in full are read as such, not as parts of a list
+        ("FV 14/2026, 15/2026", "14/2026", "FV/14/2026", []),
+        ("2025/12, 14/2026", "14/2026", "FV/14/2026", []),
+        ("FV/14/2026 300.00", "FV/14/2026", "FV/14/2026", []),
+        # a number of one group shares no ending with the numbers before it
+        ("12, 13, FV14", "FV14", "FV14", []),
+        # a range too long to be one
+        ("FV/1-999/2026", "999/2026", "FV/999/2026", []),
+    ],
+)
+def test_abbreviated_lists_name_further_numbers(text: str, written: str, number: str,
+                                                listed: list[tuple[str, str]]) -> None:
+    start = text.index(written)
+    got = listed_with(text, start, start + len(written), number)
+    assert [(item.number, text[item.start:item.end]) for item in got] == listed

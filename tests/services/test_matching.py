@@ -57,6 +57,14 @@ CASES = [
     ("unknown account, nothing fits: review", "wpłata", "12.34", "PLN", BETA_IBAN, None, (), [], None),
     ("number first, even with a known account", "FV/12/2026", "777.00", "PLN", OMEGA_IBAN, None, (),
      [("FV/12/2026", "777.00")], "title"),
+    ("an abbreviated list sharing the year", "FV 7, 8/2026", "350.00", "PLN", None, None, (),
+     [("FV/7/2026", "150.00"), ("FV/8/2026", "200.00")], "title"),
+    ("an abbreviated list with words between", "faktury 9 i 7/2026", "582.10", "PLN", None, None, (),
+     [("FV/9/2026", "432.10"), ("FV/7/2026", "150.00")], "title"),
+    ("a range of numbers", "FV/7-9/2026", "782.10", "PLN", None, None, (),
+     [("FV/7/2026", "150.00"), ("FV/8/2026", "200.00"), ("FV/9/2026", "432.10")], "title"),
+    ("a listed number of another contractor is left alone", "FV 1, 3/2026", "1300.00", "PLN", None, None, (),
+     [("FV/3/2026", "300.00")], "title"),
 ]
 
 
