@@ -241,6 +241,7 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(10), default="manual")
     bank_txn_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    statement_account: Mapped[str | None] = mapped_column(String(64))  # the firm's account it came in on
     import_batch_id: Mapped[int | None]
     reversed_at: Mapped[dt.datetime | None]
     reversal_reason: Mapped[str | None] = mapped_column(String(300))

@@ -67,6 +67,21 @@ def with_bank_code(account: str | None, bank: str | None) -> str | None:
     return account
 
 
+@dataclass(frozen=True)
+class Sameness:
+    """What tells two bank entries under one reference apart. An unknown account (redacted on the statement,
+    or a payment imported before accounts were kept) agrees with any."""
+
+    day: dt.date
+    amount: Decimal
+    currency: str
+    account: str | None
+
+    def agrees(self, other: Sameness) -> bool:
+        return (self.day, self.amount, self.currency) == (other.day, other.amount, other.currency) and (
+            self.account is None or other.account is None or self.account == other.account)
+
+
 @dataclass(frozen=True, slots=True)
 class BankEntry:
     """A booked (or not) movement on the statement's account, with what the bank says about the payer.
@@ -119,10 +134,11 @@ class BankEntry:
         return ref[:100] if ref and ref.upper() not in NO_REFERENCE else None
 
     @property
-    def sameness(self) -> tuple[dt.date, Decimal, str]:
+    def sameness(self) -> Sameness:
         """What must agree for two entries under one bank reference to be one entry: some banks reuse a
-        reference (a batch's, a truncated text's) for entries of other amounts and days."""
-        return self.booking_date, self.amount, self.currency
+        reference (a batch's, a truncated text's) for entries of other amounts and days, or number their
+        references per account (the same reference, amount and day on two accounts of the firm)."""
+        return Sameness(self.booking_date, self.amount, self.currency, normalize_account(self.account))
 
     def content_key(self) -> str:
         """The entry without a reference, as its content: account, day, amount, currency and title."""

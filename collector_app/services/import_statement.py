@@ -6,11 +6,9 @@ imported once (payment.bank_txn_id is unique), so re-importing a file changes no
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from sqlalchemy import insert, select
 from collector_app.db.models import Event, ImportBatch, Payment
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_places, format_amount
-from collector_app.imports.bank import BankEntry
+from collector_app.imports.bank import BankEntry, Sameness
 from collector_app.imports.camt053 import ZIP_MESSAGE, ZIP_SIGNATURES, read_camt053
 from collector_app.imports.common import ImportProblem, ImportSummary, problem
 from collector_app.imports.mt940 import read_mt940
@@ -123,8 +121,9 @@ class _Run:
     result: StatementResult
     matcher: matching.Matcher = field(default_factory=matching.Matcher)
     batch: ImportBatch | None = None
-    seen: dict[str, tuple[dt.date, Decimal, str]] = field(default_factory=dict)  # bank id → the entry's sameness
+    seen: dict[str, Sameness] = field(default_factory=dict)  # bank id → what tells its entry apart
     identical: dict[str, int] = field(default_factory=dict)  # entries without a reference, by content: how many
+    sha256: str | None = None  # the file's, read when an entry is taken for one of another file
 
     def chunk(self, entries: list[BankEntry]) -> None:
         """Match the chunk's payments in memory, then write them with one statement per table: payments,
@@ -168,8 +167,8 @@ class _Run:
             "contractor_id": d.contractor_id, "date": d.date, "amount": d.amount, "currency": d.currency,
             "allocated": d.allocated, "payer_name": e.payer_name, "payer_account": e.payer_account,
             "title": e.title or None, "reference": (e.reference or "")[:64] or None, "source": "bank",
-            "bank_txn_id": txn_id, "import_batch_id": self.batch.id, "match_reason": d.match_reason,
-            "created_at": now,
+            "bank_txn_id": txn_id, "statement_account": e.sameness.account, "import_batch_id": self.batch.id,
+            "match_reason": d.match_reason, "created_at": now,
         } for d, (e, txn_id) in zip(drafts, pairs, strict=True)]
         inserted = ctx.session.connection().execute(insert(Payment).returning(Payment.bank_txn_id, Payment.id), rows)
         ids = {txn_id: payment_id for txn_id, payment_id in inserted}  # by bank reference: rows come in any order
@@ -205,12 +204,12 @@ class _Run:
             if txn_id is not None:
                 candidates.append((entry, txn_id))
         known = self._known([t for _, t in candidates])
-        clashing = {i for i, (e, t) in enumerate(candidates) if t in known and known[t] != e.sameness}
+        clashing = {i for i, (e, t) in enumerate(candidates) if t in known and not known[t].agrees(e.sameness)}
         if clashing:  # a reference the ledger keeps for another entry: this one under an id of its own
             for i in sorted(clashing):
                 entry, txn_id = candidates[i]
-                summary.warn(entry.where, f"bank reference {txn_id} is that of another entry (another amount or "
-                                          "day) already in the ledger: imported as a payment of its own")
+                summary.warn(entry.where, f"bank reference {txn_id} is that of another entry (another amount, "
+                                          "day or account) already in the ledger: imported as a payment of its own")
                 candidates[i] = (entry, entry.bank_txn_id(distinct=True))
             known.update(self._known([candidates[i][1] for i in clashing]))
         fresh = []
@@ -219,6 +218,7 @@ class _Run:
                 summary.skip(entry.where, ALREADY_IMPORTED)
             else:
                 fresh.append((entry, txn_id))
+        self._warn_identical_elsewhere([(e, t) for e, t in candidates if t in known and e.bank_reference is None])
         return fresh
 
     def _file_id(self, entry: BankEntry) -> str | None:
@@ -230,9 +230,9 @@ class _Run:
             return entry.bank_txn_id(self.identical[key])
         txn_id = entry.bank_txn_id()
         held = self.seen.get(txn_id)
-        if held is not None and held != entry.sameness:
+        if held is not None and not held.agrees(entry.sameness):
             summary.warn(entry.where, f"bank reference {txn_id} is used by another entry of the file too "
-                                      "(another amount or day): imported as a payment of its own")
+                                      "(another amount, day or account): imported as a payment of its own")
             txn_id = entry.bank_txn_id(distinct=True)
             held = self.seen.get(txn_id)
         if held is not None:
@@ -242,11 +242,31 @@ class _Run:
         self.seen[txn_id] = entry.sameness
         return txn_id
 
-    def _known(self, txn_ids: list[str]) -> dict[str, tuple[dt.date, Decimal, str]]:
+    def _warn_identical_elsewhere(self, skipped: list[tuple[BankEntry, str]]) -> None:
+        """An entry without a bank reference is its content: the same day, amount, title and account in another
+        file is taken for the same transfer (an overlapping download). When it was a second transfer (a
+        statement split into files), only a person can tell: the summary names the file it was taken for."""
+        if not skipped:
+            return
+        if self.sha256 is None:
+            self.sha256 = import_batches.file_sha256(self.path)
+        files = {txn_id: name for txn_id, name in self.ctx.session.execute(
+            select(Payment.bank_txn_id, ImportBatch.file_name)
+            .join(ImportBatch, ImportBatch.id == Payment.import_batch_id)
+            .where(Payment.bank_txn_id.in_([t for _, t in skipped]), ImportBatch.file_sha256 != self.sha256))}
+        for entry, txn_id in skipped:
+            if txn_id in files:
+                self.result.summary.warn(
+                    entry.where, f"an identical transfer without a bank reference (same day, amount and title) came "
+                                 f"in {files[txn_id]} already and is taken to be this one; if it was a second "
+                                 "transfer, add it by hand")
+
+    def _known(self, txn_ids: list[str]) -> dict[str, Sameness]:
         """The ledger's payments under these bank ids, with what tells entries apart."""
-        rows = self.ctx.session.execute(select(Payment.bank_txn_id, Payment.date, Payment.amount, Payment.currency)
-                                        .where(Payment.bank_txn_id.in_(txn_ids)))
-        return {txn_id: (day, amount, currency) for txn_id, day, amount, currency in rows if txn_id is not None}
+        rows = self.ctx.session.execute(select(Payment.bank_txn_id, Payment.date, Payment.amount, Payment.currency,
+                                               Payment.statement_account).where(Payment.bank_txn_id.in_(txn_ids)))
+        return {txn_id: Sameness(day, amount, currency, account)
+                for txn_id, day, amount, currency, account in rows if txn_id is not None}
 
     def _draft(self, entry: BankEntry) -> matching.Draft:
         try:

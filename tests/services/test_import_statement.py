@@ -364,3 +364,56 @@ def test_constant_and_specific_symbols_in_a_title_are_never_invoice_numbers(ctx:
     result = import_statement(ctx, path)
     assert paid(ctx, "308") == D("0.00") and paid(ctx, "17814/2024") == D("968.00")
     assert result.matched_by == {"title": 1}
+
+
+def _mt940(path: Path, statements: list[tuple[str, list[tuple[str, str]]]]) -> Path:
+    """An MT940 file of statements of the given own accounts, each with (field 61, title) entries."""
+    text = ""
+    for account, lines in statements:
+        body = "".join(f":61:{line}\n:86:~20{title}\n" for line, title in lines)
+        text += f":20:X\n:25:{account}\n:28C:1\n:60F:C260316PLN0,00\n{body}:62F:C260317PLN0,00\n-\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MAIN_ACCOUNT, SECOND_ACCOUNT = "PL61109010140000071219812874", "PL27114020040000300201355387"
+
+
+def test_the_same_reference_amount_and_day_on_two_accounts_of_the_firm_are_two_payments(
+        ctx: Ctx, tmp_path: Path) -> None:
+    """Banks number references per account: one reference, amount and day on the firm's two accounts are two
+    transfers, whether the statements come in one file or in two; importing either again adds nothing."""
+    entry = [("2603160316CN100,00NTRF//0000001", "Wplata")]
+    both = import_statement(ctx, _mt940(tmp_path / "both.sta", [(MAIN_ACCOUNT, entry), (SECOND_ACCOUNT, entry)]))
+    assert both.summary.payments == 2 and reasons(both) == []
+    assert {p.statement_account for p in bank_payments(ctx)} == {MAIN_ACCOUNT, SECOND_ACCOUNT}
+    assert import_statement(ctx, _mt940(tmp_path / "second.sta", [(SECOND_ACCOUNT, entry)])).summary.payments == 0
+    third = _mt940(tmp_path / "third.sta", [("10105000997603123456789123", entry)])  # a Polish NRB, no "PL"
+    assert import_statement(ctx, third).summary.payments == 1
+    assert import_statement(ctx, third).summary.payments == 0
+
+
+def test_a_payment_imported_without_its_account_is_still_recognised(ctx: Ctx, tmp_path: Path) -> None:
+    """Payments imported before accounts were kept have none: an entry under their reference is theirs."""
+    entry = [("2603160316CN100,00NTRF//0000001", "Wplata")]
+    import_statement(ctx, _mt940(tmp_path / "old.sta", [(MAIN_ACCOUNT, entry)]))
+    for p in bank_payments(ctx):
+        p.statement_account = None
+    again = import_statement(ctx, _mt940(tmp_path / "again.sta", [(MAIN_ACCOUNT, entry)]))
+    assert again.summary.payments == 0 and reasons(again) == ["already imported"]
+
+
+def test_an_identical_transfer_without_a_reference_from_another_file_is_named_in_a_warning(
+        ctx: Ctx, tmp_path: Path) -> None:
+    """Without a bank reference only the content tells entries apart: one that another file brought is taken for
+    the same transfer, and the summary says which file, so that a second transfer can be added by hand."""
+    entry = [("2603160316CN100,00NTRFNONREF", "Darowizna")]
+    first = _mt940(tmp_path / "morning.sta", [(MAIN_ACCOUNT, entry)])
+    import_statement(ctx, first)
+    same_file = import_statement(ctx, first)
+    assert reasons(same_file) == ["already imported"] and same_file.summary.warnings == []
+    later = [("2603160316CN20,00NTRFNONREF", "Wplata"), *entry]
+    other = import_statement(ctx, _mt940(tmp_path / "afternoon.sta", [(MAIN_ACCOUNT, later)]))
+    assert reasons(other) == ["already imported"]
+    (warning,) = other.summary.warnings
+    assert "came in morning.sta already" in warning["text"] and "add it by hand" in warning["text"]
