@@ -84,6 +84,7 @@ class Draft:
     match_reason: str | None = None
     id: int | None = None  # known once the chunk's payments are inserted
     note: str | None = None  # what the summary should say about how it was (not) matched
+    names_paid: bool = False  # its text names only invoices paid already: it is their payer's
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +278,7 @@ def match_payment(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: H
         if paid and len({inv.contractor_id for inv in paid}) == 1:
             payment.contractor_id = paid[0].contractor_id
             if isinstance(payment, Draft):
+                payment.names_paid = True
                 payment.note = (f"names {', '.join(inv.number for inv in paid)}, paid already: a second payment? "
                                 "kept as the payer's credit unless it fits one of the payer's open invoices")
     reason = (reason or _by_payer(ctx, matcher, payment, hints) or _by_named_payer(ctx, matcher, payment)
@@ -543,7 +545,8 @@ def _exact(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, contractor_id: 
 def _by_named_payer(ctx: Ctx, matcher: Matcher, payment: Payment | Draft) -> str | None:
     """A payment told to be a contractor's by the paid invoice it names: that contractor's invoice of exactly
     its amount (never its oldest overdue ones: a second payment may be one to give back)."""
-    if payment.contractor_id is None or payment.allocated > 0 or not isinstance(payment, Draft) or not payment.note:
+    if payment.contractor_id is None or payment.allocated > 0 or not isinstance(payment, Draft) \
+            or not payment.names_paid:
         return None
     return "paid-invoice-payer" if _exact(ctx, matcher, payment, payment.contractor_id, "paid-invoice-payer") else None
 
