@@ -165,6 +165,16 @@ def sample_invoice_id(ctx: Ctx, language: str | None = None) -> int | None:
     return ctx.session.scalar(base)
 
 
+def _check_names(env: ImmutableSandboxedEnvironment, tree: nodes.Template, path: str) -> None:
+    """Every filter and test the text uses exists, in branches a sample invoice would not take too (Jinja
+    finds an unknown name there only when the branch runs, for some debtor, at send time)."""
+    for kind, known, found in (("filter", env.filters, tree.find_all(nodes.Filter)),
+                               ("test", env.tests, tree.find_all(nodes.Test))):
+        for node in found:
+            if node.name not in known:
+                raise UserError("template", f"{path}, line {node.lineno}: no {kind} named '{node.name}'")
+
+
 def check_source(ctx: Ctx, language: str, name: str, source: str, invoice_id: int | None = None) -> dict[str, str]:
     """Render every block of unsaved text against an invoice (or only compile it when the ledger has none).
 
@@ -180,9 +190,10 @@ def check_source(ctx: Ctx, language: str, name: str, source: str, invoice_id: in
         raise UserError("source", f"the template is longer than {MAX_SOURCE} characters")
     env = environment(ctx)
     try:
-        env.parse(source)
+        tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise UserError("template", f"{lang}/{name}.j2, line {exc.lineno}: {exc.message}") from exc
+    _check_names(env, tree, f"{lang}/{name}.j2")
     firm = get_firm(ctx)
     if firm is None:
         return {}

@@ -30,6 +30,7 @@ from jinja2 import (
     StrictUndefined,
     Template,
     TemplateNotFound,
+    TemplateRuntimeError,
     TemplateSyntaxError,
     UndefinedError,
     pass_context,
@@ -48,6 +49,10 @@ BLOCKS = ("subject", "text", "html", "sms")
 PARTS = "_parts.j2"
 HTML_PREFIX = "html:"
 RECHECK_SECONDS = 1.0  # how often a template file is looked at for an edit
+MAX_RENDERED = 200_000  # characters of one rendered block: a reminder is a page, not a megabyte
+# What template code itself can raise (text + number, a division by zero, an index out of range): the
+# template author's fault, shown under the editor like a syntax error, not a crash.
+_TEMPLATE_FAULTS = (TypeError, ValueError, ArithmeticError, LookupError, RecursionError)
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 _QUALIFIED = re.compile(r"'(?:\w+\.)+(\w+) object'")
 _LOCALES = {"pl": "pl_PL", "cs": "cs_CZ", "en": "en_GB"}
@@ -185,6 +190,19 @@ def _at_most_every(seconds: float, uptodate: Callable[[], bool]) -> Callable[[],
 
 
 class _Environment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Repeating text or a list, or raising to a power, only as far as a reminder can need: "x" * 10**8
+        would render a gigabyte per message."""
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_RENDERED:
+                    raise SecurityError(f"text repeated to more than {MAX_RENDERED:,} characters")
+        elif isinstance(right, int) and abs(right) > 100:
+            raise SecurityError("a power above 100")
+        return super().call_binop(context, operator, left, right)
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         """A public field of a frozen dataclass (the plain values templates are given) is data: it is
         handed over without the sandbox's checks, which look at the value's type every time (a message
@@ -341,6 +359,9 @@ def render_blocks(
             for block in (b for b in blocks if (b == "html") == html):
                 render_block = template.blocks.get(block)
                 text = "".join(render_block(template.new_context(values))) if render_block else ""
+                if len(text) > MAX_RENDERED:
+                    raise UserError("template", f"{path}: the {block} block renders {len(text):,} characters "
+                                                f"(at most {MAX_RENDERED:,})")
                 out[block] = str(Markup(text)) if html else text
         return out
     except TemplateSyntaxError as exc:
@@ -353,6 +374,34 @@ def render_blocks(
         raise UserError("template", f"{_where(exc, path)}: {message}") from exc
     except TemplateNotFound as exc:
         raise UserError("template", f"{path}: includes {exc.name}, which does not exist") from exc
+    except TemplateRuntimeError as exc:  # an unknown filter or test inside a branch, found when it runs
+        where = _unknown_name_line(env, path, source, str(exc)) or _where(exc, path)
+        raise UserError("template", f"{where}: {exc}") from exc
+    except _TEMPLATE_FAULTS as exc:
+        where = _where(exc, path)
+        if where == path:  # raised outside template code: a bug of the program, not of the template
+            raise
+        raise UserError("template", f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+_UNKNOWN = re.compile(r"No (filter|test) named '(\w+)'")
+
+
+def _unknown_name_line(env: ImmutableSandboxedEnvironment, path: str, source: str | None, message: str) -> str | None:
+    """Where an unknown filter or test is written: Jinja reports such a name, inside a branch, at the start of
+    its block (it looks filters up there), so the line is found in the text instead."""
+    found = _UNKNOWN.search(message)
+    if found is None:
+        return None
+    if source is None:
+        assert env.loader is not None
+        source = env.loader.get_source(env, path)[0]
+    name = found.group(2)
+    written = re.compile(rf"\|\s*{name}\b" if found.group(1) == "filter" else rf"\bis\s+(not\s+)?{name}\b")
+    for number, line in enumerate(source.splitlines(), start=1):
+        if written.search(line):
+            return f"{path}, line {number}"
+    return None
 
 
 def _where(exc: BaseException, path: str) -> str:

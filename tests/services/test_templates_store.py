@@ -99,6 +99,20 @@ def test_syntax_error_reports_its_line(ledger_ctx: Ctx) -> None:
         store.check_source(ledger_ctx, "en", "overdue_first", "{% block subject %}x{% endblock %}\n\n{% endif %}")
 
 
+@pytest.mark.parametrize("with_invoice", [True, False])
+def test_an_unknown_filter_or_test_in_a_branch_not_taken_is_found_with_its_line(
+        ledger_ctx: Ctx, with_invoice: bool) -> None:
+    """Jinja finds such a name only when its branch runs: for some debtor, at send time."""
+    if with_invoice:
+        sample(ledger_ctx, "en")
+    for code, says in (("{{ 5|mony }}", "no filter named 'mony'"), ("{{ 5 is oddd }}", "no test named 'oddd'")):
+        source = "{% block subject %}x{% endblock %}\n{% block text %}\n{% if not single %}" + code + \
+                 "{% endif %}{% endblock %}"
+        with pytest.raises(UserError, match=r"en/overdue_first\.j2, line 3: " + says):
+            store.save_template(ledger_ctx, "en", "overdue_first", source)
+    assert ledger_ctx.session.scalar(select(TemplateOverride)) is None
+
+
 def test_unknown_language_or_template_and_reverting_an_unedited_one(ledger_ctx: Ctx) -> None:
     with pytest.raises(UserError, match="not a template language"):
         store.get_template(ledger_ctx, "de", "overdue_first")

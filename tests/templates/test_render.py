@@ -132,6 +132,29 @@ def test_a_runtime_error_names_the_line_it_is_on() -> None:
         render("pl", "typo", "text", BASE, source=source)
 
 
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("{% if single %}{{ 5|mony }}{% endif %}", "No filter named 'mony'"),  # found only when the branch runs
+        ("{{ 'FV' + 1 }}", "TypeError"),
+        ("{{ 1 / 0 }}", "ZeroDivisionError"),
+        ("{{ [1, 2][5] }}", "has no element 5"),
+        ("{% if single %}{{ 5 is oddd }}{% endif %}", "No test named 'oddd'"),
+    ],
+)
+def test_faults_found_while_rendering_name_their_line(code: str, says: str) -> None:
+    source = "{% block subject %}x{% endblock %}\n{% block text %}\nDear client,\n" + code + "{% endblock %}"
+    with pytest.raises(UserError, match=r"en/typo\.j2, line 4: .*" + says):
+        render("en", "typo", "text", BASE, source=source)
+
+
+@pytest.mark.parametrize("code", ["{{ 'x' * 100000000 }}", "{{ 100000000 * ['x'] }}", "{{ 10 ** 100000000 }}",
+                                  "{{ '{0:>300000}'.format('x') }}", "{{ 'x'|center(300000) }}"])
+def test_a_template_cannot_render_a_huge_message(code: str) -> None:
+    with pytest.raises(UserError, match=r"en/huge\.j2"):
+        render("en", "huge", "text", BASE, source="{% block text %}" + code + "{% endblock %}")
+
+
 def test_a_syntax_error_names_template_and_line() -> None:
     with pytest.raises(UserError, match=r"en/broken\.j2, line 2"):
         render("en", "broken", "text", BASE, source="{% block text %}\n{% if %}{% endblock %}")

@@ -107,6 +107,16 @@ def test_a_fault_shows_inline_with_its_line_and_never_crashes(qtbot: QtBot, edit
     assert not app_overrides(editor)
 
 
+def test_a_fault_found_only_while_rendering_shows_inline_too(qtbot: QtBot, editor: TemplateEditor) -> None:
+    """A number added to text raises while the preview renders: shown under the editor, not a crash dialog."""
+    line = subject_line(editor) + 4
+    type_at_end_of_line(qtbot, editor, line, "{{ invoice.number + 1 }}")
+    qtbot.waitUntil(lambda: editor.error.isVisible(), timeout=3000)
+    assert f"line {line}" in editor.error.text() and "TypeError" in editor.error.text()
+    assert not editor.save()
+    assert not app_overrides(editor)
+
+
 def app_overrides(editor: TemplateEditor) -> list[str]:
     return [f"{t.language}/{t.name}" for t in editor.app.call(templates_store.list_templates) if t.overridden]
 
