@@ -275,8 +275,22 @@ def template_context(ctx: Ctx, firm: Firm, contractor: Contractor, invoices: lis
         "credited_only": (any(line.credited.amount for line in lines)
                           and not any(line.received.amount for line in lines)),
         "max_days_overdue": max(line.days_overdue for line in lines),
+        # every invoice of the message had a reminder before: only then may a text say "despite our reminders"
+        # (after a catch-up, a debtor's first message can be a policy's last step)
+        "reminded": _all_reminded(ctx, [inv.id for inv in invoices]),
         "today": today,
     }
+
+
+_REMINDED = (select(Outbox.invoice_id).join(PolicyStep, PolicyStep.id == Outbox.step_id)
+             .where(Outbox.invoice_id.in_(bindparam("ids", expanding=True)), Outbox.state == "sent",
+                    PolicyStep.anchor.in_(("due", "promise"))).distinct())
+
+
+def _all_reminded(ctx: Ctx, ids: list[int]) -> bool:
+    """Whether a reminder (a step about the due or promised date, not the invoice sent on issue or a thank-you)
+    went out for each of these invoices."""
+    return set(ids) <= set(ctx.session.scalars(_REMINDED, {"ids": sorted(set(ids))}))
 
 
 def _by_currency(items: Sequence[Money]) -> list[Money]:

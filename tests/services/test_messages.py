@@ -109,6 +109,33 @@ def test_grouped_message_lists_every_invoice(ledger_ctx: Ctx, lang: str) -> None
     assert {"pl": "7 dni", "cs": "7 dní", "en": "7 days"}[lang] in text
 
 
+CLAIMS = {"pl": ("mimo wcześniejszych przypomnień", "mimo naszych przypomnień"),
+          "cs": ("přes naše dřívější upomínky", "přes naše upomínky"),
+          "en": ("despite our earlier reminders", "despite our reminders")}
+
+
+@pytest.mark.parametrize("template", ["overdue_firm", "overdue_final"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_earlier_reminders_are_claimed_only_when_every_invoice_had_one(ledger_ctx: Ctx, lang: str,
+                                                                      template: str) -> None:
+    """After a catch-up a debtor's first message can be a policy's last step: it must not speak of reminders
+    that were never sent, nor claim them for an invoice of a grouped message that had none."""
+    claim = CLAIMS[lang][template == "overdue_final"]
+    s = sample(ledger_ctx, lang)
+    st = step(ledger_ctx, template)
+    first = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, st)])
+    assert claim not in first.text.lower() and claim not in (first.html or "").lower()
+    assert s.invoice.number in first.text
+    earlier = outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_first"))
+    earlier.state = "sent"
+    later = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, template))])
+    assert claim in later.text.lower() and claim in (later.html or "").lower()
+    second = invoice(ledger_ctx, s.contractor, "FV/2026/02/0011", "100.00", dt.date(2026, 3, 9),
+                     currency=s.invoice.currency)
+    group = [outbox_row(ledger_ctx, inv, step(ledger_ctx, template), group_key="g") for inv in (s.invoice, second)]
+    assert claim not in compose(ledger_ctx, group).text.lower()
+
+
 def test_amounts_and_days_are_recomputed_when_sent(ledger_ctx: Ctx) -> None:
     s = sample(ledger_ctx, "pl")
     row = outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_first"))  # planned on 16 March
