@@ -107,14 +107,16 @@ _EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     # ("Payment date" is left out: some registers mean the due date by it)
     "paid_date": ("date paid", "paid date", "paid on", "last payment date", "data zapłaty", "datum úhrady",
                   "datum zaplacení", "uhrazeno dne", "bezahlt am"),
-    "paid_flag": ("invoice paid", "is paid", "fully paid", "zapłacona", "opłacona", "uhrazená"),
+    "paid_flag": ("invoice paid", "is paid", "fully paid", "zapłacona", "opłacona", "uhrazená", "facture payée",
+                  "payée"),
     "vat_rate": ("stawka vat", "stawka", "sazba dph", "sazba", "vat rate", "tax rate"),
     "kind": ("typ dokumentu", "rodzaj dokumentu", "rodzaj faktury", "typ faktury", "typ dokladu", "rodzaj", "typ",
              "druh dokladu", "druh", "document type", "invoice type", "transaction type", "voucher type",
              "doc type", "move type", "belegart", "type"),
     # the state of the document (a draft, a void one, a paid one): Xero, Zoho, InvoiceNinja, FreshBooks, Odoo
     "status": ("status", "invoice status", "document status", "credit note status", "state", "status faktury",
-               "status dokumentu", "stav", "stav dokladu", "rechnungsstatus", "belegstatus"),
+               "status dokumentu", "stav", "stav dokladu", "rechnungsstatus", "belegstatus", "statut",
+               "statut facture", "état", "état facture"),
     "payment_status": ("payment status", "payment state", "status płatności", "stav úhrady", "zahlungsstatus"),
     "cancelled": ("storno", "anulowana", "anulowano", "cancelled", "void"),
     "person": ("jméno", "příjmení a jméno", "jméno a příjmení", "imię i nazwisko", "nazwisko i imię", "osoba"),
@@ -223,12 +225,20 @@ def mapping_from_dict(data: Any) -> Mapping:
     return Mapping(columns={k: v.strip() for k, v in columns.items()}, skip_rows=skip, **texts)
 
 
-def match_columns(header: Sequence[object], mapping: Mapping,
-                  header_line: int = 1) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def match_columns(header: Sequence[object], mapping: Mapping, header_line: int = 1,
+                  rows: Sequence[Sequence[object]] = ()) -> tuple[dict[str, int], dict[str, str], list[str]]:
     """Field → column index and header text, by the mapping or else by known header names; plus what is missing.
 
-    A column the mapping names but the header lacks is an ImportProblem.
+    `rows` (the first rows under the header) let the contractor's values choose its column where the headers
+    cannot (see `_full_name_column`). A column the mapping names but the header lacks is an ImportProblem.
     """
+    index, names, missing, _codes = _match(header, mapping, header_line, rows)
+    return index, names, missing
+
+
+def _match(header: Sequence[object], mapping: Mapping, header_line: int = 1, rows: Sequence[Sequence[object]] = (),
+           ) -> tuple[dict[str, int], dict[str, str], list[str], int | None]:
+    """`match_columns`, with the contractor column passed over for a full-name one (None when none was)."""
     names = [clean_cell(str(h)) if h is not None else "" for h in header]
     lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
     keys = _header_keys(names)
@@ -247,7 +257,65 @@ def match_columns(header: Sequence[object], mapping: Mapping,
         found = _first_known(keys, SYNONYMS[fld], taken)
         if found is not None:
             index[fld] = found
-    return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index]
+    codes = None
+    if "contractor" in index and "contractor" not in mapping.columns:
+        full = _full_name_column(names, index, rows)
+        if full is not None:
+            codes, index["contractor"] = index["contractor"], full
+    return index, {f: names[i] for f, i in index.items()}, [f for f in REQUIRED if f not in index], codes
+
+
+# A header naming a party's name: only these words, one of them a name word ("Nazwa", "Name", "Název firmy nebo
+# jméno osoby", Flexi's "nazFirmy"; not "Item Name" or "Nazwa skrócona"), as `header_key` writes them.
+_NAME_WORDS = frozenset({"name", "nazwa", "nazev", "naz"})
+_PARTY_WORDS = frozenset({"kontrahent", "kontrahenta", "nabywca", "nabywcy", "klient", "klienta", "odbiorca",
+                          "odbiorcy", "odberatel", "odberatele", "firma", "firmy", "customer", "client", "buyer",
+                          "company", "contact", "partner", "debtor", "kunde", "kunden", "osoba", "osoby", "jmeno",
+                          "full", "pelna", "plna", "legal", "nebo", "or", "i", "a"})
+
+
+def _full_name_column(names: Sequence[str], index: dict[str, int], rows: Sequence[Sequence[object]]) -> int | None:
+    """A column with the contractor's full name beside the one found by a generic header ("Kontrahent", "Firma",
+    "Customer"), which some programs fill with short codes (Comarch Optima, ABRA Flexi): one whose header names
+    a party's name ("Název firmy", "nazFirmy") wins by its header; a bare "Nazwa", "Name" or "Název" wins when
+    the rows show single-word codes beside longer names of several words. None keeps the contractor column."""
+    contractor = index["contractor"]
+    if _NAME_WORDS & set(header_key(names[contractor]).split()):
+        return None
+    taken = set(index.values())
+    found: list[tuple[bool, int, int]] = []  # (bare, distance, column)
+    for i, name in enumerate(names):
+        words = header_key(name).split()
+        if i not in taken and _NAME_WORDS & set(words) and set(words) <= _NAME_WORDS | _PARTY_WORDS:
+            found.append((len(words) == 1, abs(i - contractor), i))
+    if not found:
+        return None
+    bare, _distance, best = min(found)
+    if not bare:
+        return best
+    return best if _codes_beside_names(rows, contractor, best) else None
+
+
+def _codes_beside_names(rows: Sequence[Sequence[object]], codes: int, full: int) -> bool:
+    """Whether the rows hold single words in column `codes` (ZAKŁAD, P.H.U., code:ALPINE) where column `full`
+    holds longer names, mostly of several words, each name beside one code (a goods' name is not)."""
+    pairs = [(" ".join(_cell_words(row, codes)), " ".join(_cell_words(row, full))) for row in rows]
+    pairs = [(code, name) for code, name in pairs if code]
+    if not pairs:
+        return False
+    single = sum(" " not in code for code, _name in pairs)
+    several = sum(" " in name for _code, name in pairs)
+    longer = sum(len(name) > len(code) for code, name in pairs)
+    coded: dict[str, set[str]] = {}
+    for code, name in pairs:
+        coded.setdefault(name, set()).add(code)
+    return (single >= 0.8 * len(pairs) and several >= 0.5 * len(pairs) and longer >= 0.8 * len(pairs)
+            and sum(len(c) > 1 for c in coded.values()) <= 0.1 * len(coded))
+
+
+def _cell_words(row: Sequence[object], i: int) -> list[str]:
+    cell = row[i] if i < len(row) else None
+    return [] if cell is None else clean_cell(str(cell)).split()
 
 
 def garbled_hint(header: Sequence[object]) -> str:
@@ -295,9 +363,23 @@ _PURCHASE = re.compile(r"\b(bills?|vendor|supplier|purchases?|accpay\w*|zakup\w*
                        r"eingangsrechnung|lieferantenrechnung|achats?|fournisseur|compras?|proveedor)\b")
 _RECEIVED_PAYMENT = re.compile(r"\b(k|ke|za) prijat\w* platb\w*\b|\bdoklad k platbe\b")
 _PURCHASE_CODES = frozenset({"fz", "kfz", "fzk"})  # Subiekt's "faktura zakupu" and its correction
-_PAYMENT = re.compile(r"\b(payments?|overpayments?|prepayments?|receive money|receipts?|nadplata|przedplata|wplata|"
+_PAYMENT = re.compile(r"\b(payments?|overpayments?|prepayments?|receive money|nadplata|przedplata|wplata|"
                       r"platba|preplatek|uberzahlung|vorauszahlung|zahlung|paiement|pago)\b")
+# A till receipt (paid at the sale) and a delivery or goods-issue note: no invoice; short codes only as the whole cell.
+_RECEIPT = re.compile(r"\b(paragon\w*|uctenk\w*|prodejk\w*|kassenbon\w*|kassenzettel\w*|quittung\w*|receipts?|"
+                      r"cash sales?|ticket de caisse|tickets? de venta)\b")
+_RECEIPT_CODES = frozenset({"pa", "pai", "par"})  # Subiekt's and Optima's "paragon" (imienny)
+_DELIVERY = re.compile(r"\b(wydani\w* zewnetrzn\w*|dowod\w* wydania|dodaci\w* list\w*|vydejk\w*|lieferschein\w*|"
+                       r"delivery (notes?|slips?)|packing (slips?|lists?)|dispatch notes?|goods issues?|"
+                       r"bons? de livraison|albaran\w*)\b")
+_DELIVERY_CODES = frozenset({"wz", "wzk"})  # "wydanie zewnętrzne" and its correction
+# An advance invoice and the final invoice that settles the order (advances deducted), by their type
+_FINAL = re.compile(r"\b(koncow\w*|rozliczeniow\w*|vyuctovan\w*|vyuctovaci\w*|konecn\w*|zaverecn\w*|"
+                    r"schlussrechnung\w*|endrechnung\w*|(final|closing) invoices?|facture (de solde|finale))\b")
+_ADVANCE = re.compile(r"\b(zaliczk\w*|zaloh\w*|anzahlungsrechnung\w*|abschlagsrechnung\w*|acompte|anticipo|"
+                      r"(advance|deposit|prepayment|down payment)( payment)? invoices?)\b")
 _DOCUMENT = re.compile(r"\b(invoice|faktura|rechnung|facture|factura|note|nota|bill)\b")
+_INVOICE = re.compile(r"\b(invoices?|faktur\w*|\w*rechnung\w*|factures?|facturas?)\b")
 _DEBIT = re.compile(r"\b(debit|vrubopis\w*|zwiekszajac\w*|nachbelastung|lastschrift)\b")
 _CREDIT = re.compile(r"\b(credit|creditnote|refund|accreccredit|dobropis\w*|gutschrift|avoir|creditnota|kreditnota|"
                      r"hyvityslasku|zmniejszajac\w*)\b")
@@ -308,6 +390,10 @@ _CORRECTION_CODES = frozenset({"kor", "fk", "fkor", "kfs", "fks"})
 _VOID = re.compile(r"\b(void|voided|cancel\w*|deleted|reversed|abandon\w*|annul\w*|anul\w*|storn\w*|zrusen\w*|"
                    r"smazan\w*|usuni\w*|geloe?scht|geannuleerd)\b")
 _DRAFT = re.compile(r"\b(draft|drafts|szkic|robocz\w*|koncept|rozpracovan\w*|entwurf|brouillon|borrador|bozza)\b")
+# Dolibarr writes its status code: 0 draft, 1 validated (open), 2 paid, 3 abandoned; a draft's ref is "(PROV12)"
+_STATUS_CODES = {0: ("draft", "Dolibarr's code for a draft"), 1: (None, "Dolibarr's code for validated"),
+                 2: ("paid", "Dolibarr's code for paid"), 3: ("void", "Dolibarr's code for abandoned")}
+_DRAFT_REF = re.compile(r"^(\(PROV\w*\)|PROV\d+)$")
 _PAID_STATES = frozenset({"paid", "fully paid", "auto paid", "in payment", "closed", "settled", "zaplacona",
                           "zaplacono", "zaplacone", "oplacona", "oplacono", "rozliczona", "rozliczono", "uhrazeno",
                           "uhrazena", "uhrazen", "zaplaceno", "zaplacena", "bezahlt", "payee", "pagada", "pagato",
@@ -322,6 +408,21 @@ YES = frozenset({"ano", "tak", "yes", "y", "true", "1", "x", "a", "t"})
 _NO_DIGIT = re.compile(r"^[^1-9]*$")
 
 
+# A gross column that is already what is left to pay after the advance invoices (a final invoice's "Do zapłaty")
+_TO_PAY = frozenset(header_key(n) for n in ("kwota do zapłaty", "do zapłaty", "celkem k úhradě", "k úhradě",
+                                             "zu zahlen", "zahlbetrag", "amount payable", "total payable"))
+
+
+@dataclass
+class _Final:
+    """A final invoice, held back until the advance invoices of the whole file are known."""
+
+    rec: InvoiceRecord
+    line: int
+    cells: Sequence[object]
+    kind: str  # its type cell as the summary shows it: "(Rodzaj: Faktura końcowa)"
+
+
 class RowRules:
     """Turns the rows under a header into invoice records: shared by the CSV and XLSX readers.
 
@@ -330,7 +431,7 @@ class RowRules:
     """
 
     def __init__(self, header: Sequence[object], header_line: int, mapping: Mapping, default_currency: str) -> None:
-        self.index, self.names, missing = match_columns(header, mapping, header_line)
+        self.index, self.names, missing, self.codes = _match(header, mapping, header_line)
         if missing:
             raise ImportProblem(line_place(header_line),
                                 f"no column for {', '.join(missing)} (name it in a mapping: "
@@ -346,8 +447,11 @@ class RowRules:
         self.marks = DecimalMark(mapping.decimal, mapping.thousands)  # one decimal mark for the whole file
         self.order = None if mapping.date_format else DayMonthOrder()  # one day/month order for the whole file
         self.home = default_currency
-        self.extra = match_extra(header, self.index.values())
-        self.extra_names = {f: clean_cell(str(header[i])) for f, i in self.extra.items()}
+        # a file whose number column is a credit note's ("Credit Note Number") lists credit notes
+        number_key = header_key(self.names["number"])
+        self.credit_file = bool(_CREDIT.search(number_key)) or "korekt" in number_key
+        self.header = [clean_cell(str(h)) if h is not None else "" for h in header]
+        self._read_extra()
         # a VAT register writes one row per VAT rate: an invoice's rows with different amounts are summed
         self.rates = not self.lines and "vat_rate" in self.extra
         self.open_amounts: list[Decimal] = []  # in rate mode, the amounts of the open invoice's rows
@@ -355,25 +459,32 @@ class RowRules:
         if "due_date" not in self.index:
             self.file_notes.append(NO_DUE_COLUMN)
         self.no_tax_ids: set[str] = set()
-        # a file whose number column is a credit note's ("Credit Note Number") lists credit notes
-        number_key = header_key(self.names["number"])
-        self.credit_file = bool(_CREDIT.search(number_key)) or "korekt" in number_key
         self.credit_noted = False  # a credit note by its type is said once per file
         self.dollar_noted = False  # so is a "$" read without a currency column
         self.passed: set[str] = set()  # numbers of documents skipped (their further lines are too)
-        # which of the row checks below the file's columns call for (most files need none of them)
+        self.status_codes = False  # the status column holds Dolibarr's codes 0–3 (see `learn`)
+        self.advances: list[InvoiceRecord] = []  # advance invoices, deducted from a final invoice after them
+        self.finals: list[_Final] = []  # final invoices, held back until the file's advances are known
+        self.held: set[int] = set()  # the id() of each of them
+
+    def _read_extra(self) -> None:
+        """The optional columns besides those of the fields, and which row checks they call for (most files
+        need none of them)."""
+        self.extra = match_extra(self.header, self.index.values())
+        self.extra_names = {f: self.header[i] for f, i in self.extra.items()}
         self.states = bool(self.extra.keys() & {"kind", "cancelled", "status", "payment_status"})
         self.typed = self.credit_file or "kind" in self.extra
         self.payments = bool(self.extra.keys() & {"remaining", "paid", "paid_date", "paid_flag", "status",
                                                   "payment_status"})
 
     def learn(self, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
-        """Decide the file's decimal marks and day/month order from its first rows, before reading them
-        (a row that cannot be read tells nothing here: it is refused when it is read)."""
+        """Decide the file's decimal marks, day/month order and contractor column from its first rows, before
+        reading them (a row that cannot be read tells nothing here: it is refused when it is read)."""
+        rows = [(line, cells) for line, cells in rows if self._totals(line, cells) is None]
+        self._choose_contractor([cells for _line, cells in rows])
+        self._learn_status_codes([cells for _line, cells in rows])
         dates = [i for f, i in self.index.items() if f in ("issue_date", "due_date")]
         for line, cells in rows:
-            if self._totals(line, cells) is not None:
-                continue
             gross = self._cell("gross", cells)
             if self.marks.named is None and isinstance(gross, str):
                 with contextlib.suppress(ImportProblem, ValueProblem):
@@ -386,6 +497,45 @@ class RowRules:
                 for i in dates:
                     if i < len(cells) and isinstance(cell := cells[i], str):
                         self.order.learn(line, cell)
+
+    def _choose_contractor(self, rows: Sequence[Sequence[object]]) -> None:
+        """The contractor column as the first rows show it (see `_full_name_column`; a mapping naming one
+        decides), said in the warnings when a full-name column is read instead of the one its header found."""
+        if "contractor" in self.mapping.columns:
+            return
+        found = self.index["contractor"] if self.codes is None else self.codes
+        full = _full_name_column(self.header, {**self.index, "contractor": found}, rows)
+        if full is None:
+            self.codes, self.index["contractor"] = None, found
+            self._note_codes(found, rows)
+            return
+        self.codes, self.index["contractor"] = found, full
+        self.names["contractor"] = self.header[full]
+        self.width = max(self.index.values()) + 1
+        self._read_extra()
+        example = next((row for row in rows if _cell_words(row, found) and _cell_words(row, full)), None)
+        said = [f' ({" ".join(_cell_words(example, i))})' if example else "" for i in (full, found)]
+        self.file_notes.append(f'contractors are named from "{self.header[full]}"{said[0]}, not from '
+                               f'"{self.header[found]}"{said[1]}: the full name, not a short name or code')
+
+    def _learn_status_codes(self, rows: Sequence[Sequence[object]]) -> None:
+        """A status column holding only the numbers 0–3 holds Dolibarr's status codes (said in the warnings)."""
+        if "status" not in self.extra:
+            return
+        values = [value for cells in rows if (value := self._extra_cell("status", cells)) is not None]
+        if values and all(_status_code(value) is not None for value in values):
+            self.status_codes = True
+            self.file_notes.append(f'the status column "{self.extra_names["status"]}" holds the numbers 0–3: read '
+                                   "as Dolibarr's status codes (0 draft and 3 abandoned are skipped, 2 paid is "
+                                   "listed here, 1 validated is open)")
+
+    def _note_codes(self, column: int, rows: Sequence[Sequence[object]]) -> None:
+        """Contractors that all read as short upper-case codes (ZAKŁAD, JAN) with no full-name column: said."""
+        values = list(dict.fromkeys(" ".join(words) for row in rows if (words := _cell_words(row, column))))
+        if len(values) >= 2 and all(" " not in v and v.isupper() for v in values):
+            self.file_notes.append(f'every contractor in "{self.header[column]}" is one upper-case word '
+                                   f'({", ".join(values[:3])}{", …" if len(values) > 3 else ""}): if these are '
+                                   "codes, name the column with full names in a mapping (columns.contractor)")
 
     def noted(self, rec: InvoiceRecord | SkippedRow) -> InvoiceRecord | SkippedRow:
         """A record with what the reading of amounts assumed for the file, once (see DecimalMark)."""
@@ -408,6 +558,9 @@ class RowRules:
         values = hash(tuple(cells[i] if i < len(cells) else None for f, i in self.index.items()
                             if not ((self.lines or self.rates) and f == "gross")))
         not_a_debt = self._not_a_debt(cells) if self.states else None
+        if not_a_debt is None and "PROV" in str(ref := self._cell("number", cells)) and _DRAFT_REF.match(
+                str(ref).strip()):
+            not_a_debt = "a draft (a provisional ref, as Dolibarr numbers drafts), not an issued document to chase"
         if not_a_debt is not None:
             return self._passed(line, cells, not_a_debt)
         number = self._text(line, "number", cells, required=True)
@@ -525,19 +678,99 @@ class RowRules:
                 return f"a payment {shown}, not a document to chase"
             if what_kind == "received":
                 return f"a tax document for a payment already received {shown}, not a debt to chase"
+            if what_kind == "receipt":
+                return f"a till receipt {shown}: paid at the sale, not an invoice"
+            if what_kind == "delivery":
+                return f"a delivery note {shown}, not an invoice"
         cancelled = self._extra_cell("cancelled", cells)
         if cancelled is not None and header_key(str(cancelled)) in YES:
             return f"cancelled ({self.extra_names['cancelled']}: {str(cancelled).strip()}), not a debt to chase"
         for fld in ("status", "payment_status"):
-            value = self._extra_cell(fld, cells)
-            state = _state(str(value)) if value is not None else None
-            if state in ("void", "draft"):
-                shown = f"({self.extra_names[fld]}: {str(value).strip()})"
-                if state == "draft":
-                    return f"a draft {shown}, not an issued document to chase"
-                what = "reversed" if "revers" in header_key(str(value)) else "cancelled"
+            state, shown = self._status(fld, cells)
+            if state == "draft":
+                return f"a draft {shown}, not an issued document to chase"
+            if state == "void":
+                value = str(self._extra_cell(fld, cells))
+                what = ("reversed" if "revers" in header_key(value) else
+                        "abandoned" if "abandon" in header_key(value) or _status_code(value) == 3 else "cancelled")
                 return f"{what} {shown}, not a debt to chase"
         return None
+
+    def _status(self, fld: str, cells: Sequence[object]) -> tuple[str | None, str]:
+        """What a status column says (see `_state`; Dolibarr's codes 0–3 in a column of them, see `learn`) and
+        the cell as the summary shows it."""
+        value = self._extra_cell(fld, cells)
+        if value is None:
+            return None, ""
+        if fld == "status" and self.status_codes and (code := _status_code(value)) is not None:
+            state, meaning = _STATUS_CODES[code]
+            return state, f"({self.extra_names[fld]}: {code}, {meaning})"
+        return _state(str(value)), f"({self.extra_names[fld]}: {str(value).strip()})"
+
+    def _staged(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> bool:
+        """An advance invoice is kept for the final invoices after it; a final invoice is held back to the end
+        of the file, when its advances are known (True: its payment notes wait too)."""
+        if "kind" not in self.extra:
+            return False
+        kind = self._extra_cell("kind", cells)
+        stage = _stage(str(kind)) if kind is not None else None
+        if stage == "advance":
+            self.advances.append(rec)
+        elif stage == "final":
+            self.finals.append(_Final(rec, line, list(cells), f"({self.extra_names['kind']}: {str(kind).strip()})"))
+            self.held.add(id(rec))
+            return True
+        return False
+
+    def holds(self, rec: InvoiceRecord | SkippedRow) -> bool:
+        """Whether a record is a final invoice that `settled` gives at the end of the file."""
+        return bool(self.held) and id(rec) in self.held
+
+    def settled(self) -> Iterator[InvoiceRecord]:
+        """The final invoices held back, in the file's order, each owing its gross less the advance invoices
+        deducted from it (see `_deduct`; the earlier final invoice first)."""
+        used: set[int] = set()
+        for final in sorted(self.finals, key=lambda f: (f.rec.issue_date, f.line)):
+            self._deduct(final, used)
+            self._payment_notes(final.line, final.cells, final.rec)
+        finals, self.finals, self.held = self.finals, [], set()
+        for final in finals:
+            yield final.rec
+
+    def _deduct(self, final: _Final, used: set[int]) -> None:
+        """A final invoice owes what is left after the advance invoices of its contractor and currency issued
+        by its date and not deducted from another final invoice (oldest first, never below zero); without any
+        in the file its gross stays. Said in its warnings either way."""
+        rec, gross_column = final.rec, self.names["gross"]
+        currency = rec.currency or self.currency
+        if rec.gross <= 0:
+            return
+        if header_key(gross_column) in _TO_PAY:
+            rec.notes.append(f'a final invoice {final.kind}: "{gross_column}" is taken as what is left to pay after '
+                             "its advance invoices, so none is deducted")
+            return
+        owed, taken = rec.gross, []
+        for advance in sorted(self.advances, key=lambda a: a.issue_date):
+            if owed <= 0:
+                break
+            if (id(advance) not in used and advance.kind == "invoice" and advance.gross > 0
+                    and advance.currency == rec.currency and advance.issue_date <= rec.issue_date
+                    and _same_party(advance.buyer, rec.buyer)):
+                used.add(id(advance))
+                taken.append(advance)
+                owed -= advance.gross
+        if not taken:
+            rec.notes.append(f"a final invoice {final.kind} with no advance invoice of its contractor in {currency} "
+                             f"before it in the file: its gross {format_amount(rec.gross)} {currency} is kept; "
+                             f'check "{rec.number}" itself, advance payments may already be deducted on it')
+            return
+        listed = ", ".join(f'"{a.number}" of {a.issue_date.isoformat()}' for a in taken)
+        sums = f"{format_amount(rec.gross)} − {' − '.join(format_amount(a.gross) for a in taken)}"
+        left = f"{sums} = {format_amount(owed)}" if owed >= 0 else f"{sums} < 0, so 0.00"
+        rec.notes.append(f"a final invoice {final.kind}: the advance invoice{'s' if len(taken) > 1 else ''} "
+                         f"{listed} in the file {'are' if len(taken) > 1 else 'is'} deducted: {left} {currency} "
+                         "is owed")
+        rec.gross = max(owed, Decimal(0))
 
     def _payment_notes(self, line: int, cells: Sequence[object], rec: InvoiceRecord) -> None:
         """What the file says was paid is reported, not booked (money comes from bank statements or is
@@ -565,10 +798,9 @@ class RowRules:
         """A payment the file tells without an amount: a status ("Paid", "Partially Paid", "Zapłacona"), a paid
         flag (Dolibarr's "Invoice paid" 1, "Paid: Yes") or a payment date (FreshBooks' "Date Paid")."""
         for fld in ("payment_status", "status"):
-            value = self._extra_cell(fld, cells)
-            state = _state(str(value)) if value is not None else None
+            state, shown = self._status(fld, cells)
             if state in ("paid", "partly paid"):
-                return f"it is {state} ({self.extra_names[fld]}: {str(value).strip()})"
+                return f"it is {state} {shown}"
         for fld in ("paid_flag", "paid"):  # a paid-amount column holding "Yes" rather than an amount
             flag = self._extra_cell(fld, cells)
             if flag is None:
@@ -619,6 +851,7 @@ class RowRules:
         assert issue is not None
         due, terms = self._due(line, cells)
         tax_id, none_said = self._tax_id(line, cells)
+        notes: list[str] = []
         rec = InvoiceRecord(
             place=line_place(line),
             kind="credit_note" if gross < 0 else "invoice",
@@ -627,29 +860,34 @@ class RowRules:
             gross=gross,
             currency=currency,
             buyer=PartyRecord(
-                name=self._contractor(line, cells),
+                name=self._contractor(line, cells, notes),
                 tax_id=tax_id,
                 email=self._text(line, "email", cells),
             ),
             due_date=due,
             terms_days=terms,
             variable_symbol=self._text(line, "variable_symbol", cells),
+            notes=notes,
         )
         if kind_note is not None:
             rec.notes.append(kind_note)
-        self._payment_notes(line, cells, rec)
+        if not self._staged(line, cells, rec):
+            self._payment_notes(line, cells, rec)
         if none_said is not None and none_said not in self.no_tax_ids:
             self.no_tax_ids.add(none_said)
             rec.notes.append(f'tax id "{none_said}" ({self.names["tax_id"]}) says there is none: '
                              "such buyers are told apart by name")
         return rec
 
-    def _contractor(self, line: int, cells: Sequence[object]) -> str:
+    def _contractor(self, line: int, cells: Sequence[object], notes: list[str]) -> str:
         """The contractor's name; a private buyer's company cell is empty and their name is in a person column
-        (POHODA's "Jméno")."""
+        (POHODA's "Jméno"); an empty full name is the code beside it, said in `notes`."""
         name = self._text(line, "contractor", cells)
         if name is None and (person := self._extra_cell("person", cells)) is not None:
             name = " ".join(clean_cell(str(person)).split()) or None
+        if name is None and self.codes is not None and (code := _cell_words(cells, self.codes)):
+            name = " ".join(code)
+            notes.append(f'"{self.names["contractor"]}" is empty: named by "{self.header[self.codes]}" ({name})')
         if name is None:
             raise ImportProblem(self._where(line, "contractor"), "is empty (expected the contractor's name)")
         return name
@@ -792,8 +1030,8 @@ def _says_total(text: str) -> bool:
 
 
 def _document_kind(text: str) -> str | None:
-    """What a type column's cell says beyond an ordinary sales document: "purchase", "payment", "debit",
-    "credit" or "correction" (see _PURCHASE …); None for an invoice."""
+    """What a type column's cell says beyond an ordinary sales document: "received", "purchase", "payment",
+    "receipt", "delivery", "debit", "credit" or "correction" (see _PURCHASE …); None for an invoice."""
     key = header_key(text)
     if _RECEIVED_PAYMENT.search(key):  # "Daňový doklad k přijaté platbě": issued for an advance already paid
         return "received"
@@ -801,6 +1039,11 @@ def _document_kind(text: str) -> str | None:
         return "purchase"
     if _PAYMENT.search(key) and not _DOCUMENT.search(key):
         return "payment"
+    if not _INVOICE.search(key):  # "Faktura do paragonu", "Faktura do WZ" are invoices
+        if key in _RECEIPT_CODES or _RECEIPT.search(key):
+            return "receipt"
+        if key in _DELIVERY_CODES or _DELIVERY.search(key):
+            return "delivery"
     if _DEBIT.search(key):
         return "debit"
     if _CREDIT.search(key):
@@ -808,6 +1051,27 @@ def _document_kind(text: str) -> str | None:
     if key in _CORRECTION_CODES or _CORRECTION.search(key):
         return "correction"
     return None
+
+
+def _stage(text: str) -> str | None:
+    """Whether a type column's cell names an advance invoice ("advance") or the final invoice settling the order
+    after advances ("final"); None for any other document."""
+    key = header_key(text)
+    if _FINAL.search(key):
+        return "final"
+    if _ADVANCE.search(key):
+        return "advance"
+    return None
+
+
+def _status_code(value: object) -> int | None:
+    """A status cell holding a whole number 0–3 (Dolibarr's status codes), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return int(text) if text in ("0", "1", "2", "3") else None
 
 
 def _state(text: str) -> str | None:
@@ -823,6 +1087,14 @@ def _state(text: str) -> str | None:
     if _DRAFT.search(key):
         return "draft"
     return None
+
+
+def _same_party(a: PartyRecord, b: PartyRecord) -> bool:
+    """The same contractor: by the digits of their tax ids when both have one, else by name."""
+    digits = [re.sub(r"\D", "", party.tax_id or "") for party in (a, b)]
+    if all(digits):
+        return digits[0] == digits[1]
+    return " ".join((a.name or "").casefold().split()) == " ".join((b.name or "").casefold().split())
 
 
 def _blank(cell: object) -> bool:
@@ -878,11 +1150,13 @@ def records(rows: Iterable[tuple[int, Sequence[object]]], mapping: Mapping, defa
         rules.learn(ahead)
         for line, cells in chain(ahead, stream):
             rec = rules.record(line, cells)
-            if rec is not None:
+            if rec is not None and not rules.holds(rec):
                 yield rules.noted(rec)
         last = rules.finish()
-        if last is not None:
+        if last is not None and not rules.holds(last):
             yield rules.noted(last)
+        for final in rules.settled():
+            yield rules.noted(final)
     except ImportProblem as exc:
         raise exc.to_user_error(label) from exc
 
