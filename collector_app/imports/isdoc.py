@@ -7,6 +7,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from datetime import date as dt_date
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 from defusedxml import DefusedXmlException
@@ -28,9 +29,16 @@ from collector_app.imports.einvoice import corrected_numbers, correction_record,
 from collector_app.imports.parties import ubl_party
 
 ISDOC_NS_PREFIX = "http://isdoc.cz/namespace/"
+# DocumentType: 1 invoice (faktura – daňový doklad); 2 credit note (opravný daňový doklad – dobropis); 3 debit note
+# (opravný daňový doklad – vrubopis); 4 advance invoice (zálohová faktura – nedaňový zálohový list); 5 tax document
+# for a payment received (daňový zálohový list); 6 credit note to a 5 (dobropis DZL); 7 simplified tax document
 CREDIT_TYPES = frozenset({"2", "6"})
+CORRECTION_TYPES = frozenset({"2", "3", "6"})  # they name the document they correct (OriginalDocumentReference)
 KNOWN_TYPES = frozenset({"1", "2", "3", "4", "5", "6", "7"})
+DEBIT_NOTE = "3"
+ADVANCE_REQUEST = "4"  # a request for an advance, a pro forma: no tax document, but the buyer is asked to pay it
 PAYMENT_RECEIVED = "5"  # "daňový doklad k přijaté platbě": issued after the money came in
+SIMPLIFIED = "7"  # "zjednodušený daňový doklad": a receipt of up to 10 000 CZK, mostly paid on the spot
 
 
 # An ISDOCX package's .isdoc is unpacked up to this size: a ZIP bomb is refused, not inflated.
@@ -159,9 +167,8 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     if len(dues) > 1:
         notes.append(f"payable in parts due {', '.join(d.isoformat() for d in dues)}: the first part's due date "
                      f"({due.isoformat() if due else ''}) is used for the whole amount")
-    if doc_type == PAYMENT_RECEIVED and gross > 0:
-        notes.append(f"document type 5 confirms a payment already received ({format_amount(gross)} {currency}); "
-                     "it is imported open: allocate the bank payment to it, or it will be reminded")
+    if gross > 0:
+        _type_note(doc_type, gross, currency, notes)
     credit = doc_type in CREDIT_TYPES
     if gross < 0 and not credit:  # a correction written as a negative invoice (a credit note's sign is free)
         credit, gross = True, negative_as_credit(gross, currency, notes, f" on document type {doc_type}")
@@ -169,11 +176,11 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
     assert issue is not None
     supplier = node.find("AccountingSupplierParty", "Party")
     record, corrects = InvoiceRecord, None
-    if credit:
+    if credit or doc_type in CORRECTION_TYPES:  # a debit note names its invoice too: a re-import finds it by that
         refs = node.find("OriginalDocumentReferences")
         found = refs.findall("OriginalDocumentReference") if refs is not None else []
         numbers = corrected_numbers(r.text("ID") for r in found)
-        record, corrects = correction_record(numbers, notes, credit=gross != 0)
+        record, corrects = correction_record(numbers, notes, credit=credit and gross != 0)
     return record(
         place=node.path,
         kind="credit_note" if credit else "invoice",
@@ -190,6 +197,24 @@ def _document(node: XmlNode, tag: str) -> InvoiceRecord:
         seller=_party(supplier, required=False) if supplier is not None else None,
         notes=notes,
     )
+
+
+def _type_note(doc_type: str, gross: Decimal, currency: str, notes: list[str]) -> None:
+    """What a document type with an amount to pay means for collecting it, said in the summary."""
+    amount = f"{format_amount(gross)} {currency}"
+    if doc_type == DEBIT_NOTE:
+        notes.append(f"a debit note (document type 3) raising the amount by {amount}: imported as an invoice")
+    elif doc_type == ADVANCE_REQUEST:
+        notes.append(f"an advance invoice (pro forma request for payment): chased as a debt until paid (document "
+                     f"type 4, {amount}; its payment is matched by its variable symbol, the final invoice states "
+                     "only the rest)")
+    elif doc_type == PAYMENT_RECEIVED:
+        notes.append(f"document type 5 confirms a payment already received ({amount}); it is imported open: "
+                     "allocate the bank payment to it, or it will be reminded")
+    elif doc_type == SIMPLIFIED:
+        notes.append(f"a simplified tax document (document type 7, {amount}), mostly paid on the spot: imported "
+                     "open; if it was paid in cash or by card no bank statement will show it: settle it by hand "
+                     "(collector payment add … --invoice NUMBER) or it will be reminded")
 
 
 def _party(party: XmlNode, *, required: bool) -> PartyRecord:

@@ -12,14 +12,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, or_, select
 
 from collector_app.db.models import Contractor, Event, Firm, ImportBatch, Invoice
 from collector_app.domain.contact import check_country, check_email, check_phone, default_language
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount
 from collector_app.domain.references import number_key
-from collector_app.domain.taxid import compact_tax_id, normalize_tax_id, vat_prefix_country
+from collector_app.domain.taxid import (
+    TaxIdCheck,
+    check_imported_tax_id,
+    compact_tax_id,
+    normalize_tax_id,
+    vat_prefix_country,
+)
 from collector_app.imports import invoice_csv, invoice_xlsx, isdoc, ksef, ubl
 from collector_app.imports.common import (
     ImportProblem,
@@ -138,11 +144,11 @@ def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: i
                                                                                       limit)]
         raw = raw[invoice_csv.header_index(raw, mapping) or 0:]  # none found: the first row, whose error is shown
         header = [_cell_text(c) for c in raw[0]] if raw else []
-        try:
-            _index, names, missing = invoice_csv.match_columns(header, mapping)
+        rows = [[_cell_text(c) for c in row] for row in raw[1:]]
+        try:  # the rows too: a contractor column of short codes gives way to the full names beside it
+            _index, names, missing = invoice_csv.match_columns(header, mapping, rows=rows)
         except ImportProblem as exc:
             raise exc.to_user_error(label) from exc
-        rows = [[_cell_text(c) for c in row] for row in raw[1:]]
         return FilePreview(fmt, header, rows, names, missing, encoding, delimiter)
     _fmt, records = read_records(request, default_currency)
     rows = [[r.number, r.buyer.name or "", r.buyer.tax_id or "", r.issue_date.isoformat(),
@@ -195,6 +201,9 @@ class _Known:
     currency: str
     issue_date: dt.date
     due_date: dt.date
+    kind: str = "invoice"
+    corrects_number: str | None = None
+    corrects_invoice_id: int | None = None
 
 
 @dataclass
@@ -224,7 +233,7 @@ class _Writer:
         self.credit_notes: list[InvoiceRecord] = []
         self.replacements: list[InvoiceRecord] = []  # corrected invoices (384), booked against what they replace
         self.cache = _Contractors()
-        self.tax_checked: dict[tuple[str, str], bool] = {}  # (tax key, country judged by) → passes
+        self.tax_checked: dict[tuple[str, str], TaxIdCheck] = {}  # (tax key, country judged by) → its check
         self.tax_keys: dict[str, str] = {}  # tax id as written → compact_tax_id (one contractor, many rows)
         self.seller_noted = False
         self.fresh: list[Contractor] = []  # created in this chunk, their events written after the flush
@@ -236,6 +245,11 @@ class _Writer:
         self._check_seller(rec)
         if len(rec.number) > 64:
             raise problem(self.label, rec.place, f'number: "{rec.number[:20]}…" is longer than 64 characters')
+        if self._firm_is_buyer(rec.buyer):
+            shown = rec.buyer.tax_id or rec.buyer.registration_no
+            self.summary.skip(rec.number, f"the buyer {rec.buyer.name or '?'} (tax id {shown}) is the firm itself "
+                                          f"(tax id {self.firm_tax_id}): not a sale to a customer, nothing to collect")
+            return
         for note in rec.notes:
             self.summary.warn(rec.number, note)
         if rec.kind == "credit_note":
@@ -276,6 +290,13 @@ class _Writer:
                           f"the seller {seller.name or '?'} ({seller.tax_id or 'no tax id'}) is not the firm "
                           f"(tax id {self.firm_tax_id}): not a sales document of the firm")
 
+    def _firm_is_buyer(self, buyer: PartyRecord) -> bool:
+        """The buyer's tax id (or registration number, a Czech IČO) is the firm's own: the firm billing itself
+        (an internal or self-billed document), never a customer's debt."""
+        if self.firm_key is None:
+            return False
+        return any(_same_tax_id(self.firm_key, self._key(t)) for t in (buyer.tax_id, buyer.registration_no) if t)
+
     # -- invoices in bulk --------------------------------------------------------------------------
 
     def _flush(self) -> None:
@@ -284,12 +305,17 @@ class _Writer:
             return
         owners = self._contractors(recs)
         known = self._known("invoice", [r.number for r in recs])
+        others = self._other_kind("invoice", recs, known)
         rows: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for rec, owner in zip(recs, owners, strict=True):
             old = known.get(rec.number)
             if old is not None:
-                self._compare(rec, old, owner, rec.gross)
+                self._compare(rec, old, owner, _amounts(rec.gross, rec.currency, old))
+                continue
+            twin = others.get(rec.number)
+            if twin is not None and self._same_correction(rec, twin, owner):
+                self._compare_other_kind(rec, twin, owner)
                 continue
             due = self._due(rec, owner)
             rows.append({
@@ -361,15 +387,37 @@ class _Writer:
         unique = sorted(set(numbers))
         for i in range(0, len(unique), 500):
             query = select(Invoice.number, Invoice.id, Invoice.contractor_id, Invoice.gross, Invoice.currency,
-                           Invoice.issue_date, Invoice.due_date).where(
-                Invoice.kind == kind, Invoice.number.in_(unique[i:i + 500]))
+                           Invoice.issue_date, Invoice.due_date, Invoice.corrects_number, Invoice.corrects_invoice_id
+                           ).where(Invoice.kind == kind, Invoice.number.in_(unique[i:i + 500]))
             for row in self.ctx.session.execute(query):
                 out[row.number] = _Known(row.id, row.contractor_id, row.gross, row.currency, row.issue_date,
-                                         row.due_date)
+                                         row.due_date, kind, row.corrects_number, row.corrects_invoice_id)
         return out
 
-    def _compare(self, rec: InvoiceRecord, old: _Known, owner: Contractor, gross: Decimal) -> None:
-        """A document already in the ledger stays as it is; differences are reported, not written."""
+    def _other_kind(self, kind: str, recs: Sequence[InvoiceRecord], known: dict[str, _Known]) -> dict[str, _Known]:
+        """Documents of the other kind under the numbers of corrections not found as `kind`: the same correction
+        stored with the other sign (a KSeF KOR booked as a credit note of 0.00, now 1.00 to pay)."""
+        other = "credit_note" if kind == "invoice" else "invoice"
+        return self._known(other, [r.number for r in recs if r.corrects and r.number not in known])
+
+    def _same_correction(self, rec: InvoiceRecord, old: _Known | None, owner: Contractor) -> bool:
+        """Whether a document of the other kind is this correction: same number and contractor, and it corrects
+        the same invoice. An unrelated document sharing the number (another series) is not."""
+        if old is None or not rec.corrects or old.contractor_id != owner.id:
+            return False
+        corrected = old.corrects_number
+        if corrected is None and old.corrects_invoice_id is not None:
+            corrected = self.ctx.session.scalar(select(Invoice.number).where(Invoice.id == old.corrects_invoice_id))
+        return corrected is not None and corrected == rec.corrects.strip()[:64]
+
+    def _compare_other_kind(self, rec: InvoiceRecord, old: _Known, owner: Contractor) -> None:
+        """The correction is in the ledger with the other sign: said, never booked a second time."""
+        self._compare(rec, old, owner, f"{_kind_amount(rec.kind, rec.gross)} {rec.currency} in the file, "
+                                       f"{_kind_amount(old.kind, old.gross)} {old.currency} in the ledger")
+
+    def _compare(self, rec: InvoiceRecord, old: _Known, owner: Contractor, amounts: str | None) -> None:
+        """A document already in the ledger stays as it is; differences are reported, not written. `amounts` says
+        what the file says and what the ledger holds when they differ (see _amounts)."""
         what = "credit note" if rec.kind == "credit_note" else "invoice"
         if old.contractor_id != owner.id:
             other = self.ctx.session.get(Contractor, old.contractor_id)
@@ -378,9 +426,8 @@ class _Writer:
                           f"{other.name if other else old.contractor_id} in the ledger, not of {owner.name}")
         self.summary.unchanged += 1
         diffs = []
-        if old.gross != gross or old.currency != rec.currency:
-            diffs.append(f"amount {format_amount(gross)} {rec.currency} in the file, "
-                         f"{format_amount(old.gross)} {old.currency} in the ledger")
+        if amounts is not None:
+            diffs.append(amounts)
         if old.issue_date != rec.issue_date:
             diffs.append(f"issue date {rec.issue_date} in the file, {old.issue_date} in the ledger")
         if rec.due_date is not None and old.due_date != rec.due_date:
@@ -408,13 +455,18 @@ class _Writer:
     def _write_credit_notes(self, recs: list[InvoiceRecord]) -> None:
         owners = self._contractors(recs)
         known = self._known("credit_note", [r.number for r in recs])
+        others = self._other_kind("credit_note", recs, known)
         s = self.ctx.session
         for rec, owner in zip(recs, owners, strict=True):
             gross = -abs(rec.gross)
             old = known.get(rec.number)
             if old is not None:
-                self._compare(rec, old, owner, gross)
+                self._compare(rec, old, owner, _amounts(gross, rec.currency, old))
                 self._link_late(rec, old, owner)
+                continue
+            twin = others.get(rec.number)
+            if twin is not None and self._same_correction(rec, twin, owner):
+                self._compare_other_kind(rec, twin, owner)
                 continue
             doc = Invoice(
                 kind="credit_note", number=rec.number, number_key=number_key(rec.number),
@@ -428,7 +480,8 @@ class _Writer:
             doc.corrects_number = _corrects(rec)  # kept unlinked too: the invoice, imported later, links it then
             s.add(doc)
             s.flush()
-            known[rec.number] = _Known(doc.id, owner.id, gross, doc.currency, doc.issue_date, doc.due_date)
+            known[rec.number] = _Known(doc.id, owner.id, gross, doc.currency, doc.issue_date, doc.due_date,
+                                       "credit_note", doc.corrects_number, doc.corrects_invoice_id)
             audit.record(self.ctx, "credit_note.imported", "invoice", doc.id,
                          f"Credit note {doc.number} imported from {batch_label(self.batch)}: "
                          f"{format_amount(gross)} {doc.currency}"
@@ -452,6 +505,10 @@ class _Writer:
             original = self._replaced(rec, owner)
             if original is None:
                 self.pending.append(rec)
+                continue
+            booked = self._booked_difference(rec, original, owner)
+            if booked:
+                self._compare_replacement(rec, original, booked, owner)
                 continue
             diff = rec.gross - original.gross
             cur = rec.currency or original.currency
@@ -489,11 +546,36 @@ class _Writer:
         self.summary.warn(rec.number, f"a corrected invoice (type 384) {why}")
         return None
 
+    def _booked_difference(self, rec: InvoiceRecord, original: Invoice, owner: Contractor) -> list[Invoice]:
+        """The difference this corrected invoice booked on an earlier import, an invoice or a credit note
+        whatever the sign it came with: its number, its contractor, linked to the invoice it replaces."""
+        return list(self.ctx.session.scalars(select(Invoice).where(
+            Invoice.number == rec.number, Invoice.contractor_id == owner.id,
+            or_(Invoice.corrects_invoice_id == original.id, Invoice.corrects_number == original.number),
+        ).order_by(Invoice.id)))
+
+    def _compare_replacement(self, rec: InvoiceRecord, original: Invoice, booked: list[Invoice],
+                             owner: Contractor) -> None:
+        """A corrected invoice imported before: the file's full amount is compared with what the ledger holds
+        for it (the original's amount and the difference booked), as a bookkeeper reads the two documents."""
+        first = booked[0]
+        difference = sum((d.gross for d in booked), Decimal(0))
+        held = original.gross + difference
+        amounts = None
+        if held != rec.gross or original.currency != rec.currency:
+            change = f"{'plus' if difference >= 0 else 'less'} {format_amount(abs(difference))}"
+            amounts = (f"amount {format_amount(rec.gross)} {rec.currency} in the file, {format_amount(held)} "
+                       f"{original.currency} in the ledger ({original.number} {format_amount(original.gross)} "
+                       f"{change} booked for this correction)")
+        old = _Known(first.id, first.contractor_id, first.gross, first.currency, first.issue_date, first.due_date,
+                     first.kind, first.corrects_number, first.corrects_invoice_id)
+        self._compare(rec, old, owner, amounts)
+
     def _write_difference(self, rec: InvoiceRecord, original: Invoice, owner: Contractor, done: str) -> None:
         """An invoice of the difference a corrected invoice adds (none: settled at 0.00), linked to the original."""
         old = self._known("invoice", [rec.number]).get(rec.number)
         if old is not None:
-            self._compare(rec, old, owner, rec.gross)
+            self._compare(rec, old, owner, _amounts(rec.gross, rec.currency, old))
             return
         cur = rec.currency
         self.summary.warn(rec.number, done + (
@@ -626,23 +708,27 @@ class _Writer:
         return vat_prefix_country(party.tax_id or "") or country
 
     def _check_tax_id(self, rec: InvoiceRecord, party: PartyRecord, country: str) -> None:
+        """Warn about a tax id failing its country's check digits; one of a scheme Collector cannot check (a
+        Singapore GST number) is said to be unchecked, not called wrong."""
         assert party.tax_id is not None
-        passes = self.tax_checked[compact_tax_id(party.tax_id), country] = _passes(party.tax_id, country)
-        if passes:
+        check = self.tax_checked[compact_tax_id(party.tax_id), country] = check_imported_tax_id(party.tax_id, country)
+        if check.verdict == "valid":
             return
         prefix = vat_prefix_country(party.tax_id)
         if prefix is not None and prefix != country and _passes(party.tax_id, prefix):
             why = f"is a tax id of {prefix}, while the contractor's country is {country}"
+        elif check.verdict == "unchecked":
+            why = f"is not checked (no check is known for {country} tax ids of this form)"
         else:
             why = "fails its checksum"
         self.summary.warn(rec.number, f'tax id "{party.tax_id}" of {party.name} {why}: kept as the file says')
 
     def _tax_id(self, party: PartyRecord, country: str) -> str | None:
+        """The tax id as the ledger keeps it: the compact form of a valid EU/PL/CZ id, else as the file writes it."""
         if not party.tax_id:
             return None
-        if self.tax_checked.get((compact_tax_id(party.tax_id), country)):
-            return normalize_tax_id(party.tax_id, country)[:32]
-        return party.tax_id.strip()[:32]
+        check = self.tax_checked.get((compact_tax_id(party.tax_id), country))
+        return (check.stored if check and check.stored else party.tax_id.strip())[:32]
 
     def _new_contractor(self, rec: InvoiceRecord, party: PartyRecord, key: str, country: str) -> Contractor:
         name = _name(party)
@@ -766,8 +852,31 @@ def _difference(rec: InvoiceRecord, original: Invoice, kind: str, amount: Decima
     )
 
 
+def _amounts(gross: Decimal, currency: str | None, old: _Known) -> str | None:
+    """The file's amount and the ledger's, said when they differ (a credit note's as the ledger keeps it)."""
+    if old.gross == gross and old.currency == currency:
+        return None
+    return (f"amount {format_amount(gross)} {currency} in the file, {format_amount(old.gross)} {old.currency} "
+            "in the ledger")
+
+
+def _kind_amount(kind: str, gross: Decimal) -> str:
+    """A document's amount named with its kind ("a credit note of 5.00"): credited amounts read positive."""
+    return f"{'a credit note' if kind == 'credit_note' else 'an invoice'} of {format_amount(abs(gross))}"
+
+
 def _symbol(value: str | None) -> str | None:
     return value.strip()[:20] or None if value else None
+
+
+def _same_tax_id(one: str, other: str) -> bool:
+    """Two compact tax ids of one party: equal, or one is the other with its country prefix (DE136695976)."""
+    if not one or not other:
+        return False
+    if one == other:
+        return True
+    longer, shorter = (one, other) if len(one) > len(other) else (other, one)
+    return longer[:2].isalpha() and longer[2:] == shorter
 
 
 # the countries whose bare tax ids (no VAT prefix) are told apart by their checksums: NIP ↔ IČO/DIČ
