@@ -419,25 +419,12 @@ class _Run:
 
     @staticmethod
     def _listed_besides(ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> list[Invoice]:
-        """A grouped e-mail reminder after the due date names every overdue invoice of the contractor whose
-        reminders are not stopped, not only those with a step due today (PRODUCT: one message per contractor
-        at the highest step due, listing every overdue invoice). An SMS stays short: its rows' invoices only."""
-        row = units[0][0]
-        today = ctx.clock.today()
-        known = {inv.id for _, inv in units}
-        return [inv for inv in ctx.session.scalars(_OVERDUE_OF_CONTRACTOR, {"contractor_id": row.contractor_id,
-                                                                           "today": today})
-                if inv.id not in known and not pause_in_effect(inv.paused_until, today)]
+        return listed_besides(ctx, units[0][0].contractor_id, {inv.id for _, inv in units})
 
     @staticmethod
     def _sent_before(ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice],
                      step: PolicyStep) -> list[Outbox]:
-        """For a grouped e-mail after the due date (`step`): the e-mails of that kind already sent for the
-        invoices it names (read by the outbox's invoice key), so that its wording never steps back behind one."""
-        ids = sorted({inv.id for _, inv in units} | {inv.id for inv in listed})
-        return list(ctx.session.scalars(
-            select(Outbox).join(PolicyStep, PolicyStep.id == Outbox.step_id)
-            .where(Outbox.invoice_id.in_(ids), Outbox.state == "sent", Outbox.channel == "email", _same_kind(step))))
+        return sent_before(ctx, {inv.id for _, inv in units} | {inv.id for inv in listed}, step)
 
     def _grouped_overdue_email(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> PolicyStep | None:
         """The step of a unit that is a grouped e-mail reminder after the due date, else None."""
@@ -445,7 +432,7 @@ class _Run:
         if row.group_key is None or row.channel != "email" or row.step_id is None:
             return None
         step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
-        return step if step is not None and _message_kind(step) == "after" else None
+        return step if step is not None and message_kind(step) == "after" else None
 
     def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
         for r in rows:
@@ -647,15 +634,36 @@ def _for_rows(statements: tuple[Update, ...], rows: list[Outbox],
     return statements[1], {"ids": [r.id for r in rows], **values}
 
 
-def _message_kind(step: PolicyStep) -> str:
+def listed_besides(ctx: Ctx, contractor_id: int, known: set[int]) -> list[Invoice]:
+    """A grouped e-mail reminder after the due date names every overdue invoice of the contractor whose
+    reminders are not stopped, not only those with a step due today (PRODUCT: one message per contractor
+    at the highest step due, listing every overdue invoice). An SMS stays short: its rows' invoices only."""
+    today = ctx.clock.today()
+    return [inv for inv in ctx.session.scalars(_OVERDUE_OF_CONTRACTOR, {"contractor_id": contractor_id,
+                                                                       "today": today})
+            if inv.id not in known and not pause_in_effect(inv.paused_until, today)]
+
+
+def sent_before(ctx: Ctx, invoice_ids: set[int], step: PolicyStep) -> list[Outbox]:
+    """For a grouped e-mail after the due date (`step`): the e-mails of that kind already sent for the
+    invoices it names (read by the outbox's invoice key), so that its wording never steps back behind one."""
+    return list(ctx.session.scalars(
+        select(Outbox).join(PolicyStep, PolicyStep.id == Outbox.step_id)
+        .where(Outbox.invoice_id.in_(sorted(invoice_ids)), Outbox.state == "sent", Outbox.channel == "email",
+               _same_kind(step))))
+
+
+def message_kind(step: PolicyStep) -> str:
+    """What a step's message is about: the invoice on issue, a reminder before or after the due date, a
+    thank-you; grouped rows of one kind go as one message."""
     if step.anchor in ("issue", "paid"):
         return step.anchor
     return "before" if step.anchor == "due" and step.offset_days <= 0 else "after"
 
 
 def _same_kind(step: PolicyStep) -> ColumnElement[bool]:
-    """Steps whose messages may go as one with this step's: the same _message_kind."""
-    kind = _message_kind(step)
+    """Steps whose messages may go as one with this step's: the same message_kind."""
+    kind = message_kind(step)
     if kind in ("issue", "paid"):
         return PolicyStep.anchor == kind
     before = and_(PolicyStep.anchor == "due", PolicyStep.offset_days <= 0)

@@ -61,6 +61,9 @@ class PlannedRow(NamedTuple):
     planned_for: dt.date
     sent_at: dt.datetime | None
     covers: int = 1  # a catch-up row stands for this many overtaken steps
+    group_key: str | None = None  # set when its policy sends one message per contractor
+    invoice_id: int | None = None
+    step_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -320,7 +323,7 @@ def _preview_sql(dialect: str) -> TextClause:
         _plan_cte(dialect)
         + "SELECT NULL AS id, i.number AS invoice, c.name AS contractor, r.contractor_id, s.name AS step, "
         + "r.occurrence, r.channel, r.recipient, NULL AS subject, r.state, 0 AS attempts, r.last_error, "
-        + "r.planned_for, NULL AS sent_at, r.covers FROM planned_rows r "
+        + "r.planned_for, NULL AS sent_at, r.covers, r.group_key, r.invoice_id, r.step_id FROM planned_rows r "
         + "JOIN invoice i ON i.id = r.invoice_id JOIN contractor c ON c.id = r.contractor_id "
         + "JOIN policy_step s ON s.id = r.step_id "
         + "ORDER BY r.planned_for, c.name, i.number, s.position, r.occurrence"
@@ -350,7 +353,8 @@ def _overtake_sql(dialect: str) -> TextClause:
 
 _NEW_ROWS = (
     "SELECT o.id, i.number AS invoice, c.name AS contractor, o.contractor_id, s.name AS step, o.occurrence, "
-    "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at, o.covers "
+    "o.channel, o.recipient, o.subject, o.state, o.attempts, o.last_error, o.planned_for, o.sent_at, o.covers, "
+    "o.group_key, o.invoice_id, o.step_id "
     "FROM outbox o JOIN invoice i ON i.id = o.invoice_id JOIN contractor c ON c.id = o.contractor_id "
     "JOIN policy_step s ON s.id = o.step_id WHERE o.id > {after:d} OR o.id IN ({overtaken}) ORDER BY o.id"
 )
@@ -500,7 +504,7 @@ def _row(r: Any, days: dict[Any, dt.date] | None = None) -> PlannedRow:
     else:
         day = days.get(raw) or days.setdefault(raw, dt.date.fromisoformat(raw))
     return PlannedRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                      row_reason(r[9], r[11], r[14], day), day, r[13], r[14])
+                      row_reason(r[9], r[11], r[14], day), day, r[13], r[14], r[15], r[16], r[17])
 
 
 def _after_insert(ctx: Ctx, missing: list[tuple[int, str]], now: dt.datetime) -> None:
