@@ -238,25 +238,19 @@ def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
     """Numbers in the title first; else the contractor's invoice of exactly that amount; else oldest overdue."""
     payment = result.payment
     left = payment.amount
-    if payment.title:
-        for inv in invoices_named_in(ctx, payment.title, payment.currency, payment.contractor_id):
-            if left <= 0:
-                break
-            if payment.contractor_id is not None and inv.contractor_id != payment.contractor_id:
-                continue  # one payment, one contractor (as for named invoices): the first number decides
-            amount = min(left, balance(inv.gross, inv.paid))
-            _apply(ctx, result, inv, amount, "title")
-            left -= amount
-            if payment.contractor_id is None:
-                payment.contractor_id = inv.contractor_id
-        if result.applied:
-            return
+    named = _title_shares(ctx, payment.title, payment.currency, payment.contractor_id, left)
+    for inv, amount in named:
+        _apply(ctx, result, inv, amount, "title")
+        left -= amount
+        payment.contractor_id = inv.contractor_id
+    if named:
+        return
     if payment.contractor_id is None:
         return
     open_invoices = _open_invoices(ctx, payment.currency, payment.contractor_id)
-    exact = [inv for inv in open_invoices if balance(inv.gross, inv.paid) == left]
-    if exact:
-        _apply(ctx, result, exact[0], left, "exact-amount")
+    exact = _exact(open_invoices, left)
+    if exact is not None:
+        _apply(ctx, result, exact, left, "exact-amount")
         return
     today = ctx.clock.today()
     for inv in open_invoices:
@@ -265,6 +259,29 @@ def _allocate_automatically(ctx: Ctx, result: PaymentResult) -> None:
         amount = min(left, balance(inv.gross, inv.paid))
         _apply(ctx, result, inv, amount, "oldest-overdue")
         left -= amount
+
+
+def _title_shares(ctx: Ctx, title: str | None, currency: str, contractor_id: int | None,
+                  amount: Decimal) -> list[tuple[Invoice, Decimal]]:
+    """The open invoices the title names, in the order it names them, each up to its balance while money is
+    left; one payment, one contractor (given, or the first number's)."""
+    shares: list[tuple[Invoice, Decimal]] = []
+    left, owner = amount, contractor_id
+    for inv in invoices_named_in(ctx, title, currency, contractor_id) if title else ():
+        if left <= 0:
+            break
+        owner = inv.contractor_id if owner is None else owner
+        if inv.contractor_id != owner:
+            continue
+        share = min(left, balance(inv.gross, inv.paid))
+        shares.append((inv, share))
+        left -= share
+    return shares
+
+
+def _exact(open_invoices: list[Invoice], amount: Decimal) -> Invoice | None:
+    """The oldest open invoice owing exactly `amount`."""
+    return next((inv for inv in open_invoices if balance(inv.gross, inv.paid) == amount), None)
 
 
 @dataclass(frozen=True)
@@ -278,16 +295,24 @@ class Suggestion:
     amount: Decimal  # 0 once the payment is used up
 
 
-def suggest_allocation(ctx: Ctx, contractor_id: int, currency: str, amount: Decimal) -> list[Suggestion]:
-    """All the contractor's open invoices in that currency, oldest due first, filled up to their
-    balances until the amount is used (the rest get 0), for a person to accept or edit."""
+def suggest_allocation(ctx: Ctx, contractor_id: int, currency: str, amount: Decimal,
+                       title: str | None = None) -> list[Suggestion]:
+    """All the contractor's open invoices in that currency, oldest due first, for a person to accept or edit,
+    with the amount split as automatic allocation would split it: the invoices the `title` names, else the
+    one owing exactly the amount, else filled up to their balances oldest first (the rest get 0)."""
     get_contractor(ctx, contractor_id)
     currency = check_currency(currency)
-    left = max(amount, Decimal(0))
+    amount = max(amount, Decimal(0))
+    invoices = _open_invoices(ctx, currency, contractor_id)
+    chosen = {inv.id: share for inv, share in _title_shares(ctx, title, currency, contractor_id, amount)}
+    exact = _exact(invoices, amount) if not chosen and amount > 0 else None
+    if exact is not None:
+        chosen = {exact.id: amount}
     suggestions: list[Suggestion] = []
-    for inv in _open_invoices(ctx, currency, contractor_id):
+    left = amount
+    for inv in invoices:
         owed = balance(inv.gross, inv.paid)
-        share = min(left, owed)
+        share = chosen.get(inv.id, Decimal(0)) if chosen else min(left, owed)
         left -= share
         suggestions.append(Suggestion(inv.id, inv.number, inv.due_date, owed, share))
     return suggestions

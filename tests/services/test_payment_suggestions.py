@@ -47,6 +47,22 @@ def test_suggestion_fills_oldest_due_first_and_lists_the_rest_with_zero(ctx: Ctx
     ]
 
 
+def test_suggestion_follows_the_invoices_the_title_names_then_the_exact_amount(ctx: Ctx, today: dt.date) -> None:
+    """As automatic allocation does (and `payment add` without --invoice): a window showing oldest first would
+    pay FV/1 while the transfer says FV/3, and FV/3 would be reminded although paid."""
+    cid = _three_open(ctx, today)
+    shares = {s.number: s.amount for s in suggest_allocation(ctx, cid, "PLN", D("300.00"), "zapłata FV/3")}
+    assert shares == {"FV/1": D(0), "FV/2": D(0), "FV/3": D("300.00")}
+    shares = {s.number: s.amount for s in suggest_allocation(ctx, cid, "PLN", D("350.00"), "FV/3 i FV/2")}
+    assert shares == {"FV/1": D(0), "FV/2": D("50.00"), "FV/3": D("300.00")}
+    shares = {s.number: s.amount for s in suggest_allocation(ctx, cid, "PLN", D("200.00"), "przelew")}
+    assert shares == {"FV/1": D(0), "FV/2": D("200.00"), "FV/3": D(0)}
+    saved = add_payment(ctx, PaymentData(date=today, amount=D("300.00"), currency="PLN", contractor_id=cid,
+                                         title="zapłata FV/3")).payment
+    assert _allocations(ctx, saved.id) == {ctx.session.scalar(select(Invoice.id).where(Invoice.number == "FV/3")):
+                                           D("300.00")}
+
+
 def test_suggestion_uses_the_balance_not_the_gross(ctx: Ctx, today: dt.date) -> None:
     cid = _three_open(ctx, today)
     pay(ctx, "60.00", today, "FV/1")

@@ -114,6 +114,20 @@ def select_row(qtbot: QtBot, page: PaymentRegisterView, row: int) -> None:
 
 # --- entering a payment --------------------------------------------------------------------
 
+def test_the_suggestion_follows_the_invoice_the_title_names(qtbot: QtBot, app: AppContext,
+                                                          page: PaymentRegisterView) -> None:
+    """As `payment add` allocates: the invoice the transfer title names, not the oldest one."""
+    dialog = open_entry(qtbot, page)
+    choose_contractor(qtbot, dialog, "omega")
+    qtbot.keyClicks(dialog.amount, "50")
+    assert table_column(dialog.invoices, COL_ALLOCATE) == ["50.00", "", ""]
+    qtbot.keyClicks(dialog.title, "FV/2")
+    assert table_column(dialog.invoices, COL_ALLOCATE) == ["", "50.00", ""]
+    with qtbot.waitSignal(dialog.saved) as blocker:
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), LEFT)
+    assert allocations(app, blocker.args[0].payment.id) == {"FV/2": D("50.00")}
+
+
 def test_suggestions_fill_oldest_first_and_saving_allocates_what_is_shown(
     qtbot: QtBot, app: AppContext, page: PaymentRegisterView
 ) -> None:

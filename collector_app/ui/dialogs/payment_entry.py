@@ -55,6 +55,7 @@ class PaymentEntryDialog(QDialog):
         self.app = app
         self.result_: PaymentResult | None = None
         self.suggestions: list[Suggestion] = []
+        self.hand_edited = False  # an amount typed into the table: a title typed after it does not undo it
         self.setWindowTitle(self.tr("Enter payment"))
         self.form = load_form("payment_entry", self)
         self.contractor = child(self.form, QComboBox, "contractor")
@@ -102,6 +103,7 @@ class PaymentEntryDialog(QDialog):
         self.contractor.currentIndexChanged.connect(lambda _i: self._contractor_changed())
         self.currency.currentTextChanged.connect(lambda _t: self.suggest())
         self.amount.textChanged.connect(lambda _t: self.suggest())
+        self.title.textChanged.connect(lambda _t: None if self.hand_edited else self.suggest())
         self.invoices.itemChanged.connect(self._allocation_edited)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -127,14 +129,17 @@ class PaymentEntryDialog(QDialog):
             return None
 
     def suggest(self) -> None:
-        """Ask the service for the oldest-first split of the amount and show it, replacing edits."""
+        """Ask the service how the amount would be allocated (the invoices the title names, the one of exactly
+        that amount, else oldest first) and show it, replacing edits."""
         cid = chosen_contractor(self.contractor)
         self.suggestions = []
+        self.hand_edited = False
         if cid is not None:
             amount = self.typed_amount() or Decimal(0)
+            title = self.title.text().strip() or None
             try:
                 currency = check_currency(self.currency.currentText())
-                self.suggestions = self.app.call(lambda ctx: suggest_allocation(ctx, cid, currency, amount))
+                self.suggestions = self.app.call(lambda ctx: suggest_allocation(ctx, cid, currency, amount, title))
             except UserError as exc:
                 self.error.show(exc)
         self._fill_table()
@@ -158,6 +163,7 @@ class PaymentEntryDialog(QDialog):
 
     def _allocation_edited(self, item: QTableWidgetItem) -> None:
         """Show a typed amount the way amounts are shown ("120" → "120.00"); wrong text is left to see."""
+        self.hand_edited = True
         try:
             value = parse_amount(item.text(), check_currency(self.currency.currentText()), "allocations")
         except UserError:
