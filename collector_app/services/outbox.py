@@ -929,11 +929,40 @@ def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
     if offset:
         query = query.offset(offset)
     today = ctx.clock.today()
-    return [_list_obj(row, number, contractor, step, today)
-            for row, number, contractor, step in ctx.session.execute(query)]
+    found = ctx.session.execute(query).all()
+    held = _held(ctx, [row for row, *_ in found if row.state == "planned" and row.planned_for <= today])
+    return [_list_obj(row, number, contractor, step, today, held.get(row.id))
+            for row, number, contractor, step in found]
 
 
-def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.date) -> dict[str, Any]:
+def _held(ctx: Ctx, rows: list[Outbox]) -> dict[int, str]:
+    """Why due planned rows will not go with the next send after all: their channel cannot send (the firm's
+    details, a channel not set up), or their invoice's reminders have stopped (they are cancelled at send
+    time, DUNNING.md); nothing for rows that will go."""
+    if not rows:
+        return {}
+    today = ctx.clock.today()
+    gaps = firm_gaps(get_firm(ctx))
+    unset = {"email": settings.get_smtp(ctx) is None, "sms": settings.get_sms(ctx) is None}
+    held: dict[int, str] = {}
+    ids = sorted({r.invoice_id for r in rows})
+    invoices = {inv.id: inv for i in range(0, len(ids), 500)
+                for inv in ctx.session.scalars(select(Invoice).where(Invoice.id.in_(ids[i:i + 500])))}
+    for row in rows:
+        inv, step = invoices.get(row.invoice_id), ctx.session.get(PolicyStep, row.step_id) if row.step_id else None
+        contractor = ctx.session.get(Contractor, row.contractor_id)
+        stop = stop_reason(inv, contractor, step, today) if inv and step and contractor else None
+        if stop is not None:
+            held[row.id] = f"cancelled at its turn: {stop}"
+        elif row.channel != "letter" and gaps is not None:
+            held[row.id] = f"waits: the firm's {gaps} not set"
+        elif unset.get(row.channel):
+            held[row.id] = f"waits: {'no SMTP server' if row.channel == 'email' else 'no SMS gateway'} set up"
+    return held
+
+
+def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.date,
+              held: str | None = None) -> dict[str, Any]:
     return {
         "id": row.id, "invoice": number, "invoice_id": row.invoice_id, "contractor": contractor,
         "contractor_id": row.contractor_id, "step": step, "occurrence": row.occurrence,
@@ -942,7 +971,7 @@ def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.da
         "sent_at": row.sent_at.astimezone().isoformat(timespec="seconds") if row.sent_at else None,
         "next_attempt_at": row.next_attempt_at.astimezone().isoformat(timespec="minutes")
         if row.next_attempt_at else None,
-        "message_id": row.message_id, "group_key": row.group_key, "note": waiting_note(row, today),
+        "message_id": row.message_id, "group_key": row.group_key, "note": held or waiting_note(row, today),
         "covers": row.covers,
     }
 

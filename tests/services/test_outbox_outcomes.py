@@ -204,3 +204,26 @@ def test_tasks_are_closed_across_pages_of_due_rows(setup: Ledger, clock: FixedCl
     assert dispatch(setup, clock, now=NOON + dt.timedelta(hours=1)).sent == ids
     tasks = _tasks(setup)
     assert sorted(tasks) == sorted(f"outbox:{i}" for i in ids) and all(t.done_at is not None for t in tasks.values())
+
+
+def test_the_list_says_why_a_due_row_will_not_go_with_the_next_send(ctx: Ctx) -> None:
+    """`outbox list` promised "goes out with the next send" for rows that cannot go (the firm's contact person
+    missing, SMS not set up) or that will be cancelled when their turn comes (the invoice paid meanwhile)."""
+    from collector_app.services.firm import FirmChanges, set_firm
+    from collector_app.services.payments import PaymentData, add_payment
+
+    configure(ctx, 2525)
+    c = contractor(ctx, "Alfa", email="alfa@example.com", phone="+48601234567")
+    due = ctx.clock.today() - dt.timedelta(days=3)
+    paid, open_ = invoice(ctx, c, "FV/1", "100.00", due), invoice(ctx, c, "FV/2", "200.00", due)
+    rows = {"paid": queue(ctx, paid), "email": queue(ctx, open_),
+            "sms": queue(ctx, open_, "First reminder (SMS)")}
+    add_payment(ctx, PaymentData(date=ctx.clock.today(), amount=paid.gross, currency="PLN", contractor_id=c.id,
+                                 invoice_numbers=("FV/1",)))
+    notes = {r["id"]: r["note"] for r in outbox.list_rows(ctx)}
+    assert notes[rows["paid"].id] == "cancelled at its turn: the invoice is settled"
+    assert notes[rows["email"].id] == "due: goes out with the next send inside business hours"
+    assert notes[rows["sms"].id] == "waits: no SMS gateway set up"
+    set_firm(ctx, FirmChanges(contact_person=""))
+    notes = {r["id"]: r["note"] for r in outbox.list_rows(ctx)}
+    assert notes[rows["email"].id] == "waits: the firm's contact person is not set"
