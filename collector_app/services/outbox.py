@@ -481,8 +481,8 @@ class _Run:
         for row in rows:
             for name, value in sent.items():
                 set_committed_value(row, name, value)
-        events = [sent_event(ctx, row, message, self.steps[row.step_id].name if row.step_id is not None else None)
-                  for row in rows]
+        events = [sent_event(ctx, row, message, self.steps[row.step_id].name if row.step_id is not None else None,
+                             on_contractor=i == 0) for i, row in enumerate(rows)]
         events.extend(listed_event(ctx, rows[0], message, invoice_id) for invoice_id in message.listed_ids)
         connection.execute(_EVENT, events[0] if len(events) == 1 else events)  # one row: no executemany
         escalating = [r.id for r in rows if r.step_id is not None and self.steps[r.step_id].action != "none"]
@@ -511,7 +511,7 @@ class _Run:
                      f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} not sent "
                      f"(attempt {row.attempts}, {'will retry' if row.state == 'planned' else 'failed'}): {reply}",
                      invoice_id=row.invoice_id, contractor_id=row.contractor_id)
-        task_once(ctx, row, f"Reminder {row.id} not sent: {reply}")
+        task_once(ctx, row, f"{row_label(ctx, row)} not sent: {reply}")
 
 
 Unit = tuple[Outbox, Invoice, Contractor]
@@ -787,18 +787,20 @@ def recover_in_flight(ctx: Ctx) -> list[int]:
                      f"{CHANNEL_NAMES.get(row.channel, row.channel)} to {row.recipient or '?'} may not have gone "
                      f"out ({row.subject or 'no subject'}): resend it or mark it sent",
                      invoice_id=row.invoice_id, contractor_id=row.contractor_id)
-        task_once(ctx, row, f"Reminder {row.id} may not have been sent: check, then resend or mark sent")
+        task_once(ctx, row, f"{row_label(ctx, row)} may not have been sent: check, then resend or mark sent")
         ids.append(row.id)
     return ids
 
 
-def sent_event(ctx: Ctx, row: Outbox, message: Message, step: str | None = None) -> dict[str, Any]:
-    """The timeline entry of a sent message, on its invoice and its contractor, naming the policy step."""
+def sent_event(ctx: Ctx, row: Outbox, message: Message, step: str | None = None, *,
+               on_contractor: bool = True) -> dict[str, Any]:
+    """The timeline entry of a sent message, on its invoice and its contractor, naming the policy step. A
+    message for several rows is one entry on the contractor's timeline (`on_contractor` for its first row)."""
     channel = CHANNEL_NAMES.get(message.channel, message.channel)
     return audit.values(
         ctx, "reminder.sent", "outbox", row.id,
         f"{channel}{f' ({step})' if step else ''} sent to {message.recipient}: {message.subject}",
-        invoice_id=row.invoice_id, contractor_id=row.contractor_id,
+        invoice_id=row.invoice_id, contractor_id=row.contractor_id if on_contractor else None,
         details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
                  "step": step, "message_id": row.message_id, "server_reply": row.server_reply,
                  "outbox_ids": list(message.outbox_ids)},
@@ -811,10 +813,18 @@ def listed_event(ctx: Ctx, row: Outbox, message: Message, invoice_id: int) -> di
         ctx, "reminder.listed", "invoice", invoice_id,
         f"Listed in the {CHANNEL_NAMES.get(message.channel, message.channel).lower()} sent to {message.recipient} "
         f"with the contractor's other invoices: {message.subject}",
-        invoice_id=invoice_id, contractor_id=row.contractor_id,
+        invoice_id=invoice_id, contractor_id=None,  # the contractor's timeline has the message once, as sent
         details={"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
                  "message_id": row.message_id, "outbox_ids": list(message.outbox_ids)},
     )
+
+
+def row_label(ctx: Ctx, row: Outbox) -> str:
+    """A row as a person knows it: "E-mail (First reminder) for FV/2026/03/001 to ap@client.example"."""
+    step = ctx.session.get(PolicyStep, row.step_id) if row.step_id is not None else None
+    inv = ctx.session.get(Invoice, row.invoice_id)
+    what = CHANNEL_NAMES.get(row.channel, row.channel) + (f" ({step.name})" if step else "")
+    return f"{what} for {inv.number if inv else '?'}" + (f" to {row.recipient}" if row.recipient else "")
 
 
 def task_once(ctx: Ctx, row: Outbox, text: str) -> None:

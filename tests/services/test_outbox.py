@@ -213,6 +213,7 @@ def test_5xx_fails_at_once_with_the_reply_and_a_task(setup: Ledger, clock: Fixed
     with Tx(setup, clock) as ctx:
         task = ctx.session.scalar(select(Task).where(Task.source == f"outbox:{row_id}"))
         assert task is not None and "550" in task.text and task.assignee is not None
+        assert task.text.startswith("E-mail (First reminder) for FV/1 to alfa@example.com not sent: 550")
         assert task.assignee.login == "jan"
         failed = [e for e in ctx.session.scalars(select(Event).where(Event.action == "reminder.failed"))]
         assert len(failed) == 1 and "550" in failed[0].summary
@@ -292,7 +293,7 @@ def test_a_grouped_reminder_names_every_overdue_invoice_of_the_contractor_not_on
                 TODAY - dt.timedelta(days=9))  # another contractor's
         mail = queue(ctx, today_row, "First reminder", group_key="k1").id
         sms_row = queue(ctx, today_row, "First reminder (SMS)", group_key="k2").id
-        older_id, partly_id = older.id, partly.id
+        older_id, partly_id, c_id = older.id, partly.id, c.id
     sms = FakeSms()
     sms.fail_next = 0
     smtp = SmtpTransport(settings.SmtpSettings("127.0.0.1", server[1], "none", None, "Firm <firm@example.com>"))
@@ -310,6 +311,10 @@ def test_a_grouped_reminder_names_every_overdue_invoice_of_the_contractor_not_on
         for invoice_id in (older_id, partly_id):
             [listed] = [e for e in activity.timeline(ctx, invoice_id=invoice_id) if e.action == "reminder.listed"]
             assert "eps@example.com" in listed.summary
+        on_contractor = [e for e in activity.timeline(ctx, contractor_id=c_id)
+                         if e.action in ("reminder.sent", "reminder.listed") and e.details
+                         and "eps@example.com" in e.summary and "SMS" not in e.summary]
+        assert len(on_contractor) == 1  # one e-mail went: the contractor's timeline shows it once
         assert not ctx.session.scalars(select(Outbox).where(Outbox.invoice_id.in_([older_id, partly_id]))).all()
 
 
