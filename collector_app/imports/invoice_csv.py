@@ -152,7 +152,7 @@ EXTRA_SYNONYMS: dict[str, tuple[str, ...]] = {
 class Mapping:
     """What the mapping file (and the GUI wizard) says about a source's columns and formats."""
 
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | None] = field(default_factory=dict)  # None: the file has no such column (not detected)
     date_format: str | None = None
     decimal: str | None = None
     thousands: str | None = None
@@ -182,7 +182,7 @@ def load_mapping(path: Path) -> Mapping:
         mapping = mapping_from_dict(data)
     except ImportProblem as exc:
         raise exc.to_user_error(label) from exc
-    missing = [f"columns.{f}" for f in REQUIRED if f not in mapping.columns]
+    missing = [f"columns.{f}" for f in REQUIRED if mapping.columns.get(f) is None]
     if missing:  # a mapping file says where every required field is (the wizard does not save one otherwise)
         raise problem(label, ", ".join(missing), f"missing (a mapping names the columns of "
                                                  f"{', '.join('columns.' + f for f in REQUIRED)})")
@@ -197,8 +197,9 @@ def mapping_from_dict(data: Any) -> Mapping:
     if unknown:
         raise ImportProblem(unknown[0], f"is not a mapping key (known: {', '.join(OPTIONS)})")
     columns = data.get("columns", {})
-    if not isinstance(columns, dict) or not all(isinstance(v, str) and v.strip() for v in columns.values()):
-        raise ImportProblem("columns", "expected an object of field → column header")
+    if not isinstance(columns, dict) or not all(v is None or (isinstance(v, str) and v.strip())
+                                                for v in columns.values()):
+        raise ImportProblem("columns", "expected an object of field → column header (or null: no such column)")
     for key in columns:
         if key not in FIELDS:
             raise ImportProblem(f"columns.{key}", f"is not a field (known: {', '.join(FIELDS)})")
@@ -222,7 +223,8 @@ def mapping_from_dict(data: Any) -> Mapping:
     skip = data.get("skip_rows", 0)
     if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= 1000:
         raise ImportProblem("skip_rows", "expected a whole number 0–1000")
-    return Mapping(columns={k: v.strip() for k, v in columns.items()}, skip_rows=skip, **texts)
+    return Mapping(columns={k: v.strip() if v is not None else None for k, v in columns.items()}, skip_rows=skip,
+                   **texts)
 
 
 def match_columns(header: Sequence[object], mapping: Mapping, header_line: int = 1,
@@ -243,8 +245,11 @@ def _match(header: Sequence[object], mapping: Mapping, header_line: int = 1, row
     lower = {n.lower(): i for i, n in reversed(list(enumerate(names))) if n}
     keys = _header_keys(names)
     index: dict[str, int] = {}
+    named = [w.lower() for w in mapping.columns.values() if w is not None]
     for fld in FIELDS:
         wanted = mapping.columns.get(fld)
+        if fld in mapping.columns and wanted is None:
+            continue  # the mapping says the file has no such column: nothing is guessed for it
         if wanted is not None:
             if wanted.lower() not in lower:
                 shown = ", ".join(n for n in names if n) or "nothing"
@@ -253,7 +258,7 @@ def _match(header: Sequence[object], mapping: Mapping, header_line: int = 1, row
                                                              f"the header has: {shown}{garbled_hint(names)}")
             index[fld] = lower[wanted.lower()]
             continue
-        taken = set(index.values()) | {lower[w.lower()] for w in mapping.columns.values() if w.lower() in lower}
+        taken = set(index.values()) | {lower[w] for w in named if w in lower}
         found = _first_known(keys, SYNONYMS[fld], taken)
         if found is not None:
             index[fld] = found

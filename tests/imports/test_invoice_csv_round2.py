@@ -331,3 +331,26 @@ def test_invoices_naming_a_receipt_and_longer_codes_stay_invoices(tmp_path: Path
 def test_a_payment_receipt_is_still_a_payment(tmp_path: Path) -> None:
     rows = _read(tmp_path, "Number;Type;Date;Customer;Total\nR1;Payment receipt;2026-03-12;Eta;70.00\n", "EUR")
     assert _reasons(rows) == ['"R1": a payment (Type: Payment receipt), not a document to chase']
+
+
+def test_a_mapping_can_say_a_file_has_no_such_column(tmp_path: Path) -> None:
+    """`"email": null` in a mapping: the column found by its header is not read (it holds something else)."""
+    text = "Number;Customer;Date;Total;E-mail\nA/1;Eta;2026-03-05;10.00;rep@firm.example\n"
+    found = {r.buyer.email for r in _invoices(_read(tmp_path, text))}
+    assert found == {"rep@firm.example"}
+    off = _read(tmp_path, text, mapping=Mapping(columns={"email": None}))
+    assert {r.buyer.email for r in _invoices(off)} == {None}
+
+
+def test_a_mapping_file_may_switch_off_a_column_but_not_a_required_one(tmp_path: Path) -> None:
+    from collector_app.domain.errors import UserError
+    from collector_app.imports.invoice_csv import load_mapping
+
+    path = tmp_path / "map.json"
+    path.write_text('{"columns": {"number": "Number", "contractor": "Customer", "issue_date": "Date", '
+                    '"gross": "Total", "email": null}}', encoding="utf-8")
+    assert load_mapping(path).columns["email"] is None
+    path.write_text('{"columns": {"number": "Number", "contractor": "Customer", "issue_date": "Date", '
+                    '"gross": null}}', encoding="utf-8")
+    with pytest.raises(UserError, match=r"columns\.gross"):
+        load_mapping(path)

@@ -189,3 +189,27 @@ def test_skipped_documents_are_listed_with_their_reasons(qtbot: QtBot, app: AppC
     _import(qtbot, dlg)
     assert "1 created" in dlg.result_label.text() and "1 skipped" in dlg.result_label.text()
     assert "Skipped" in dlg.warnings_text.toPlainText() and "Anulowana" in dlg.warnings_text.toPlainText()
+
+
+def test_a_detected_column_set_to_none_is_not_read(qtbot: QtBot, app: AppContext, runner: TaskRunner,
+                                                   ledger: Ledger, tmp_path: Path) -> None:
+    """A column found by its header but wrong for this file ("E-mail" holding the sales rep's address) can be
+    switched off: the import does not find it again, and the next file of that layout remembers it."""
+    from sqlalchemy import select
+
+    from collector_app.db.models import Contractor
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"Number;Customer;Date;Total;E-mail\nA/1;Eta;2026-03-05;10.00;rep@firm.example\n")
+    dlg = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, dlg, path)
+    combo = dlg.column_combos["email"]
+    assert combo.currentData() == "E-mail"
+    combo.setCurrentIndex(combo.findData(None))
+    _import(qtbot, dlg)
+    assert dlg.result_label.text().startswith("export.csv: 1 created")
+    with ledger.transaction() as s:
+        assert s.scalar(select(Contractor.email).where(Contractor.name == "Eta")) is None
+    again = _dialog(qtbot, app, runner)
+    _to_preview(qtbot, again, path)
+    assert again.column_combos["email"].currentData() is None

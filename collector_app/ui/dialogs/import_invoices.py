@@ -271,7 +271,11 @@ class InvoiceImportDialog(ImportRunDialog):
         self.pages.setCurrentIndex(1)
 
     def mapping(self) -> Mapping:
-        columns = {fld: combo.currentData() for fld, combo in self.column_combos.items() if combo.currentData()}
+        """The columns chosen; a field the file was read with but set to "(none)" is switched off (None), so
+        that the import does not find the column again by its header."""
+        detected = self.preview.columns if self.preview is not None else {}
+        columns: dict[str, str | None] = {fld: combo.currentData() for fld, combo in self.column_combos.items()
+                                          if combo.currentData() or fld in detected}
         return Mapping(columns=columns, date_format=self.date_format_edit.text().strip() or None,
                        decimal=self.decimal_combo.currentData())
 
