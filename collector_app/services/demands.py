@@ -134,10 +134,11 @@ def _issue_all(ctx: Ctx, drafts: Sequence[Draft], deadline_days: int) -> list[De
 def _firm(ctx: Ctx) -> Firm:
     firm = get_firm(ctx)
     if firm is None:
-        raise UserError("firm", "the firm's details are not set (collector firm set --name … --iban …)")
+        raise UserError("firm", "the firm's details are not set "
+                                "(Tools → Settings → Firm, or collector firm set --name … --iban …)")
     if not firm.iban:
         raise UserError("iban", "the firm's bank account is not set: a letter must say where to pay "
-                                "(collector firm set --iban …)")
+                                "(Tools → Settings → Firm, or collector firm set --iban …)")
     return firm
 
 

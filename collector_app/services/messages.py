@@ -208,7 +208,8 @@ def _message(
         raise UserError("channel", f'"{channel}" is not a message channel (expected {", ".join(MESSAGE_CHANNELS)})')
     firm = firm or get_firm(ctx)
     if firm is None:
-        raise UserError("firm", "the firm's details are not set (collector firm set --name …)")
+        raise UserError("firm", "the firm's details are not set "
+                                "(Tools → Settings → Firm, or collector firm set --name …)")
     contractor = invoices[0].contractor
     lang = language_of(contractor.language)
     context = template_context(ctx, firm, contractor, invoices)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from collector_app.services import outbox, reminders, settings
 from collector_app.services.outbox import CHANNEL_NAMES, DispatchReport
 from collector_app.ui.context import AppContext
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.status_bar import SEPARATOR  # an entry that does not fit is left out whole
 
 log = logging.getLogger(__name__)
 CATCH_UP_MS = 3_000  # the first run, shortly after the window shows
@@ -33,26 +35,110 @@ class RunResult:
     interval_minutes: int
 
 
-def summary_text(result: RunResult) -> str:
-    """The status-bar text: "Reminders: last run 10:15 — 12 sent, 1 failed" (plus why a channel waits)."""
-    r = result.report
-    head = f"Reminders: last run {result.at.astimezone():%H:%M}"
-    if r.busy:
-        return f"{head} — another sender is sending this ledger's outbox"
-    parts = [f"{len(r.sent)} sent"]
-    for count, label in ((len(r.failed), "failed"), (len(r.retrying), "to retry"), (len(r.uncertain), "uncertain")):
-        if count:
-            parts.append(f"{count} {label}")
+# Why a channel did not send, keyed by the field of the services' UserError, in the window's words: the
+# services word it for the command line ("run `collector settings sms …`").
+WINDOW_REASONS = {
+    "smtp": ("not set up", "the e-mail server is not set up: enter it under Tools → Settings → E-mail"),
+    "smtp-password": ("no password", "no password is stored for the e-mail server: enter it under "
+                                     "Tools → Settings → E-mail"),
+    "sms": ("not set up", "SMS sending is not set up: enter the provider under Tools → Settings → SMS"),
+    "sms-token": ("no token", "no API token is stored for SMS: enter it under Tools → Settings → SMS"),
+}
+_FIRM_GAP = re.compile(r"the firm's (.+?) (is|are) not set")  # services.outbox words what the firm lacks so
+FIRM_GAP_ENTRIES = {"contact person": "no contact person",
+                    "bank account (IBAN)": "no bank account"}
+
+
+def firm_reason(message: str) -> tuple[str, str]:
+    """(bar entry, tooltip text) for "the firm's contact person is not set: …", said with where the window
+    sets it."""
+    found = _FIRM_GAP.search(message)
+    what, verb = found.groups() if found else ("details", "are")
+    until = "it is" if verb == "is" else "they are"
+    return (FIRM_GAP_ENTRIES.get(what, "firm details missing"),
+            f"the firm's {what} {verb} not set: reminders wait until {until} entered under Tools → Settings → Firm")
+
+
+def channel_reason(channel: str, why: str) -> tuple[str, str]:
+    """(bar entry, tooltip line) for a channel that sent nothing, in the window's words."""
+    name = CHANNEL_NAMES.get(channel, channel)
+    field, _, message = why.partition(": ")
+    if field == "firm":
+        entry, reason = firm_reason(message)
+        return entry, f"{name} not sent: {reason}"
+    if field in WINDOW_REASONS:
+        short, long = WINDOW_REASONS[field]
+        return f"{name} {short}", f"{name} not sent: {long}"
+    if why.startswith("cannot connect"):
+        return f"{name}: no connection", f"{name} not sent: {why}"
+    return f"{name} not sent", f"{name} not sent: {why}"
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def bar_entries(r: DispatchReport) -> list[str]:
+    """The run's counts for the status bar, what needs the user first: failed and uncertain rows, a channel
+    that sent nothing, then messages sent, rows to retry and rows waiting for business hours."""
+    entries = [f"{len(ids)} {label}" for ids, label in ((r.failed, "failed"), (r.uncertain, "uncertain")) if ids]
+    for channel, why in r.unavailable.items():
+        entry = channel_reason(channel, why)[0]
+        if entry not in entries:  # the firm's details hold back every channel: said once
+            entries.append(entry)
+    entries.append(f"{r.messages} sent")
+    if r.retrying:
+        entries.append(f"{len(r.retrying)} to retry")
     if r.outside_hours:
-        parts.append(f"{r.outside_hours} wait for business hours")
-    parts.extend(f"{CHANNEL_NAMES.get(ch, ch)} not sent: {why}" for ch, why in r.unavailable.items())
-    return f"{head} — {', '.join(parts)}"
+        entries.append(f"{r.outside_hours} waiting")
+    if r.letters_issued:
+        entries.append(_counted(len(r.letters_issued), "letter to print", "letters to print"))
+    return entries
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The whole story, one line each (the tooltip): messages, not rows, are counted as sent, as the CLI does."""
+    r = result.report
+    sent = _counted(r.messages, "message sent", "messages sent")
+    if len(r.sent) != r.messages:
+        sent += f", covering {_counted(len(r.sent), 'outbox row', 'outbox rows')}"
+    lines = [f"Reminders: last run {result.at.astimezone():%H:%M}", sent]
+    for ids, label in ((r.failed, "failed: see the Outbox page"), (r.retrying, "to be retried"),
+                       (r.uncertain, "uncertain (in flight when sending stopped): resend or mark sent on the "
+                                     "Outbox page")):
+        if ids:
+            lines.append(f"{len(ids)} {label}")
+    if r.outside_hours:
+        when = f" (next opening {r.next_opening.astimezone():%Y-%m-%d %H:%M})" if r.next_opening else ""
+        lines.append(f"{r.outside_hours} wait for business hours{when}")
+    if r.letters_issued:
+        lines.append(f"{_counted(len(r.letters_issued), 'letter', 'letters')} made in the demand register, to print")
+    lines.extend(channel_reason(ch, why)[1] for ch, why in r.unavailable.items())
+    if r.stopped:
+        lines.append("stopped on request after the current message")
+    return lines
+
+
+def summary_text(result: RunResult) -> str:
+    """The status-bar text: "Reminders 10:15: 1 failed · 12 sent · 3 waiting", entries most needed first."""
+    head = f"Reminders {result.at.astimezone():%H:%M}: "
+    if result.report.busy:
+        return head + "another sender is at work"
+    return head + SEPARATOR.join(bar_entries(result.report))
+
+
+def summary_tooltip(result: RunResult) -> str:
+    """Everything the run has to say, one line each, for hovering over the status bar."""
+    if result.report.busy:
+        return (f"Reminders: last run {result.at.astimezone():%H:%M}: another sender is sending this "
+                "ledger's outbox")
+    return "\n".join(summary_lines(result))
 
 
 class Dispatcher(QObject):
     """One run at a time on the TaskRunner; `stop()` lets the worker finish the message in hand."""
 
-    status_changed = Signal(str)  # the status-bar text
+    status_changed = Signal(str, str)  # the status-bar text, and the whole of it (its tooltip)
     run_finished = Signal(object)  # RunResult
     failures = Signal(str, str)  # title, text: some messages failed in the last run
     busy_changed = Signal(bool)  # a run started (True) or ended (False), for a busy indicator
@@ -94,7 +180,8 @@ class Dispatcher(QObject):
             return False
         self.busy = True
         self.busy_changed.emit(True)
-        self.status_changed.emit(self.tr("Reminders: sending…"))
+        sending = self.tr("Reminders: sending…")
+        self.status_changed.emit(sending, sending)
         self.runner.run(self._work, self._done, self._failed)
         return True
 
@@ -113,7 +200,7 @@ class Dispatcher(QObject):
         self.last = result
         if self.fixed_interval is None and self.timer.interval() != result.interval_minutes * 60_000:
             self.timer.setInterval(result.interval_minutes * 60_000)
-        self.status_changed.emit(summary_text(result))
+        self.status_changed.emit(summary_text(result), summary_tooltip(result))
         self.run_finished.emit(result)
         failed = len(result.report.failed)
         if failed:
@@ -129,4 +216,5 @@ class Dispatcher(QObject):
         else:  # a locked database or a network hiccup: the next run starts over
             log.error("reminder run failed: %s", exc, exc_info=exc)
             text = f"{type(exc).__name__}: {exc}"
-        self.status_changed.emit(self.tr("Reminders: the last run failed — {0}").format(text))
+        shown = self.tr("Reminders: the last run failed — {0}").format(text)
+        self.status_changed.emit(shown, shown)

@@ -34,9 +34,9 @@ from collector_app.ui.views.rates import RatesView
 from collector_app.ui.views.reminders_preview import RemindersPreviewView
 from collector_app.ui.views.tasks import TaskListView
 from collector_app.ui.views.templates import open_template_editor
-from collector_app.ui.widgets.status_bar import ElidedLabel, StatusBarFit, TotalsLabel
+from collector_app.ui.widgets.status_bar import ElidedLabel, EntriesLabel, StatusBarFit, TotalsLabel
 
-DISPATCH_LABEL_WIDTH = 380  # px: the background run's summary; the whole text is its tooltip
+DISPATCH_LABEL_WIDTH = 640  # px at most: the background run's summary; the whole story is its tooltip
 
 
 class MainWindow(QMainWindow):
@@ -233,11 +233,11 @@ class MainWindow(QMainWindow):
         self.dispatch_busy.setMaximumSize(90, 14)
         self.dispatch_busy.setTextVisible(False)
         self.dispatch_busy.hide()
-        self.dispatch_label = ElidedLabel(Qt.TextElideMode.ElideRight, DISPATCH_LABEL_WIDTH)
+        self.dispatch_label = EntriesLabel(DISPATCH_LABEL_WIDTH)
         self.statusBar().addPermanentWidget(self.dispatch_busy)
         self.statusBar().addPermanentWidget(self.dispatch_label)
-        self.status_fit = StatusBarFit(self.statusBar(), self.totals_label,
-                                       (self.dispatch_label, self.ledger_path_label))
+        self.status_fit = StatusBarFit(self.statusBar(), self.totals_label,  # the path is in the title too
+                                       (self.dispatch_label, self.ledger_path_label), in_turn=True)
         self.outbox.changed.connect(self.details.refresh_open)
         if not enabled:
             self.dispatch_label.hide()
@@ -248,9 +248,10 @@ class MainWindow(QMainWindow):
         self.dispatcher.failures.connect(self.notifier.notify)
         self.dispatcher.run_finished.connect(lambda _result: self._after_dispatch())
 
-    def show_dispatch_status(self, text: str) -> None:
-        """The run's summary in the status bar, cut to fit beside the ledger's path; the whole of it on hover."""
-        self.dispatch_label.set_full_text(text)
+    def show_dispatch_status(self, text: str, whole: str | None = None) -> None:
+        """The run's summary in the status bar before the ledger's path, whole entries left out when it does
+        not fit (the first the last to go); `whole`, all it has to say, on hover."""
+        self.dispatch_label.set_full_text(text, whole)
 
     def _after_dispatch(self) -> None:
         if self.outbox.isVisible():

@@ -117,6 +117,45 @@ def test_the_currency_follows_the_country(dialog: LedgerDialog, qtbot: QtBot) ->
     assert dialog.currency.currentText() == "CZK"
 
 
+def contact_of(path: Path, clock: FixedClock) -> tuple[str | None, str | None, str | None]:
+    ledger = open_ledger(path)
+    try:
+        with ledger.transaction() as session:
+            firm = get_firm(Ctx(session, clock, "tester"))
+            assert firm is not None
+            return firm.contact_person, firm.email, firm.phone
+    finally:
+        ledger.close()
+
+
+def test_first_start_takes_the_contact_person_email_and_phone_reminders_carry(
+    dialog: LedgerDialog, qtbot: QtBot, tmp_path: Path, clock: FixedClock
+) -> None:
+    target = tmp_path / "books" / "firm.db"
+    fill_firm(qtbot, dialog, target, "701-001-01-91")
+    assert "collector" not in dialog.intro.text() and "Tools → Settings → Firm" in dialog.intro.text()
+    type_into(qtbot, dialog.contact_person, "Anna Nowak")
+    type_into(qtbot, dialog.email, "ksiegowosc@alfa.example")
+    type_into(qtbot, dialog.phone, "600 100 200")
+    qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)  # Enter presses "Create ledger"
+    assert dialog.result() == LedgerDialog.DialogCode.Accepted
+    assert contact_of(target, clock) == ("Anna Nowak", "ksiegowosc@alfa.example", "+48600100200")
+
+
+@pytest.mark.parametrize(("field", "typed", "shown"), [("email", "anna(at)alfa", "E-mail:"), ("phone", "12", "Phone:")])
+def test_first_start_refuses_a_bad_contact_inline_and_creates_no_file(
+    dialog: LedgerDialog, qtbot: QtBot, tmp_path: Path, field: str, typed: str, shown: str
+) -> None:
+    target = tmp_path / "books" / "firm.db"
+    fill_firm(qtbot, dialog, target, "701-001-01-91")
+    type_into(qtbot, dialog.contact_person, "Anna Nowak")
+    type_into(qtbot, getattr(dialog, field), typed)
+    qtbot.mouseClick(dialog.create_ledger_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.error.text().startswith(shown)
+    assert getattr(dialog, field).hasFocus(), "the field at fault gets the focus"
+    assert leftovers(target.parent) == []
+
+
 def test_opening_a_file_that_is_not_a_ledger_is_refused(
     dialog: LedgerDialog, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,7 +47,7 @@ def label(qtbot: QtBot) -> QLabel:
 @pytest.fixture
 def sender(app: AppContext, runner: TaskRunner, label: QLabel) -> Iterator[Dispatcher]:
     d = Dispatcher(app, runner, interval_ms=60_000)
-    d.status_changed.connect(label.setText)
+    d.status_changed.connect(lambda text, whole: (label.setText(text), label.setToolTip(whole)))
     yield d
     d.stop()
     runner.wait(10_000)
@@ -81,7 +81,8 @@ def test_a_run_plans_and_sends_off_the_gui_thread_and_reports_in_the_label(
     qtbot.waitUntil(lambda: bool(results), timeout=15_000)
     assert len(server[0].received) == 3 and set(states(app.ledger, planned).values()) == {"sent"}
     assert dispatch_threads and threading.main_thread() not in dispatch_threads
-    assert label.text() == "Reminders: last run 10:00 — 3 sent"
+    assert label.text() == "Reminders 10:00: 3 sent"
+    assert label.toolTip() == "Reminders: last run 10:00\n3 messages sent"
     assert sender.timer.interval() == 60_000  # given by the test; else the setting's 7 minutes
 
 
@@ -104,7 +105,8 @@ def test_a_rejected_message_shows_as_failed_and_asks_for_the_tray(
     with qtbot.waitSignal(sender.run_finished, timeout=15_000):
         sender.run()
     assert sorted(states(app.ledger, planned).values()) == ["failed", "sent"]
-    assert label.text() == "Reminders: last run 10:00 — 1 sent, 1 failed"
+    assert label.text() == "Reminders 10:00: 1 failed · 1 sent"
+    assert "1 failed: see the Outbox page" in label.toolTip().splitlines()
     assert failures == [("Reminders not sent", "1 message(s) failed: see the Outbox page")]
 
 
@@ -117,7 +119,9 @@ def test_missing_smtp_settings_show_in_the_label(
     with qtbot.waitSignal(sender.run_finished, timeout=15_000):
         sender.run()
     assert states(app.ledger, planned) == {planned[0]: "planned"}
-    assert "E-mail not sent" in label.text() and "smtp-password" in label.text()
+    assert label.text() == "Reminders 10:00: E-mail no password · 0 sent"
+    assert label.toolTip().splitlines()[-1] == ("E-mail not sent: no password is stored for the e-mail server: "
+                                                "enter it under Tools → Settings → E-mail")
 
 
 def test_a_stopped_dispatcher_starts_no_run(app: AppContext, sender: Dispatcher) -> None:
@@ -160,7 +164,10 @@ def test_a_ledger_without_smtp_settings_says_so_in_the_label(
         invoice(ctx, c, "FV/1/2026", "1230.00", ctx.clock.today() - dt.timedelta(days=3))
     with qtbot.waitSignal(sender.run_finished, timeout=15_000):
         sender.run()
-    assert "E-mail not sent" in label.text() and "not set up" in label.text()
+    assert label.text() == "Reminders 10:00: E-mail not set up · 0 sent"
+    assert "E-mail not sent: the e-mail server is not set up: enter it under Tools → Settings → E-mail" \
+        in label.toolTip().splitlines()
+    assert "collector" not in label.toolTip()
     assert "planned" in states(app.ledger).values()
 
 

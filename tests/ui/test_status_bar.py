@@ -23,8 +23,10 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("does not support propagateSizeHints", "does not support raise"),
 ]
-RUN_SUMMARY = ("Reminders: last run 10:00 — 75 sent, SMS not sent: sms: not configured; "
-               "run collector settings sms --provider smsapi --token …")
+RUN_SUMMARY = "Reminders 10:00: 2 failed · 1 uncertain · 75 sent · 14 waiting"
+RUN_DETAILS = ("Reminders: last run 10:00\n75 messages sent, covering 80 outbox rows\n2 failed: see the Outbox page\n"
+               "1 uncertain (in flight when sending stopped): resend or mark sent on the Outbox page\n"
+               "14 wait for business hours (next opening 2026-03-17 08:00)")
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def window(qtbot: QtBot, app: AppContext, ledger: Ledger, clock: FixedClock) -> 
 def show_run_summary(qtbot: QtBot, window: MainWindow, width: int) -> None:
     """As with background sending on: the run's summary sits in the bar too."""
     window.dispatch_label.show()
-    window.show_dispatch_status(RUN_SUMMARY)
+    window.show_dispatch_status(RUN_SUMMARY, RUN_DETAILS)
     window.resize(width, 800)
     qtbot.wait(50)  # the bar re-fits after its layout has run
 
@@ -64,18 +66,22 @@ def entries(window: MainWindow) -> list[str]:
     return window.totals_label.full.split(SEPARATOR)
 
 
-def test_the_totals_come_first_and_the_path_gives_way_in_its_middle(
+def test_the_totals_come_first_then_the_run_and_the_path_gives_way_in_its_middle(
     qtbot: QtBot, window: MainWindow, ledger_path: Path
 ) -> None:
+    """The path is in the window's title too: it gives way to the run's counts, cut in its middle, or whole."""
     show_run_summary(qtbot, window, 1280)
     assert [e[:4] for e in entries(window)[1:]] == ["PLN:", "CZK:", "EUR:"]
     qtbot.waitUntil(lambda: window.totals_label.text() == window.totals_label.full)
+    qtbot.waitUntil(lambda: window.dispatch_label.text() == RUN_SUMMARY)
+    assert window.dispatch_label.toolTip() == RUN_DETAILS
     path = window.ledger_path_label
     assert path.toolTip() == str(ledger_path) and path.text() != str(ledger_path)
+    window.resize(1600, 800)
+    qtbot.waitUntil(lambda: path.text().endswith("ledger.db"))
     head, _, tail = path.text().partition("…")
     assert str(ledger_path).startswith(head) and str(ledger_path).endswith(tail) and tail.endswith("ledger.db")
-    assert window.dispatch_label.text().startswith("Reminders: last run 10:00")
-    assert window.dispatch_label.toolTip() == RUN_SUMMARY
+    assert window.dispatch_label.text() == RUN_SUMMARY and window.totals_label.text() == window.totals_label.full
 
 
 def test_a_narrow_window_leaves_out_whole_currencies_never_digits(qtbot: QtBot, window: MainWindow) -> None:

@@ -94,13 +94,16 @@ class LedgerDialog(QDialog):
             child(f, QCommandLinkButton, n) for n in ("createButton", "demoButton", "openButton"))
         self.name, self.tax_id, self.iban, self.location_edit = (
             child(f, QLineEdit, n) for n in ("name", "taxId", "iban", "location"))
+        self.contact_person, self.email, self.phone = (
+            child(f, QLineEdit, n) for n in ("contactPerson", "email", "phone"))
         self.country, self.currency = child(f, QComboBox, "country"), child(f, QComboBox, "currency")
         self.back_button, self.cancel_button, self.browse_button, self.create_ledger_button = (
             child(f, QPushButton, n) for n in ("backButton", "cancelButton", "browseButton", "createLedgerButton"))
         self.welcome_text = self.intro.text()
         self.fields: dict[str, QWidget] = {
             "name": self.name, "tax-id": self.tax_id, "country": self.country, "currency": self.currency,
-            "iban": self.iban, "file": self.location_edit,
+            "iban": self.iban, "contact-person": self.contact_person, "email": self.email, "phone": self.phone,
+            "file": self.location_edit,
         }
 
     def _fill_choices(self) -> None:
@@ -136,8 +139,9 @@ class LedgerDialog(QDialog):
         self.stack.setCurrentIndex(1)
         self.title.setText(self.tr("<h2>A new ledger for your firm</h2>"))
         self.intro.setText(self.tr(
-            "Your firm's data goes on reminders and payment demands; you can change it later "
-            "(collector firm set). The tax id and the bank account are checked."))
+            "Your firm's data goes on reminders and payment demands; you can change it later under "
+            "Tools → Settings → Firm. Reminders are sent once the bank account and the contact person "
+            "are filled in. The tax id, bank account, e-mail and phone are checked."))
         self.back_button.setVisible(not self.new_only)
         self.create_ledger_button.show()
         self.cancel_button.setText(self.tr("Cancel") if self.new_only else self.tr("&Quit"))
@@ -151,7 +155,9 @@ class LedgerDialog(QDialog):
             return
         labels = {
             "name": self.tr("Firm name"), "tax-id": self.tr("Tax id"), "country": self.tr("Country"),
-            "currency": self.tr("Currency"), "iban": self.tr("Bank account"), "file": self.tr("File"),
+            "currency": self.tr("Currency"), "iban": self.tr("Bank account"),
+            "contact-person": self.tr("Contact person"), "email": self.tr("E-mail"), "phone": self.tr("Phone"),
+            "file": self.tr("File"),
         }
         label = labels.get(exc.field or "", exc.field or "")
         self.error.setText(f"{label}: {exc.message}" if label else exc.message)
@@ -176,6 +182,9 @@ class LedgerDialog(QDialog):
             country=self.country.currentText(),
             currency=self.currency.currentText(),
             iban=self.iban.text(),
+            contact_person=self.contact_person.text(),
+            email=self.email.text(),
+            phone=self.phone.text(),
         )
 
     def create_new_ledger(self) -> None:

@@ -1,9 +1,10 @@
-"""The sending settings (SMTP, SMS gateway, business hours, outbox timer) and the "Send test e-mail" button."""
+"""The sending settings (SMTP, SMS gateway, business hours, outbox timer), the firm's details every message carries,
+and the "Send test e-mail" button."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 from PySide6.QtCore import QTime, Signal
@@ -24,17 +25,27 @@ from shiboken6 import isValid
 from collector_app.channels.base import SendResult
 from collector_app.domain.errors import UserError
 from collector_app.secrets import SMS_TOKEN, SMTP_PASSWORD, SecretStore
-from collector_app.services import settings
+from collector_app.services import firm, settings
 from collector_app.services.context import Ctx
+from collector_app.services.firm import FirmChanges
+from collector_app.services.outbox import firm_gaps
 from collector_app.ui.context import AppContext
+from collector_app.ui.dialogs.first_start import COUNTRIES, CURRENCIES
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.taskrunner import TaskRunner
 from collector_app.ui.widgets.detail import InlineError
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+FIRM_LINES = {  # FirmChanges field -> its line edit on the Firm tab
+    "name": "firmName", "tax_id": "firmTaxId", "iban": "firmIban", "address": "firmAddress",
+    "postal_code": "firmPostalCode", "city": "firmCity", "contact_person": "firmContactPerson",
+    "email": "firmEmail", "phone": "firmPhone",
+}
+FIRM_TAB = 3
 TAB_OF_FIELD = {"host": 0, "port": 0, "security": 0, "sender": 0, "smtp-password": 0, "to": 0,
                 "provider": 1, "sms-sender": 1, "endpoint": 1, "sms-token": 1,
                 "start": 2, "end": 2, "days": 2, "interval": 2, "max-attempts": 2}
+ERROR_RED = "color: #b71c1c;"
 
 
 SECURITY_NAMES = {"none": "None (unencrypted)", "starttls": "STARTTLS (usually port 587)",
@@ -49,6 +60,20 @@ class Loaded:
     sms: settings.SmsSettings | None
     hours: settings.BusinessHours
     outbox: settings.OutboxSettings
+
+
+@dataclass(frozen=True)
+class LoadedFirm:
+    """The firm's details as stored (None: no firm yet) and what a reminder needs that they lack."""
+
+    details: FirmChanges | None
+    gaps: str | None
+
+
+def load_firm(ctx: Ctx) -> LoadedFirm:
+    found = firm.get_firm(ctx)
+    details = None if found is None else FirmChanges(**{f.name: getattr(found, f.name) for f in fields(FirmChanges)})
+    return LoadedFirm(details, firm_gaps(found))
 
 
 def _qtime(value: dt.time) -> QTime:
@@ -73,6 +98,12 @@ class SettingsDialog(QDialog):
         self._fill(app.call(lambda ctx: Loaded(settings.get_smtp(ctx), settings.get_sms(ctx),
                                                settings.get_business_hours(ctx), settings.get_outbox(ctx))))
         self.show_secret_states()
+        self.show_firm(app.call(load_firm))
+        self.port_cleared = False  # the user emptied the port (the box shows the old value again on leaving)
+        port_line = self.port.lineEdit()
+        assert port_line is not None
+        port_line.textEdited.connect(lambda text: setattr(self, "port_cleared", not text.strip()))
+        self.security.currentIndexChanged.connect(self._security_changed)  # after the stored port is shown
         self.button_box.accepted.connect(self.save_and_close)
         self.button_box.rejected.connect(self.reject)
         self.test_button.clicked.connect(self.send_test)
@@ -103,6 +134,11 @@ class SettingsDialog(QDialog):
         self.days = child(f, QLineEdit, "hoursDays")
         self.interval = child(f, QSpinBox, "interval")
         self.max_attempts = child(f, QSpinBox, "maxAttempts")
+        self.firm_lines = {name: child(f, QLineEdit, widget) for name, widget in FIRM_LINES.items()}
+        self.firm_country = child(f, QComboBox, "firmCountry")
+        self.firm_currency = child(f, QComboBox, "firmCurrency")
+        self.firm_terms = child(f, QSpinBox, "firmPaymentTerms")
+        self.firm_hint = child(f, QLabel, "firmHint")
         self.button_box = child(f, QDialogButtonBox, "buttonBox")
         self.errors = InlineError(child(f, QLabel, "errorLabel"), {
             "host": (self.host, self.tr("Server")), "port": (self.port, self.tr("Port")),
@@ -114,7 +150,18 @@ class SettingsDialog(QDialog):
             "start": (self.start, self.tr("Sending from")), "end": (self.end, self.tr("Sending until")),
             "days": (self.days, self.tr("Days")), "interval": (self.interval, self.tr("Interval")),
             "max-attempts": (self.max_attempts, self.tr("Attempts")),
+            **self._firm_error_fields(),
         })
+
+    def _firm_error_fields(self) -> dict[str, tuple[QWidget, str]]:
+        """The fields services.firm names, as "firm-" + its name, with the caption of the label in front."""
+        captions = {buddy: label.text().replace("&", "").rstrip(":")
+                    for label in self.form.findChildren(QLabel) if (buddy := label.buddy()) is not None}
+        widgets: dict[str, QWidget] = {name.replace("_", "-"): w for name, w in self.firm_lines.items()}
+        widgets.update({"country": self.firm_country, "currency": self.firm_currency,
+                        "payment-terms": self.firm_terms})
+        captions[self.firm_lines["city"]] = self.tr("City")
+        return {f"firm-{name}": (w, captions.get(w, name)) for name, w in widgets.items()}
 
     def _fill(self, loaded: Loaded) -> None:
         for security in settings.SECURITIES:
@@ -139,6 +186,43 @@ class SettingsDialog(QDialog):
         self.days.setText(loaded.hours.day_names())
         self.interval.setValue(loaded.outbox.interval_minutes)
         self.max_attempts.setValue(loaded.outbox.max_attempts)
+        self.firm_country.addItems(COUNTRIES)
+        self.firm_currency.addItems(CURRENCIES)
+
+    def _security_changed(self, _index: int) -> None:
+        """The chosen mode's usual port, unless the port is one the user typed (not another mode's default)."""
+        if self.port_cleared or not self.port.cleanText().strip() or self.port.value() in DEFAULT_PORTS.values():
+            self.port.setValue(DEFAULT_PORTS.get(str(self.security.currentData()), self.port.value()))
+            self.port_cleared = False
+
+    # --- the firm ----------------------------------------------------------------------------------
+    def show_firm(self, loaded: LoadedFirm) -> None:
+        """The stored details in the Firm tab (a ledger without a firm: its defaults); what reminders lack above."""
+        details = loaded.details or FirmChanges(country="PL", currency="PLN", payment_terms_days=14)
+        for name, line in self.firm_lines.items():
+            line.setText(getattr(details, name) or "")
+        self.firm_country.setCurrentText(details.country or "")
+        self.firm_currency.setCurrentText(details.currency or "")
+        self.firm_terms.setValue(details.payment_terms_days or 0)
+        self.firm_shown = self.firm_values()
+        if loaded.gaps:
+            self.firm_hint.setStyleSheet(ERROR_RED)
+            self.firm_hint.setText(self.tr("No reminder is sent while the firm's {gaps} not set: every message "
+                                           "carries the bank account and the person to ask.").format(gaps=loaded.gaps))
+        else:
+            self.firm_hint.setStyleSheet("")
+            self.firm_hint.setText(self.tr("Reminders and payment demands carry these details."))
+
+    def firm_values(self) -> FirmChanges:
+        texts = {name: line.text() for name, line in self.firm_lines.items()}
+        return FirmChanges(**texts, country=self.firm_country.currentText(),
+                           currency=self.firm_currency.currentText(), payment_terms_days=self.firm_terms.value())
+
+    def firm_changes(self) -> FirmChanges:
+        """Only what the user changed: an untouched tab writes nothing (no "firm updated" event)."""
+        now, shown = self.firm_values(), self.firm_shown
+        return FirmChanges(**{f.name: getattr(now, f.name) for f in fields(FirmChanges)
+                              if getattr(now, f.name) != getattr(shown, f.name)})
 
     def show_secret_states(self) -> None:
         """Only whether a secret is set; the value itself never comes back into a field."""
@@ -168,6 +252,12 @@ class SettingsDialog(QDialog):
         settings.set_business_hours(ctx, start=self.start.time().toString("HH:mm"),
                                     end=self.end.time().toString("HH:mm"), days=self.days.text())
         settings.set_outbox(ctx, interval_minutes=self.interval.value(), max_attempts=self.max_attempts.value())
+        changes = self.firm_changes()
+        if changes != FirmChanges():
+            try:  # the service the CLI's `firm set` uses; its fields named apart from the SMTP ones
+                firm.set_firm(ctx, changes)
+            except UserError as exc:
+                raise UserError(f"firm-{exc.field or 'name'}", exc.message) from None
 
     def _store_secrets(self) -> None:
         for key, field in ((SMTP_PASSWORD, self.password), (SMS_TOKEN, self.token)):
@@ -184,11 +274,14 @@ class SettingsDialog(QDialog):
             self.app.call(self._write)
             self._store_secrets()
         except UserError as exc:
-            self.tabs.setCurrentIndex(TAB_OF_FIELD.get(exc.field or "", self.tabs.currentIndex()))
+            field = exc.field or ""
+            self.tabs.setCurrentIndex(FIRM_TAB if field.startswith("firm-")
+                                      else TAB_OF_FIELD.get(field, self.tabs.currentIndex()))
             self.errors.show(exc)
             return False
         finally:
             self.show_secret_states()
+        self.show_firm(self.app.call(load_firm))  # as stored: the IBAN compact, the phone in E.164
         self.outbox_saved.emit(self.interval.value())
         return True
 

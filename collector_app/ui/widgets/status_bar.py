@@ -26,6 +26,16 @@ def chrome(label: QLabel) -> int:
     return margins.left() + margins.right() + 2 * label.margin()
 
 
+def fit_entries(label: QLabel, entries: Sequence[str], width: int) -> str:
+    """The most leading entries that fit in `width` px, "…" for the rest; a first entry too long for the
+    width (a message, not counts) is cut at its end."""
+    for count in range(len(entries), 0, -1):
+        text = SEPARATOR.join(entries[:count]) + (SEPARATOR + MORE if count < len(entries) else "")
+        if advance(label, text) <= width:
+            return text
+    return label.fontMetrics().elidedText(SEPARATOR.join(entries), Qt.TextElideMode.ElideRight, width)
+
+
 class ElidedLabel(QLabel):
     """One line cut with "…" (at `mode`) to the width it is given, never wider than `cap`; the whole text
     is the tooltip and `full`."""
@@ -62,6 +72,22 @@ class ElidedLabel(QLabel):
         super().setText(self.fontMetrics().elidedText(self.full, self.mode, width))
 
 
+class EntriesLabel(ElidedLabel):
+    """Entries joined by SEPARATOR, the most needed first (a run's summary): an entry that does not fit is
+    left out whole and "…" says so; the tooltip is set apart (`set_full_text(text, tooltip)`)."""
+
+    def __init__(self, cap: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.TextElideMode.ElideRight, cap, parent)
+
+    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
+        super().set_full_text(text)
+        self.setToolTip(text if tooltip is None else tooltip)
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width() if self.isVisible() else self.natural_width()
+        QLabel.setText(self, fit_entries(self, self.full.split(SEPARATOR), width))
+
+
 class TotalsLabel(QLabel):
     """The count, then the totals of each currency: an entry that does not fit is left out whole, and "…"
     says so (a number is never cut); the tooltip lists every entry."""
@@ -96,24 +122,22 @@ class TotalsLabel(QLabel):
         super().setText(self.shown_text(self.contentsRect().width() if self.isVisible() else self.natural_width()))
 
     def shown_text(self, width: int) -> str:
-        """The most leading entries that fit in `width` px, "…" for the rest; a first entry too long for
-        the width (a message, not totals) is cut at its end."""
-        for count in range(len(self.entries), 0, -1):
-            text = SEPARATOR.join(self.entries[:count]) + (SEPARATOR + MORE if count < len(self.entries) else "")
-            if advance(self, text) <= width:
-                return text
-        return self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, width)
+        return fit_entries(self, self.entries, width)
 
 
 class StatusBarFit(QObject):
     """Gives `totals` the width it needs first; the `shared` labels split what is left (a part one of them
     does not need goes to the others) and are elided to it. Re-fits after the bar is resized or re-laid out."""
 
-    def __init__(self, bar: QStatusBar, totals: TotalsLabel, shared: Sequence[ElidedLabel]) -> None:
+    def __init__(self, bar: QStatusBar, totals: TotalsLabel, shared: Sequence[ElidedLabel], *,
+                 in_turn: bool = False) -> None:
+        """`in_turn`: the shared labels take what they want in their order instead of splitting the room
+        evenly; a later one left less than its minimum gives way whole."""
         super().__init__(bar)
         self.bar = bar
         self.totals = totals
         self.shared = list(shared)
+        self.in_turn = in_turn
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(0)  # after the layout has placed the labels
@@ -131,8 +155,11 @@ class StatusBarFit(QObject):
         room = sum(w.width() for w in placed) + stretch_room(self.bar.layout())
         if not self.totals.isHidden():
             room -= self.totals.natural_width()
-        for label, width in zip(labels, shares(room, [label.natural_width() for label in labels]), strict=True):
-            label.setMaximumWidth(max(width, label.minimumSizeHint().width()))
+        wanted = [label.natural_width() for label in labels]
+        widths = in_turn(room, wanted) if self.in_turn else shares(room, wanted)
+        for i, (label, width) in enumerate(zip(labels, widths, strict=True)):
+            least = label.minimumSizeHint().width()
+            label.setMaximumWidth(0 if self.in_turn and i and width < least else max(width, least))
 
 
 def stretch_room(layout: QLayout | None) -> int:
@@ -159,4 +186,13 @@ def shares(room: int, wanted: Sequence[int]) -> list[int]:
     for k, i in enumerate(order):
         out[i] = min(wanted[i], left // (len(order) - k))
         left -= out[i]
+    return out
+
+
+def in_turn(room: int, wanted: Sequence[int]) -> list[int]:
+    """`room` given to labels wanting `wanted` px in their order: each takes what it wants of what is left."""
+    out = []
+    for want in wanted:
+        out.append(max(min(want, room), 0))
+        room -= out[-1]
     return out
