@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 PLAN_COLUMNS = ["planned_for", "state", "channel", "invoice", "contractor", "step", "occurrence", "covers",
                 "recipient", "last_error"]
-STEP_COLUMNS = ["position", "name", "anchor", "offset_days", "channel", "template", "repeat_every_days",
-                "repeat_max", "action", "active"]
+STEP_COLUMNS = ["position", "name", "anchor", "offset_days", "channel", "template", "attach_invoice",
+                "repeat_every_days", "repeat_max", "action", "active"]
 Adder = Callable[..., argparse.ArgumentParser]
 
 

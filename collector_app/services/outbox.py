@@ -887,9 +887,10 @@ def resend(ctx: Ctx, outbox_id: int) -> Outbox:
 
 
 def mark_sent(ctx: Ctx, outbox_id: int) -> Outbox:
-    """The user checked that an uncertain (or failed) message did arrive: record it as sent."""
+    """The user checked that an uncertain message (in flight when a sender stopped) did arrive: record it as
+    sent. A failed one was refused or never delivered: it is resent, not marked."""
     row = _row(ctx, outbox_id)
-    _expect(row, ("uncertain", "failed"), "marked sent")
+    _expect(row, ("uncertain",), "marked sent")
     row.state, row.sent_at, row.last_error = "sent", ctx.clock.now(), None
     row.server_reply = f"marked sent by {ctx.user}"
     audit.record(ctx, "reminder.marked_sent", "outbox", row.id,

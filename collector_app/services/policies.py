@@ -25,7 +25,7 @@ from collector_app.db.models import (
 from collector_app.domain.errors import UserError
 from collector_app.services import audit
 from collector_app.services.context import Ctx
-from collector_app.services.contractors import find_contractor
+from collector_app.services.contractors import find_contractor, get_contractor
 
 EXPORT_FORMAT = "collector-policy/1"
 STEP_CHANNELS = ("email", "sms", "letter")
@@ -234,11 +234,9 @@ def _write_steps(ctx: Ctx, policy: Policy, steps: tuple[StepData, ...]) -> None:
     session.expire(policy, ["steps"])
 
 
-def delete_policy(ctx: Ctx, name: str, *, reassign_to: str | None = None) -> None:
-    """Delete a policy nobody follows, or move its segments and contractors to `reassign_to` first.
-
-    A policy with outbox rows keeps them as history, so it cannot be deleted (switch its steps off).
-    """
+def check_deletable(ctx: Ctx, name: str) -> Policy:
+    """The policy, or the UserError `delete_policy` would raise for it whatever it is told (the default policy,
+    or one with outbox history), so a window can refuse before asking where its followers should go."""
     policy = get_policy(ctx, name)
     if policy.is_default:
         raise UserError("policy", f'"{policy.name}" is the default policy: make another one the default first')
@@ -248,6 +246,15 @@ def delete_policy(ctx: Ctx, name: str, *, reassign_to: str | None = None) -> Non
     if planned:
         raise UserError("policy", f'"{policy.name}" has {planned} outbox rows (its history): '
                         "deactivate its steps or reassign its contractors instead")
+    return policy
+
+
+def delete_policy(ctx: Ctx, name: str, *, reassign_to: str | None = None) -> None:
+    """Delete a policy nobody follows, or move its segments and contractors to `reassign_to` first.
+
+    A policy with outbox rows keeps them as history, so it cannot be deleted (switch its steps off).
+    """
+    policy = check_deletable(ctx, name)
     used = usage(ctx, policy)
     target = get_policy(ctx, reassign_to, field_name="reassign_to") if reassign_to else None
     if target is not None and target.id == policy.id:
@@ -280,9 +287,11 @@ def assign_to_segment(ctx: Ctx, segment: str, policy_name: str | None) -> Segmen
     return seg
 
 
-def assign_to_contractor(ctx: Ctx, contractor: str, policy_name: str | None) -> Contractor:
-    """Override the segment's policy for one contractor (None: back to the segment's or the default)."""
-    c = find_contractor(ctx, contractor)
+def assign_to_contractor(ctx: Ctx, contractor: str | int, policy_name: str | None) -> Contractor:
+    """Override the segment's policy for one contractor (None: back to the segment's or the default).
+
+    `contractor` is a tax id or id as typed (the CLI), or the id itself (the window)."""
+    c = get_contractor(ctx, contractor) if isinstance(contractor, int) else find_contractor(ctx, contractor)
     policy = get_policy(ctx, policy_name) if policy_name else None
     c.policy_id = policy.id if policy else None
     what = f'policy "{policy.name}"' if policy else "its segment's policy"
@@ -469,13 +478,17 @@ def edit_step(ctx: Ctx, step_id: int, data: StepData) -> Change:
                    row.id, {"before": asdict(before), "after": asdict(step)})
 
 
+def step_has_history(ctx: Ctx, step_id: int) -> bool:
+    """The step planned outbox rows: deleting it keeps it, switched off and moved after the others."""
+    return ctx.session.scalar(select(Outbox.id).where(Outbox.step_id == step_id).limit(1)) is not None
+
+
 def delete_step(ctx: Ctx, step_id: int) -> Change:
     """Delete a step; one that already planned messages is kept switched off, as their history."""
     row = _get_step(ctx, step_id)
     policy = row.policy
-    used = ctx.session.scalar(select(Outbox.id).where(Outbox.step_id == row.id).limit(1)) is not None
     ordered = [s for s in policy.steps if s.id != row.id]
-    if used:
+    if step_has_history(ctx, row.id):
         row.active = False
         _renumber(ctx, policy, [*ordered, row])
         return _record(ctx, policy, "policy.step_deactivated",

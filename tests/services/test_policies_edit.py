@@ -128,3 +128,33 @@ def test_delete_refuses_a_policy_in_use_unless_its_followers_move(ctx: Ctx) -> N
 def test_a_step_that_no_longer_exists_is_a_user_error(ctx: Ctx, step_id: int) -> None:
     with expect_error("step", ctx):
         policies.move_step(ctx, step_id, 1)
+
+
+def test_what_deleting_would_do_is_known_before_asking(ctx: Ctx) -> None:
+    """The Policies page asks the services first: a step's history, and whether a policy can be deleted at all."""
+    c = contractor(ctx, email="a@b.example")
+    invoice(ctx, c, "FV/1", "100.00", ctx.clock.today())
+    plan(at(ctx, ctx.clock.today()))
+    standard = {s.name: s.id for s in policies.get_policy(ctx, "Standard").steps}
+    assert policies.step_has_history(ctx, standard["Due today"])
+    assert not policies.step_has_history(ctx, standard["Final notice"])
+    with expect_error("policy", ctx) as err:
+        policies.check_deletable(ctx, "Standard")
+    assert "default policy" in err.value.message
+    policies.set_default(ctx, "Gentle")
+    with expect_error("policy", ctx) as err:
+        policies.check_deletable(ctx, "Standard")
+    assert "outbox rows (its history)" in err.value.message
+    with expect_error("policy", ctx):
+        policies.delete_policy(ctx, "Standard", reassign_to="Firm")  # the same refusal, whatever it is told
+    assert policies.check_deletable(ctx, "firm").name == "Firm"
+
+
+def test_a_contractor_is_assigned_by_its_id_as_the_window_knows_it(ctx: Ctx) -> None:
+    c = contractor(ctx, "Omega", "7010010191")
+    policies.assign_to_contractor(ctx, c.id, "Firm")
+    assert c.policy_id == policies.get_policy(ctx, "Firm").id
+    policies.assign_to_contractor(ctx, "701-001-01-91", None)  # the CLI's tax id still finds it
+    assert c.policy_id is None
+    with expect_error("contractor", ctx):
+        policies.assign_to_contractor(ctx, 10_000, "Firm")

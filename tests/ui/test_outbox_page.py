@@ -102,7 +102,7 @@ def test_buttons_follow_the_state_and_change_the_database(
     assert page.resend_button.isEnabled() and not page.cancel_button.isEnabled()  # the same row, now cancelled
     qtbot.mouseClick(page.resend_button, Qt.MouseButton.LeftButton)
     assert states(app.ledger, [planned[0]]) == {planned[0]: "planned"}
-    set_state(app.ledger, planned[1], "failed", "550 5.1.1 no such user")
+    set_state(app.ledger, planned[1], "uncertain", "was being sent when the sender stopped")
     page.refresh()
     click_row(qtbot, page, planned[1])
     assert page.mark_sent_button.isEnabled() and page.resend_button.isEnabled() and page.cancel_button.isEnabled()
@@ -180,3 +180,45 @@ def test_every_column_title_shows_whole(page: OutboxView) -> None:
     for column in range(header.count()):
         title = str(page.model.headerData(column, Qt.Orientation.Horizontal))
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title) + 8, title
+
+
+def test_the_note_column_says_why_each_row_waits_failed_or_was_skipped_as_outbox_list_does(
+        qtbot: QtBot, page: OutboxView, app: AppContext, planned: list[int]) -> None:
+    from collector_app.services.outbox import list_rows
+    from collector_app.ui.models.outbox_table import COL_NOTE
+
+    set_state(app.ledger, planned[1], "failed", "550 5.1.1 no such user")
+    page.refresh()
+    assert page.model.headerData(COL_NOTE, Qt.Orientation.Horizontal) == "Note"
+    listed = {r["id"]: r for r in app.call(lambda ctx: list_rows(ctx))}
+    notes = {r["id"]: page.model.index(i, COL_NOTE).data() for i, r in enumerate(page.model.rows)}
+    assert notes == {i: " ".join((r["note"] or r["last_error"] or "").split()) for i, r in listed.items()}
+    assert listed[planned[0]]["note"] and notes[planned[0]] == listed[planned[0]]["note"]  # why it waits
+    assert notes[planned[1]] == "550 5.1.1 no such user"
+    assert all(notes[i] for i, r in listed.items() if r["state"] == "skipped")
+
+    click_row(qtbot, page, planned[1])
+    assert page.note_line.isVisible() and page.note_line.text() == "failed — 550 5.1.1 no such user"
+    click_row(qtbot, page, planned[0])  # the line under the table has the whole note, however narrow the column
+    assert page.note_line.text() == f"planned — {listed[planned[0]]['note']}"
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    dialog = page.dialog
+    assert dialog is not None and dialog.waiting.isVisible()
+    assert dialog.waiting.text() == listed[planned[0]]["note"]
+    dialog.close()
+
+
+def test_mark_sent_is_offered_for_an_uncertain_row_not_for_a_failed_one(
+        qtbot: QtBot, page: OutboxView, app: AppContext, planned: list[int]) -> None:
+    set_state(app.ledger, planned[0], "failed", "554 5.7.1 Message rejected")
+    set_state(app.ledger, planned[1], "uncertain", "was being sent when the sender stopped")
+    page.refresh()
+    click_row(qtbot, page, planned[0])
+    assert not page.mark_sent_button.isEnabled()
+    assert page.resend_button.isEnabled() and page.cancel_button.isEnabled()
+    qtbot.mouseClick(page.mark_sent_button, Qt.MouseButton.LeftButton)
+    assert states(app.ledger, [planned[0]]) == {planned[0]: "failed"}
+    click_row(qtbot, page, planned[1])
+    assert page.mark_sent_button.isEnabled()
+    qtbot.mouseClick(page.mark_sent_button, Qt.MouseButton.LeftButton)
+    assert states(app.ledger, [planned[1]]) == {planned[1]: "sent"}

@@ -115,7 +115,7 @@ def test_editing_a_step_refused_inline_then_saved(qtbot: QtBot, view: PoliciesVi
     assert not dialog.isVisible()
     assert (2, "Friendly nudge", 7, "email") in stored(app, "Gentle")
     assert view.steps.currentRow() == row  # the edited step stays selected
-    assert "every 7 d" in view.steps.item(row, 6).text()
+    assert "every 7 d" in view.steps.item(row, 7).text()
 
 
 def test_move_and_delete_steps_keep_positions_unique(

@@ -24,7 +24,7 @@ from collector_app.services import contractors, payer_accounts, reminder_holds
 from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, contractor_detail
 from collector_app.ui.context import AppContext
-from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog
+from collector_app.ui.dialogs.contractor_edit import ContractorEditDialog, PolicyChoices, policy_choices
 from collector_app.ui.dialogs.demand_make import DemandMakeDialog
 from collector_app.ui.dialogs.log_call import LogCallDialog
 from collector_app.ui.dialogs.reminder_hold import HoldChange, ReminderHoldDialog
@@ -138,13 +138,15 @@ class ContractorDetailDialog(QDialog):
 
     # --- showing -----------------------------------------------------------------------------
     def reload(self) -> None:
-        d = read_or_show(self.app, self.errors, lambda ctx: contractor_detail(ctx, self.contractor_id))
-        if d is None:
+        read = read_or_show(self.app, self.errors, lambda ctx: (
+            contractor_detail(ctx, self.contractor_id), policy_choices(ctx, self.contractor_id)))
+        if read is None:
             self.tabs.setEnabled(False)
             self.pause_button.setEnabled(False)
             return
+        d, followed = read
         self.detail = d
-        self._show_header(d)
+        self._show_header(d, followed)
         self._show_money(d)
         self._show_contacts(d)
         self._show_accounts(d)
@@ -152,7 +154,7 @@ class ContractorDetailDialog(QDialog):
         fill_timeline(self.timeline_table, d.timeline)
         self._show_log_call_button(d)
 
-    def _show_header(self, d: ContractorDetail) -> None:
+    def _show_header(self, d: ContractorDetail, followed: PolicyChoices) -> None:
         self.setWindowTitle(self.tr("Contractor — {name}").format(name=d.name))
         self.labels["titleLabel"].setText(d.name)
         ids = [self.tr("Tax id {tax_id}").format(tax_id=d.tax_id) if d.tax_id else self.tr("no tax id")]
@@ -177,6 +179,7 @@ class ContractorDetailDialog(QDialog):
             terms.append(self.tr("segment {name}").format(name=d.segment))
         if d.collector:
             terms.append(self.tr("collector {login}").format(login=d.collector))
+        terms.append(followed.describe(d.segment))
         paused = pause_in_effect(d.paused_until, self.app.clock.today())
         if d.paused_until is not None and paused:
             text = self.tr("reminders paused until {day}").format(day=d.paused_until.isoformat())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -12,11 +14,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QWidget,
 )
+from sqlalchemy import select
 
+from collector_app.db.models import Contractor, Policy, Segment
 from collector_app.domain.contact import CHANNELS, LANGUAGES
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import format_amount, parse_amount
-from collector_app.services import contractors
+from collector_app.services import contractors, policies
+from collector_app.services.context import Ctx
 from collector_app.services.contractor_view import ContractorDetail, EditChoices, contractor_detail, edit_choices
 from collector_app.services.contractors import ContractorData
 from collector_app.ui.context import AppContext
@@ -31,8 +36,57 @@ LINE_FIELDS = {
 ERROR_FIELDS = {
     "name": "name", "tax-id": "taxId", "country": "country", "email": "email", "phone": "phone",
     "language": "language", "channel": "channel", "payment-terms": "paymentTerms",
-    "credit-limit": "creditLimit", "segment": "segment", "collector": "collector",
+    "credit-limit": "creditLimit", "segment": "segment", "collector": "collector", "policy": "policy",
 }
+
+
+@dataclass(frozen=True)
+class PolicyChoices:
+    """The reminder policies, the default one, each segment's, and the contractor's own (None: not set)."""
+
+    names: tuple[str, ...]
+    default: str | None
+    by_segment: dict[str, str | None]  # lower-cased segment name -> its policy
+    own: str | None = None
+
+    def without_own(self, segment: str | None) -> tuple[str | None, bool]:
+        """The policy a contractor of `segment` follows without one of its own, and whether it is the segment's
+        (else the default; planning's rule, services.policies.followed_policy_id)."""
+        of_segment = self.by_segment.get((segment or "").strip().lower())
+        return (of_segment, True) if of_segment else (self.default, False)
+
+    def inherited(self, segment: str | None) -> str:
+        """The edit dialog's first choice: "follows its segment's policy (Gentle)"."""
+        name, of_segment = self.without_own(segment)
+        if name is None:
+            return _tr("no reminder policy")
+        text = "follows its segment's policy ({name})" if of_segment else "follows the default policy ({name})"
+        return _tr(text).format(name=name)
+
+    def describe(self, segment: str | None) -> str:
+        """The contractor window's words: "reminder policy Firm (its own)", "… (its segment's)", "… (the default)"."""
+        if self.own:
+            return _tr("reminder policy {name} (its own)").format(name=self.own)
+        name, of_segment = self.without_own(segment)
+        if name is None:
+            return _tr("no reminder policy")
+        text = "reminder policy {name} (its segment's)" if of_segment else "reminder policy {name} (the default)"
+        return _tr(text).format(name=name)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ContractorPolicy", text)
+
+
+def policy_choices(ctx: Ctx, contractor_id: int | None) -> PolicyChoices:
+    """What the policy combo offers and what the contractor follows (`collector policy assign` sets it)."""
+    default = policies.default_policy(ctx)
+    segments = ctx.session.execute(
+        select(Segment.name, Policy.name).outerjoin(Policy, Policy.id == Segment.policy_id))
+    own = ctx.session.scalar(select(Policy.name).join(Contractor, Contractor.policy_id == Policy.id)
+                             .where(Contractor.id == contractor_id)) if contractor_id is not None else None
+    return PolicyChoices(tuple(p.name for p in policies.list_policies(ctx)), default.name if default else None,
+                         {segment.lower(): policy for segment, policy in segments}, own)
 
 
 class ContractorEditDialog(QDialog):
@@ -53,10 +107,12 @@ class ContractorEditDialog(QDialog):
         self.credit_limit = child(self.form, QLineEdit, "creditLimit")
         self.segment = child(self.form, QComboBox, "segment")
         self.collector = child(self.form, QComboBox, "collector")
+        self.policy = child(self.form, QComboBox, "policy")
         self.notes = child(self.form, QPlainTextEdit, "notes")
         self.button_box = child(self.form, QDialogButtonBox, "buttonBox")
         self.errors = InlineError(child(self.form, QLabel, "errorLabel"), self._error_fields())
         self.choices: EditChoices = app.call(edit_choices)
+        self.policy_info = app.call(lambda ctx: policy_choices(ctx, contractor_id))
         self._fill_choices()
         if contractor_id is None:
             self.setWindowTitle(self.tr("Add contractor"))
@@ -64,6 +120,8 @@ class ContractorEditDialog(QDialog):
             current = app.call(lambda ctx: contractor_detail(ctx, contractor_id))
             self.setWindowTitle(self.tr("Edit contractor — {name}").format(name=current.name))
             self._fill_from(current)
+        self.segment.currentTextChanged.connect(self._show_inherited)
+        self._show_inherited()
         self.button_box.accepted.connect(self.save)
         self.button_box.rejected.connect(self.reject)
         self.lines["name"].setFocus()
@@ -88,6 +146,14 @@ class ContractorEditDialog(QDialog):
         self.segment.addItems(["", *self.choices.segments])
         self.collector.addItems(["", *self.choices.logins])
         self.child_label("creditCurrency").setText(self.choices.currency)
+        self.policy.addItem("", None)  # worded by _show_inherited: what it follows without one of its own
+        for name in self.policy_info.names:
+            self.policy.addItem(name, name)
+        self.policy.setCurrentIndex(max(self.policy.findData(self.policy_info.own), 0))
+
+    def _show_inherited(self) -> None:
+        """The first choice says which policy the typed segment (else the default) would give."""
+        self.policy.setItemText(0, self.policy_info.inherited(self.segment.currentText()))
 
     def child_label(self, name: str) -> QLabel:
         return child(self.form, QLabel, name)
@@ -124,15 +190,22 @@ class ContractorEditDialog(QDialog):
             notes=self.notes.toPlainText(),
         )
 
+    def _write(self, ctx: Ctx, data: ContractorData, policy: str | None) -> int:
+        """The contractor, and its own policy when the choice changed, in one transaction."""
+        if self.contractor_id is None:
+            cid = contractors.add_contractor(ctx, data).id
+        else:
+            cid = self.contractor_id
+            contractors.update_contractor(ctx, cid, data)
+        if policy != self.policy_info.own:
+            policies.assign_to_contractor(ctx, cid, policy)
+        return cid
+
     def save(self) -> bool:
-        cid = self.contractor_id
         try:
             data = self.data()
-            if cid is None:
-                cid = self.app.call(lambda ctx: contractors.add_contractor(ctx, data).id)
-            else:
-                existing = cid
-                self.app.call(lambda ctx: contractors.update_contractor(ctx, existing, data))
+            policy = self.policy.currentData()
+            cid = self.app.call(lambda ctx: self._write(ctx, data, str(policy) if policy else None))
         except UserError as exc:
             self.errors.show(exc)
             return False

@@ -19,7 +19,8 @@ from collector_app.services.outbox import CHANNEL_NAMES, StoredMessage
 class OutboxMessageDialog(QDialog):
     """Shows what went out (or was tried); a row not sent yet shows a preview composed now."""
 
-    def __init__(self, outbox_id: int, message: StoredMessage, parent: QWidget | None = None) -> None:
+    def __init__(self, outbox_id: int, message: StoredMessage, parent: QWidget | None = None, *,
+                 note: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Outbox message {0}").format(outbox_id))
         self.resize(720, 560)
@@ -35,6 +36,9 @@ class OutboxMessageDialog(QDialog):
         self.reply = self._line(message.server_reply)
         self.error = self._line(message.last_error)
         form.addRow(self.tr("State:"), QLabel(message.state))
+        self.waiting = self._line(note)  # why a planned row waits, as `outbox list` says it
+        if note:
+            form.addRow(self.tr("Note:"), self.waiting)
         form.addRow(self.tr("Channel:"), QLabel(CHANNEL_NAMES.get(message.channel, message.channel)))
         form.addRow(self.tr("Recipient:"), self.recipient)
         form.addRow(self.tr("Subject:"), self.subject)

@@ -40,6 +40,26 @@ ACTION_TEXT = {"none": _N("PolicyStep", "nothing"), "task": _N("PolicyStep", "a 
                "handed_over": _N("PolicyStep", "mark handed to the agency")}
 
 
+def days_text(n: int) -> str:
+    return _tr("{n} day").format(n=n) if n == 1 else _tr("{n} days").format(n=n)
+
+
+def more_times_text(n: int) -> str:
+    return _tr("up to {n} more time").format(n=n) if n == 1 else _tr("up to {n} more times").format(n=n)
+
+
+def repeat_text(every_days: int | None, repeat_max: int | None) -> str:
+    """A step's repeat in the dialog's words: "every 7 days, up to 2 more times" ("—": it does not repeat)."""
+    if not every_days:
+        return "—"
+    every = _tr("every {days}").format(days=days_text(every_days))
+    return f"{every}, {more_times_text(repeat_max)}" if repeat_max else every
+
+
+def attach_text(attach_invoice: bool) -> str:
+    return _tr("yes") if attach_invoice else "—"
+
+
 class StepDialog(QDialog):
     """Every field of a step; OK hands the StepData to `write`, which may refuse (shown beside the field)."""
 
@@ -74,11 +94,9 @@ class StepDialog(QDialog):
         self.repeat = QCheckBox(self.tr("Repeat every"))
         self.every = QSpinBox()
         self.every.setRange(1, MAX_OFFSET)
-        self.every.setSuffix(self.tr(" days"))
         self.times = QSpinBox()
         self.times.setRange(1, MAX_REPEATS)
-        self.times.setPrefix(self.tr("up to "))
-        self.times.setSuffix(self.tr(" more time(s)"))
+        self.times.setToolTip(self.tr("After the first message; the step sends at most this many plus one"))
         repeat_row = QHBoxLayout()
         for w in (self.repeat, self.every, self.times):
             repeat_row.addWidget(w)
@@ -112,6 +130,8 @@ class StepDialog(QDialog):
         })
         self.channel.currentIndexChanged.connect(lambda _i: self._channel_changed())
         self.repeat.toggled.connect(lambda _on: self._repeat_changed())
+        self.every.valueChanged.connect(lambda _n: self._repeat_words())
+        self.times.valueChanged.connect(lambda _n: self._repeat_words())
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -148,6 +168,16 @@ class StepDialog(QDialog):
     def _repeat_changed(self) -> None:
         self.every.setEnabled(self.repeat.isChecked())
         self.times.setEnabled(self.repeat.isChecked())
+        self._repeat_words()
+
+    def _repeat_words(self) -> None:
+        """The spin boxes read as the steps table says it: "every [7 days] [up to 2 more times]"."""
+        every, times = self.every.value(), self.times.value()
+        self.every.setSuffix(days_text(every).removeprefix(str(every)))
+        more = more_times_text(times)
+        at = more.index(str(times))
+        self.times.setPrefix(more[:at])
+        self.times.setSuffix(more[at + len(str(times)):])
 
     def step_data(self) -> StepData:
         repeat = self.repeat.isChecked()

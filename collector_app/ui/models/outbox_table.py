@@ -16,7 +16,7 @@ from collector_app.ui.models.reminder_plan import step_label
 
 Row = dict[str, Any]  # one `outbox list` row (services.outbox.list_rows)
 (COL_PLANNED, COL_STATE, COL_CHANNEL, COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE, COL_STEP, COL_ATTEMPTS,
- COL_ERROR, COL_SENT) = range(10)
+ COL_NOTE, COL_SENT) = range(10)
 StateRole = Qt.ItemDataRole.UserRole + 10  # the row's state, e.g. "failed"
 NEEDS_ATTENTION = ("failed", "uncertain")
 CUT_COLUMNS = (COL_RECIPIENT, COL_CONTRACTOR, COL_INVOICE, COL_STEP)  # their whole text is the tooltip
@@ -26,6 +26,17 @@ ATTENTION_COLORS = {  # (text, background)
 }
 
 
+def note_text(row: Row) -> str | None:
+    """The note `outbox list` prints: why a planned row waits, else why it failed, stopped or was skipped."""
+    note: str | None = row["note"] or row["last_error"]
+    return note
+
+
+def note_tip(row: Row) -> str | None:
+    """The note, and the last error too when a planned row waits for a retry after it."""
+    return "\n".join(dict.fromkeys(t for t in (row["note"], row["last_error"]) if t)) or None
+
+
 class OutboxTableModel(PagedTableModel[Row]):
     """In the order `collector outbox list` shows them (one state: by planned day; all: as planned);
     filtered by state in SQL."""
@@ -33,7 +44,7 @@ class OutboxTableModel(PagedTableModel[Row]):
     def __init__(self, app: AppContext, page_size: int = PAGE_SIZE) -> None:
         headers = (self.tr("Planned for"), self.tr("State"), self.tr("Channel"), self.tr("Recipient"),
                    self.tr("Contractor"), self.tr("Invoice"), self.tr("Step"), self.tr("Attempts"),
-                   self.tr("Last error"), self.tr("Sent at"))
+                   self.tr("Note"), self.tr("Sent at"))
         super().__init__(app, headers, page_size)
         self.state: str | None = None
 
@@ -57,8 +68,8 @@ class OutboxTableModel(PagedTableModel[Row]):
             return colors[1]
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_ATTEMPTS:
             return RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
-            return row["last_error"] or row["note"]
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_NOTE, COL_STATE):
+            return note_tip(row)
         if role == Qt.ItemDataRole.ToolTipRole and column in CUT_COLUMNS:  # names and "… and 6 earlier" outgrow them
             return self._text(row, column)
         return None
@@ -74,7 +85,7 @@ class OutboxTableModel(PagedTableModel[Row]):
             COL_INVOICE: lambda: str(r["invoice"]),
             COL_STEP: lambda: step_label(str(r["step"]), int(r["occurrence"]), int(r["covers"])),
             COL_ATTEMPTS: lambda: str(r["attempts"]),
-            COL_ERROR: lambda: " ".join((r["last_error"] or "").split()),
+            COL_NOTE: lambda: " ".join((note_text(r) or "").split()),
             COL_SENT: lambda: r["sent_at"][:16].replace("T", " ") if r["sent_at"] else "",
         }
         return values[column]()

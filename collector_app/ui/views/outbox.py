@@ -18,8 +18,8 @@ from collector_app.ui.models.outbox_table import (
     COL_ATTEMPTS,
     COL_CHANNEL,
     COL_CONTRACTOR,
-    COL_ERROR,
     COL_INVOICE,
+    COL_NOTE,
     COL_PLANNED,
     COL_RECIPIENT,
     COL_SENT,
@@ -27,6 +27,7 @@ from collector_app.ui.models.outbox_table import (
     COL_STEP,
     OutboxTableModel,
     Row,
+    note_text,
 )
 from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
@@ -34,9 +35,9 @@ from collector_app.ui.widgets.row_open import on_row_open
 
 STATES = ("planned", "sending", "sent", "failed", "cancelled", "uncertain", "skipped")
 COLUMN_WIDTHS = {COL_PLANNED: 85, COL_STATE: 75, COL_CHANNEL: 55, COL_RECIPIENT: 170, COL_CONTRACTOR: 170,
-                 COL_INVOICE: 125, COL_STEP: 140, COL_ATTEMPTS: 55, COL_SENT: 110}  # the last error takes the rest
+                 COL_INVOICE: 125, COL_STEP: 140, COL_ATTEMPTS: 55, COL_SENT: 110}  # the note takes the rest
 RESENDABLE = ("uncertain", "failed", "cancelled")  # what services.outbox accepts for each action
-MARKABLE = ("uncertain", "failed")
+MARKABLE = ("uncertain",)  # a failed row was refused or never reached the server (README: mark-sent)
 CANCELLABLE = ("planned", "failed", "uncertain")
 
 
@@ -56,12 +57,13 @@ class OutboxView(RefreshingPage):
         self.mark_sent_button = child(self.form, QPushButton, "markSentButton")
         self.cancel_button = child(self.form, QPushButton, "cancelButton")
         self.summary = child(self.form, QLabel, "summary")
+        self.note_line = child(self.form, QLabel, "noteLine")  # the selected row's note, whole
         self.model = OutboxTableModel(app)
         self.dialog: OutboxMessageDialog | None = None
         self._setup()
 
     def _setup(self) -> None:
-        setup_register_table(self.table, self.model, COLUMN_WIDTHS, stretch=COL_ERROR)
+        setup_register_table(self.table, self.model, COLUMN_WIDTHS, stretch=COL_NOTE)
         self.state_filter.addItem(self.tr("all"), None)
         for state in STATES:
             self.state_filter.addItem(self.tr(state), state)
@@ -103,6 +105,9 @@ class OutboxView(RefreshingPage):
         self.resend_button.setEnabled(state in RESENDABLE)
         self.mark_sent_button.setEnabled(state in MARKABLE)
         self.cancel_button.setEnabled(state in CANCELLABLE)
+        note = note_text(row) if row is not None else None
+        self.note_line.setText(self.tr("{state} — {note}").format(state=state, note=note) if note else "")
+        self.note_line.setVisible(bool(note))
 
     # --- the person's decisions ------------------------------------------------------------
     def cancel(self) -> None:
@@ -140,5 +145,5 @@ class OutboxView(RefreshingPage):
         except UserError as exc:
             QMessageBox.warning(self, self.tr("Outbox"), exc.message)
             return
-        self.dialog = OutboxMessageDialog(outbox_id, message, self)
+        self.dialog = OutboxMessageDialog(outbox_id, message, self, note=row["note"])
         self.dialog.show()

@@ -27,7 +27,15 @@ from collector_app.services import policies
 from collector_app.services.context import Ctx
 from collector_app.services.policies import STEP_CHANNELS, Change, StepData
 from collector_app.ui.context import AppContext
-from collector_app.ui.dialogs.policy_step import ACTION_TEXT, ANCHOR_TEXT, CHANNEL_TEXT, PolicyDialog, StepDialog
+from collector_app.ui.dialogs.policy_step import (
+    ACTION_TEXT,
+    ANCHOR_TEXT,
+    CHANNEL_TEXT,
+    PolicyDialog,
+    StepDialog,
+    attach_text,
+    repeat_text,
+)
 from collector_app.ui.forms import child, load_form
 from collector_app.ui.views.templates import open_template_editor
 from collector_app.ui.widgets.detail import IdRole, InlineError, fill_table, open_child, selected_id, setup_table
@@ -62,13 +70,6 @@ def read_policies(ctx: Ctx) -> tuple[list[PolicyRow], list[SegmentRow]]:
     return rows, segments
 
 
-def _repeat(step: StepData) -> str:
-    if not step.repeat_every_days:
-        return "—"
-    limit = f", max {step.repeat_max}" if step.repeat_max else ""
-    return f"every {step.repeat_every_days} d{limit}"
-
-
 def _word(texts: dict[str, object], code: str) -> str:
     """A stored code ("ready_for_demand") in the words the step dialog uses ("mark ready for demand")."""
     return QCoreApplication.translate("PolicyStep", str(texts[code])) if code in texts else code
@@ -77,7 +78,8 @@ def _word(texts: dict[str, object], code: str) -> str:
 def step_cells(position: int, step: StepData) -> tuple[str, ...]:
     action = "—" if step.action == "none" else _word(ACTION_TEXT, step.action)
     return (str(position), step.name, _word(ANCHOR_TEXT, step.anchor), f"{step.offset_days:+d}",
-            _word(CHANNEL_TEXT, step.channel), step.template, _repeat(step), action, "yes" if step.active else "no")
+            _word(CHANNEL_TEXT, step.channel), step.template, attach_text(step.attach_invoice),
+            repeat_text(step.repeat_every_days, step.repeat_max), action, "yes" if step.active else "no")
 
 
 def import_policy(ctx: Ctx, content: str, replace: bool, source: str, how: str) -> tuple[str, str | None]:
@@ -102,13 +104,14 @@ class PoliciesView(RefreshingPage):
         self.replace = child(self.form, QCheckBox, "replaceCheck")
         self.segment = child(self.form, QComboBox, "segment")
         self.assign_button = child(self.form, QPushButton, "assignButton")
-        self.errors = InlineError(child(self.form, QLabel, "errorLabel"))
+        self.errors = InlineError(child(self.form, QLabel, "errorLabel"), {"policy": (self.table, self.tr("Policy"))})
         self.rows: list[PolicyRow] = []
         self.dialog: QDialog | None = None  # the step or policy dialog open over the page
         setup_table(self.table, [self.tr("Policy"), self.tr("Default"), self.tr("One message per contractor"),
                                  self.tr("Steps"), self.tr("Description")], stretch=4)
         setup_table(self.steps, [self.tr("#"), self.tr("Step"), self.tr("Counted from"), self.tr("Offset (days)"),
-                                 self.tr("Channel"), self.tr("Template"), self.tr("Repeat"),
+                                 self.tr("Channel"), self.tr("Template"), self.tr("Invoice attached"),
+                                 self.tr("Repeat"),
                                  self.tr("Action at the end"), self.tr("Active")], stretch=1)
         self.table.currentCellChanged.connect(lambda *_a: self._show_steps())
         self.export_button.clicked.connect(self.export_selected)
@@ -250,11 +253,17 @@ class PoliciesView(RefreshingPage):
             self._write(lambda ctx: policies.set_default(ctx, policy.name))
 
     def delete_policy(self) -> None:
-        """Confirm; a policy segments or contractors follow is deleted only after choosing where they go."""
+        """A policy that cannot be deleted (its outbox history) is refused at once; otherwise confirm, and a
+        policy segments or contractors follow is deleted only after choosing where they go."""
         policy = self.selected()
         if policy is None:
             return
-        used = self.app.call(lambda ctx: policies.usage(ctx, policies.get_policy(ctx, policy.name)))
+        self.errors.clear()
+        try:
+            used = self.app.call(lambda ctx: policies.usage(ctx, policies.check_deletable(ctx, policy.name)))
+        except UserError as exc:
+            self.errors.show(exc)
+            return
         target: str | None = None
         if used["segments"] or used["contractors"]:
             others = [r.name for r in self.rows if r.id != policy.id]
@@ -306,9 +315,16 @@ class PoliciesView(RefreshingPage):
         if found is None:
             return
         step_id, step = found
-        answer = QMessageBox.question(self, self.tr("Delete step"),
-                                      self.tr("Delete the step \"{name}\"?").format(name=step.name))
-        if answer == QMessageBox.StandardButton.Yes:
+        if self.app.call(lambda ctx: policies.step_has_history(ctx, step_id)):
+            title = self.tr("Switch the step off")
+            text = self.tr("The step \"{name}\" has already planned messages, which the outbox keeps as its "
+                           "history, so it cannot be deleted. It will be kept, switched off (nothing more is "
+                           "planned by it, and its messages not sent yet will not go out) and moved to the end "
+                           "of the list. Switch it off?").format(name=step.name)
+        else:
+            title = self.tr("Delete step")
+            text = self.tr("Delete the step \"{name}\"?").format(name=step.name)
+        if QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes:
             self._write(lambda ctx: policies.delete_step(ctx, step_id))
 
     def move_step(self, by: int) -> None:
