@@ -18,6 +18,7 @@ from collector_app.db.engine import Ledger
 from collector_app.db.models import Outbox
 from collector_app.domain.clock import FixedClock
 from collector_app.services.context import Ctx
+from collector_app.services.reminders import PlannedRow
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.message_preview import MessagePreviewDialog
 from collector_app.ui.dialogs.settings import SettingsDialog
@@ -111,6 +112,42 @@ def test_preview_message_shows_subject_text_and_html(qtbot: QtBot, view: Reminde
     assert dialog.text.isReadOnly() and "FV/1/2026" in dialog.html.toPlainText()
 
 
+def test_a_grouped_policy_previews_and_counts_one_message_per_contractor_and_day(
+        qtbot: QtBot, app: AppContext, clock: FixedClock) -> None:
+    """The debtor of a policy that sends one message per contractor gets one e-mail for both invoices due a
+    reminder today, worded at the furthest step: the page shows that message and counts it once."""
+    from dataclasses import replace
+
+    from collector_app.services import policies
+
+    def grouped(ctx: Ctx) -> None:
+        standard = policies.policy_data(policies.get_policy(ctx, "Standard"))
+        policies.create_policy(ctx, replace(standard, name="Grouped", group_by_contractor=True, is_default=False))
+        c = contractor(ctx, "Zeta Sp. z o.o.", email="zeta@example.com", language="en")
+        policies.assign_to_contractor(ctx, str(c.id), "Grouped")
+        for number, days in (("Z/2", 2), ("Z/9", 9)):
+            invoice(ctx, c, number, "100.00", clock.today() - dt.timedelta(days=days))
+
+    app.call(grouped)
+    page = RemindersPreviewView(app, TaskRunner())
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    qtbot.waitUntil(lambda: not page.busy and page.model.rowCount() > 0, timeout=10000)
+    zeta = [r for r in range(page.model.rowCount()) if page.model.index(r, COL_CONTRACTOR).data() == "Zeta Sp. z o.o."
+            and page.model.rows[r].channel == "email" and page.model.rows[r].state == "planned"
+            and page.model.rows[r].planned_for == clock.today()]
+    assert len(zeta) == 2
+    planned = sum(1 for r in page.model.rows if r.state == "planned")
+    assert int(page.summary.text().split()[0]) <= planned - 1  # Zeta's two e-mails today are one message
+    page.table.selectRow(zeta[0])
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MessagePreviewDialog) and w.isVisible()
+                  and "Z/" in w.subject.text())
+    qtbot.addWidget(dialog)
+    assert "Z/2" in dialog.subject.text() and "Z/9" in dialog.subject.text()
+
+
 def test_the_window_has_the_reminders_and_policies_pages_and_tools_settings(qtbot: QtBot, app: AppContext) -> None:
     window = MainWindow(app)
     qtbot.addWidget(window)
@@ -141,3 +178,39 @@ def test_channels_are_named_as_on_the_outbox_page(view: RemindersPreviewView) ->
     from collector_app.ui.models.reminder_plan import COL_CHANNEL
 
     assert set(cells(view, COL_CHANNEL)) <= {"E-mail", "SMS", "Letter"} and "E-mail" in cells(view, COL_CHANNEL)
+
+
+def test_a_horizon_typed_while_the_first_plan_is_computed_is_computed_next(
+        qtbot: QtBot, app: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large ledger the first computation takes seconds: 0 + Enter typed meanwhile is not dropped."""
+    import threading
+
+    from collector_app.ui.views import reminders_preview
+
+    release = threading.Event()
+    asked: list[int] = []
+    real = reminders_preview.preview_plan
+
+    def held_until_released(context: AppContext, days: int) -> list[PlannedRow]:
+        asked.append(days)
+        assert release.wait(10), "the test never let the first computation finish"
+        return real(context, days)
+
+    monkeypatch.setattr(reminders_preview, "preview_plan", held_until_released)
+    runner = TaskRunner()
+    page = RemindersPreviewView(app, runner)
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    qtbot.waitUntil(lambda: asked == [14], timeout=10000)
+    page.days.setFocus()
+    page.days.selectAll()
+    qtbot.keyClicks(page.days, "0")
+    qtbot.keyClick(page.days, Qt.Key.Key_Return)
+    assert page.busy and page.days.value() == 0
+    release.set()
+    qtbot.waitUntil(lambda: asked == [14, 0] and not page.busy, timeout=10000)
+    today = app.clock.today().isoformat()
+    assert page.summary.text().endswith(f"up to {today}.") and page.shown_days == 0
+    assert page.model.rowCount() > 0 and all(day <= today for day in cells(page, 0))
+    assert runner.wait()

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QWidget
 from shiboken6 import isValid
-from sqlalchemy import select
 
-from collector_app.db.models import Contractor, Invoice, PolicyStep
 from collector_app.domain.errors import UserError
-from collector_app.services.context import Ctx
-from collector_app.services.messages import Message, preview
-from collector_app.services.policies import followed_policy_id
+from collector_app.services.plan_preview import message_count, planned_message
 from collector_app.services.reminders import PlannedRow, plan
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.message_preview import MessagePreviewDialog
@@ -42,20 +37,9 @@ def preview_plan(app: AppContext, days: int) -> list[PlannedRow]:
     return app.call(lambda ctx: plan(ctx, dry_run=True, days=days))
 
 
-def message_for(ctx: Ctx, row: PlannedRow) -> Message:
-    """The message a preview row stands for: its invoice and the template of its step in the effective policy."""
-    invoice_id = ctx.session.scalar(select(Invoice.id).where(
-        Invoice.number == row.invoice, Invoice.contractor_id == row.contractor_id).order_by(Invoice.id).limit(1))
-    contractor = ctx.session.get(Contractor, row.contractor_id)
-    if invoice_id is None or contractor is None:
-        raise UserError("invoice", f"invoice {row.invoice} is no longer in the ledger")
-    policy_id = followed_policy_id(ctx, contractor)
-    template = ctx.session.scalar(select(PolicyStep.template).where(
-        PolicyStep.policy_id == policy_id, PolicyStep.name == row.step, PolicyStep.channel == row.channel)
-        .order_by(PolicyStep.position).limit(1))
-    if template is None:
-        raise UserError("step", f'the step "{row.step}" is no longer in the policy')
-    return preview(ctx, invoice_id, template, row.channel)
+def counted(app: AppContext, rows: list[PlannedRow]) -> tuple[list[PlannedRow], int]:
+    """The rows with the number of messages they make (a grouped policy's rows of a day are one), on the worker."""
+    return rows, app.call(lambda ctx: message_count(ctx, rows))
 
 
 class RemindersPreviewView(RefreshingPage):
@@ -74,6 +58,7 @@ class RemindersPreviewView(RefreshingPage):
         self.model = ReminderPlanModel()
         self.days.setValue(DEFAULT_DAYS)
         self.busy = False
+        self.wanted = False  # asked to recompute while a computation ran: redone when it ends, if the days differ
         self.shown_days: int | None = None  # the horizon of the rows on screen
         setup_register_table(self.table, self.model, COLUMN_WIDTHS)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
@@ -89,33 +74,46 @@ class RemindersPreviewView(RefreshingPage):
 
     def refresh(self) -> None:
         if self.busy:
+            self.wanted = True
             return
         self.busy = True
         self.refresh_button.setEnabled(False)
         self.summary.setText(self.tr("Computing the plan…"))
         days, app = self.days.value(), self.app
-        self.runner.run(lambda: preview_plan(app, days), lambda rows: self._planned(rows, days), self._failed)
+        self.runner.run(lambda: counted(app, preview_plan(app, days)), lambda found: self._planned(found, days),
+                        lambda exc: self._failed(exc, days))
 
-    def _planned(self, rows: object, days: int) -> None:
-        assert isinstance(rows, list)
+    def _planned(self, found: object, days: int) -> None:
+        assert isinstance(found, tuple)
+        rows, sent = found
         if not isValid(self):  # the page was closed while the plan ran
             return
         self.busy = False
-        self.shown_days = days
         self.refresh_button.setEnabled(True)
+        if self._again(days):
+            return
+        self.shown_days = days
         self.model.set_rows(rows)
-        counts = Counter[str]()
-        for r in rows:
-            counts["skipped" if r.state == "skipped" else "sent"] += r.covers if r.state == "skipped" else 1
+        skipped = sum(r.covers for r in rows if r.state == "skipped")
         self.summary.setText(self.tr("{sent} messages would be sent, {skipped} steps skipped, up to {day}.").format(
-            sent=counts["sent"], skipped=counts["skipped"], day=self.horizon(days)))
+            sent=sent, skipped=skipped, day=self.horizon(days)))
         self._update_buttons()
 
-    def _failed(self, exc: Exception) -> None:
+    def _again(self, days: int) -> bool:
+        """A horizon typed while the plan was computed for `days`: compute again for it, not show the old one."""
+        wanted, self.wanted = self.wanted, False
+        if not wanted or self.days.value() == days:
+            return False
+        self.refresh()
+        return True
+
+    def _failed(self, exc: Exception, days: int) -> None:
         if not isValid(self):
             return
         self.busy = False
         self.refresh_button.setEnabled(True)
+        if self._again(days):
+            return
         self.model.set_rows([])
         text = exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         self.summary.setText(self.tr("The plan could not be computed: {error}").format(error=text))
@@ -137,7 +135,8 @@ class RemindersPreviewView(RefreshingPage):
         if row is None:
             return
         try:
-            message = self.app.call(lambda ctx: message_for(ctx, row))
+            shown = self.model.rows  # the message goes out with the rows of its group that day
+            message = self.app.call(lambda ctx: planned_message(ctx, row, shown))
         except UserError as exc:
             QMessageBox.warning(self, self.tr("Preview message"), exc.message)
             return
