@@ -116,9 +116,9 @@ def test_the_page_lists_the_batches_newest_first_with_what_each_import_did(
     ubl = run_import(ledger, clock, DATA / "ubl_invoice.xml", label="from/mail/ubl_invoice.xml").batch_id
     view = _shown_page(qtbot, app, runner)
     assert [d.row.id for d in view.model.rows] == [ubl, ksef, sta]
-    assert cell(view, ubl, COL_RESULT) == "created: 1, unchanged: 0"
+    assert cell(view, ubl, COL_RESULT) == "1 created, 0 unchanged"
     assert cell(view, ubl, COL_FILE) == "ubl_invoice.xml"
-    assert cell(view, sta, COL_RESULT) == "payments: 6, matched: 3, unmatched: 3"
+    assert cell(view, sta, COL_RESULT) == "6 payments, 3 matched, 3 to review"
     assert (cell(view, sta, COL_SKIPPED), cell(view, sta, COL_WARNINGS)) == ("2", "1")
     assert view.selected() is not None and view.selected().row.id == ubl  # type: ignore[union-attr]
     assert view.heading.text().startswith(f"Batch {ubl}: from/mail/ubl_invoice.xml (UBL), imported 2026-03-16")
@@ -274,7 +274,7 @@ def test_a_statement_result_fits_its_column_and_formats_are_named_as_banks_name_
     sta, ksef = _statement_and_ksef(app, ledger, clock, "camt053_v04_prefixed.xml")
     view = _shown_page(qtbot, app, runner)
     assert (cell(view, sta, COL_FORMAT), cell(view, ksef, COL_FORMAT)) == ("camt.053", "KSeF")
-    longest = view.model.tr("payments: {0}, matched: {1}, unmatched: {2}").format(99, 99, 99)
+    longest = view.model.tr("{0} payments, {1} matched, {2} to review").format(99, 99, 99)
     assert view.table.columnWidth(COL_RESULT) >= view.table.fontMetrics().horizontalAdvance(longest) + 8
     row = next(i for i, d in enumerate(view.model.rows) if d.row.id == sta)
     index = view.model.index(row, COL_RESULT)

@@ -39,10 +39,10 @@ class ImportTableModel(PagedTableModel[BatchDetail]):
             return UNDONE_COLOR
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
             return RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_FILE:
-            return row.row.file
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_RESULT:
-            return self.result_text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:  # a cell cut at a narrow width is whole on hover
+            if column == COL_UNDONE and row.row.undone_at is not None:
+                return local_time(row.row.undone_at)
+            return row.row.file if column == COL_FILE else self.text(row, column) or None
         return None
 
     def kind_text(self, kind: str) -> str:
@@ -53,8 +53,8 @@ class ImportTableModel(PagedTableModel[BatchDetail]):
         if s is None:
             return self.tr("did not finish")
         if detail.row.kind == "statement":
-            return self.tr("payments: {0}, matched: {1}, unmatched: {2}").format(s.payments, s.matched, s.unmatched)
-        return self.tr("created: {0}, unchanged: {1}").format(s.created, s.unchanged)
+            return self.tr("{0} payments, {1} matched, {2} to review").format(s.payments, s.matched, s.unmatched)
+        return self.tr("{0} created, {1} unchanged").format(s.created, s.unchanged)
 
     def text(self, detail: BatchDetail, column: int) -> str:
         r, s = detail.row, detail.summary
@@ -76,4 +76,4 @@ class ImportTableModel(PagedTableModel[BatchDetail]):
             return str(len(s.skipped)) if s is not None else ""
         if column == COL_WARNINGS:
             return str(len(s.warnings)) if s is not None else ""
-        return local_time(r.undone_at) if r.undone_at is not None else ""
+        return local_time(r.undone_at)[:10] if r.undone_at is not None else ""  # the day; the time on hover

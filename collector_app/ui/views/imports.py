@@ -43,8 +43,8 @@ from collector_app.ui.widgets.detail import local_time
 from collector_app.ui.widgets.page import RefreshingPage
 from collector_app.ui.widgets.register import setup_register_table
 
-COLUMN_WIDTHS = {COL_ID: 50, COL_AT: 115, COL_BY: 110, COL_KIND: 100, COL_FORMAT: 75, COL_RESULT: 280,
-                 COL_SKIPPED: 60, COL_WARNINGS: 70, COL_UNDONE: 100}  # the file name takes the rest
+COLUMN_WIDTHS = {COL_ID: 45, COL_AT: 115, COL_BY: 110, COL_KIND: 105, COL_FORMAT: 90, COL_RESULT: 250,
+                 COL_SKIPPED: 60, COL_WARNINGS: 70, COL_UNDONE: 85}  # the file name takes the rest
 ERROR_STYLE = "color: #b00020;"
 
 

@@ -93,6 +93,9 @@ class ImportRunDialog(QDialog):
     def _failed(self, exc: Exception) -> None:
         self.running = False
         self._stop_progress()
+        if self.cancel_requested.is_set() and isinstance(exc, UserError):  # the worker stopped as asked
+            self.result_label.setText(self.tr("Cancelled: nothing was imported."))
+            return
         message = str(exc) if isinstance(exc, UserError) else self.tr("The import failed: %1").replace("%1", str(exc))
         self.result_label.setText(message + "\n" + self.tr("Nothing was imported."))
 
