@@ -125,7 +125,7 @@ class FilePreview:
     delimiter: str | None = None
 
 
-PREVIEW_FIELDS = ["number", "contractor", "tax_id", "issue_date", "due_date", "gross", "currency", "kind"]
+PREVIEW_FIELDS = ["Number", "Contractor", "Tax id", "Issue date", "Due date", "Amount", "Currency", "Kind"]
 
 
 def preview_file(request: InvoiceImport, default_currency: str = "PLN", limit: int = 20) -> FilePreview:

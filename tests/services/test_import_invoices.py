@@ -539,3 +539,9 @@ def test_a_vat_amount_column_is_not_read_as_the_tax_id(ledger: Ledger, clock: Fi
     run_import(ledger, clock, path)
     doc = documents(ledger)["V/1"]
     assert doc.gross == Decimal(123) and doc.contractor.tax_id is None
+
+
+def test_an_e_invoice_preview_names_its_columns_in_words(tmp_path: Path) -> None:
+    """The wizard shows an e-invoice's documents under words, as the CSV mapping's fields are named."""
+    shown = preview_file(InvoiceImport(DATA / "ubl_credit_note.xml"))
+    assert shown.header[:4] == ["Number", "Contractor", "Tax id", "Issue date"]
