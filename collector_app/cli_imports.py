@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from collector_app.domain.errors import UserError
 from collector_app.imports.detect import INVOICE_FORMATS
 from collector_app.imports.invoice_csv import load_mapping
 from collector_app.services import import_batches
-from collector_app.services.import_invoices import InvoiceImport, import_invoices
+from collector_app.services.import_invoices import InvoiceImport, import_invoices, remembered_mapping
 
 if TYPE_CHECKING:
     from collector_app.cli import Run
@@ -28,7 +29,13 @@ def cmd_import_invoices(run: Run) -> None:
     request = InvoiceImport(Path(a.file), a.format, mapping, label=a.file)
     session = run.ledger.sessions()
     try:
+        remembered = remembered_mapping(run.ctx(session), request)
+        if remembered is not None:
+            request = replace(request, mapping=remembered)
         result = import_invoices(run.ctx(session), request)
+        if remembered is not None:
+            result.summary.warn("", "read with the column mapping the import wizard saved for files with these "
+                                    "headers (give --mapping to read it otherwise)")
         if a.dry_run:
             session.rollback()
         else:

@@ -187,6 +187,19 @@ def saved_mapping(ctx: Ctx, header: Sequence[str]) -> Mapping | None:
         return None
 
 
+def remembered_mapping(ctx: Ctx, request: InvoiceImport) -> Mapping | None:
+    """For an import given no mapping: the one the import wizard saved for files with this file's header, so
+    that the command line reads a layout the window has learned as the window does (None otherwise)."""
+    if request.mapping is not None:
+        return None
+    firm = get_firm(ctx)
+    try:
+        preview = preview_file(request, firm.currency if firm else "PLN")
+    except UserError:
+        return None  # the import itself says what is wrong with the file
+    return saved_mapping(ctx, preview.header) if preview.format in ("csv", "xlsx") else None
+
+
 def save_mapping(ctx: Ctx, header: Sequence[str], mapping: Mapping) -> None:
     settings.set_value(ctx, MAPPING_KEY + header_key(header), json.dumps(mapping.as_dict(), ensure_ascii=False))
 

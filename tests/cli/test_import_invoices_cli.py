@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from helpers.cli_support import Cli, ledger_dump, table_counts
@@ -67,3 +68,28 @@ def test_undo_from_the_command_line(cli: Cli) -> None:
     cli.fails("import", "undo", "--batch", str(batch), field="batch", expect="already undone")
     text = cli.ok("import", "batches", as_json=False)
     assert "isdoc" in text and "invoices" in text
+
+
+def test_a_layout_the_import_wizard_learned_is_read_the_same_way_without_mapping(cli: Cli, tmp_path: Path) -> None:
+    """The window saved a mapping for files with these headers: `import invoices` uses it too (and says so)."""
+    from collector_app.db.engine import open_ledger
+    from collector_app.domain.clock import FixedClock
+    from collector_app.imports.invoice_csv import Mapping
+    from collector_app.services.context import Ctx
+    from collector_app.services.import_invoices import save_mapping
+
+    cli.ok("init")
+    path = tmp_path / "symfonia.csv"
+    path.write_text("Nr dok;Klient;Wystawiono;Do zaplaty\nA/1;Eta;05.03.2026;1 234,50\n", encoding="utf-8")
+    cli.fails("import", "invoices", str(path), field="symfonia.csv", expect="no column for")
+    ledger = open_ledger(cli.db)
+    try:
+        with ledger.transaction() as s:
+            columns = {"number": "Nr dok", "contractor": "Klient", "issue_date": "Wystawiono", "gross": "Do zaplaty"}
+            save_mapping(Ctx(s, FixedClock(dt.date(2026, 3, 16)), "tester"), list(columns.values()),
+                         Mapping(columns=dict(columns)))
+    finally:
+        ledger.close()
+    data = cli.ok("import", "invoices", str(path))
+    assert data["created"] == 1
+    assert any("mapping the import wizard saved" in w["text"] for w in data["warnings"])
