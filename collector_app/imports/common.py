@@ -197,7 +197,8 @@ def guess_note(path: Path, encoding: str) -> str:
     shown = f" ({', '.join(letters)})" if letters else ""
     other = "cp1250" if encoding == "cp1252" else "cp1252"
     return (f"the text is not UTF-8: read as {encoding} ({_GUESS_NAMES.get(encoding, encoding)}), whose letters fit "
-            f'it best{shown}; if names look wrong, name the encoding in a mapping (e.g. "encoding": "{other}")')
+            f'it best{shown}; if names look wrong, choose the encoding in the import wizard or name it in a mapping '
+            f'(e.g. "encoding": "{other}")')
 
 
 def decode_text(data: bytes, requested: str | None = None) -> tuple[str, str]:

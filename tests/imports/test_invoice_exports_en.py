@@ -288,8 +288,8 @@ def test_a_latin1_file_is_read_as_western_european_and_the_summary_says_so(tmp_p
     rows = _read(tmp_path, FRENCH, currency, encoding="latin-1")
     assert [r.buyer.name for r in _invoices(rows)] == ["Crêperie Bretonne", "Hôtel du Lac"]
     assert _notes(rows)[0] == ("the text is not UTF-8: read as cp1252 (Windows Western European, ISO-8859-1), whose "
-                               'letters fit it best (ê); if names look wrong, name the encoding in a mapping (e.g. '
-                               '"encoding": "cp1250")')
+                               'letters fit it best (ê); if names look wrong, choose the encoding in the import '
+                               'wizard or name it in a mapping (e.g. "encoding": "cp1250")')
 
 
 def test_a_cp1250_file_stays_central_european_and_the_summary_says_so(tmp_path: Path) -> None:
