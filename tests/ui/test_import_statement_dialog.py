@@ -9,10 +9,11 @@ import pytest
 from helpers.ledger import invoice
 from helpers.qt_input import click, shown
 from helpers.statements import DATA, statement_ledger
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from collector_app.db.models import Invoice
+from collector_app.db.models import Invoice, Payment
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.import_statement import StatementImportDialog
 from collector_app.ui.taskrunner import TaskRunner
@@ -103,3 +104,111 @@ def test_suggestions_name_the_currency_and_the_score(qtbot: QtBot, app: AppConte
     row = next(r for r in range(3) if dlg.review.item(r, 3).text() == "ZA USŁUGI")
     dlg.review.selectRow(row)
     assert dlg.suggestion_combo.currentText().startswith("FV/20/2026 — 99.99 PLN · score 0.30 · ")
+
+
+
+def _imported(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> StatementImportDialog:
+    """The dialog after the two statements: ZA USŁUGI (99.99, two suggestions) and twice DAROWIZNA (50.00, none)."""
+    _two_invoices_of_the_same_amount(app)
+    dlg = _dialog(qtbot, app, runner)
+    _import(qtbot, dlg, str(DATA / "pl_two_statements_iso-8859-2.sta"))
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 3)
+    return dlg
+
+
+def _pick_payment(qtbot: QtBot, dlg: StatementImportDialog, title: str) -> int:
+    """Click the first review row with this title; the payment's id."""
+    row = next(r for r in range(dlg.review.rowCount()) if dlg.review.item(r, 3).text() == title)
+    click(qtbot, dlg.review.viewport(), dlg.review.visualItemRect(dlg.review.item(row, 1)).center())
+    item = dlg.selected_item()
+    assert item is not None and item.row.title == title
+    return item.row.id
+
+
+def _find(qtbot: QtBot, dlg: StatementImportDialog, text: str) -> None:
+    dlg.find_edit.clear()
+    qtbot.keyClicks(dlg.find_edit, text)
+    qtbot.waitUntil(lambda: not dlg.search_timer.isActive() and runner_idle(dlg))
+
+
+def runner_idle(dlg: StatementImportDialog) -> bool:
+    return bool(dlg.runner.idle())
+
+
+def _type_amount(qtbot: QtBot, dlg: StatementImportDialog, text: str) -> None:
+    dlg.amount_edit.setFocus()
+    qtbot.keyClick(dlg.amount_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dlg.amount_edit, text)
+
+
+def _paid(app: AppContext, number: str) -> Decimal:
+    return app.call(lambda ctx: ctx.session.scalar(select(Invoice.paid).where(Invoice.number == number)))
+
+
+def _allocated(app: AppContext, payment_id: int) -> Decimal:
+    return app.call(lambda ctx: ctx.session.scalar(select(Payment.allocated).where(Payment.id == payment_id)))
+
+
+def _combo_texts(dlg: StatementImportDialog) -> list[str]:
+    return [dlg.suggestion_combo.itemText(i) for i in range(dlg.suggestion_combo.count())]
+
+
+def test_a_payment_nothing_suggests_goes_in_part_to_any_open_invoice_found_by_contractor_or_number(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    dlg = _imported(qtbot, app, runner)
+    payment_id = _pick_payment(qtbot, dlg, "DAROWIZNA")
+    qtbot.waitUntil(lambda: dlg.suggestion_combo.count() > 0)  # the open invoices in PLN, oldest due first
+    assert dlg.allocate_button.isEnabled() and dlg.currency_label.text() == "PLN"
+    assert not any("EU/1/2026" in text for text in _combo_texts(dlg))
+    _find(qtbot, dlg, "beta bud")
+    texts = _combo_texts(dlg)
+    assert texts and all("Beta Bud S.A." in text for text in texts)
+    _find(qtbot, dlg, "FV/5/")
+    assert _combo_texts(dlg) == ["FV/5/2026 — balance 61.00 PLN · Beta Bud S.A. · due 2026-04-03"]
+    assert dlg.amount_edit.text() == "50.00"  # the smaller of the payment's 50.00 and the balance 61.00
+    _type_amount(qtbot, dlg, "20,00")
+    click(qtbot, dlg.allocate_button)
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 2)
+    assert _paid(app, "FV/5/2026") == Decimal("20.00")
+    assert _allocated(app, payment_id) == Decimal("20.00")
+    assert dlg.result_label.text() == ("Allocated 20.00 PLN to FV/5/2026. 30.00 PLN of the payment is left "
+                                       "unallocated: allocate it on the Payments page.")
+
+
+def test_a_suggested_payment_can_get_another_amount_and_the_title_counts_one_payment(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    dlg = _imported(qtbot, app, runner)
+    _pick_payment(qtbot, dlg, "ZA USŁUGI")
+    assert dlg.suggestion_combo.currentData() == "FV/20/2026" and dlg.amount_edit.text() == "99.99"
+    _type_amount(qtbot, dlg, "40")
+    click(qtbot, dlg.allocate_button)
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 2)
+    assert _paid(app, "FV/20/2026") == Decimal("40.00")
+    _pick_payment(qtbot, dlg, "DAROWIZNA")
+    _find(qtbot, dlg, "FV/9/2026")
+    click(qtbot, dlg.allocate_button)
+    qtbot.waitUntil(lambda: dlg.review.rowCount() == 1)
+    assert _paid(app, "FV/9/2026") == Decimal("50.00")
+    assert dlg.review_title.text() == "Review list: 1 bank payment waiting for a hand allocation"
+
+
+def test_a_refused_allocation_is_said_under_the_buttons_and_writes_nothing(
+        qtbot: QtBot, app: AppContext, runner: TaskRunner) -> None:
+    dlg = _imported(qtbot, app, runner)
+    payment_id = _pick_payment(qtbot, dlg, "DAROWIZNA")
+    _find(qtbot, dlg, "FV/10/2026")
+    _type_amount(qtbot, dlg, "60.00")
+    click(qtbot, dlg.allocate_button)
+    qtbot.waitUntil(lambda: dlg.error.label.isVisible())
+    assert dlg.error.text() == "Amount: 60.00 is not between 0.01 and the 50.00 left"
+    _type_amount(qtbot, dlg, "5,001")
+    click(qtbot, dlg.allocate_button)
+    assert dlg.error.text() == 'Amount: "5,001" has more than 2 decimal places for PLN'
+    assert dlg.review.rowCount() == 3 and _allocated(app, payment_id) == Decimal("0.00")
+    assert _paid(app, "FV/10/2026") == Decimal("0.00")
+    _find(qtbot, dlg, "EU/1/2026")  # an invoice in another currency is not offered
+    assert dlg.suggestion_combo.count() == 0 and not dlg.allocate_button.isEnabled()
+    assert dlg.suggestion_combo.placeholderText() == "no open invoice in PLN holds “EU/1/2026”"
+    _pick_payment(qtbot, dlg, "ZA USŁUGI")  # another payment: its suggestions, the look-up starts again
+    assert dlg.find_edit.text() == "" and dlg.suggestion_combo.currentData() == "FV/20/2026"
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,18 +24,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from collector_app.domain.money import format_amount
+from collector_app.domain.errors import UserError
+from collector_app.domain.money import format_amount, parse_amount
 from collector_app.services import matching, payments
 from collector_app.services.context import Ctx
 from collector_app.services.import_statement import FORMATS, StatementResult, import_statement
 from collector_app.ui.context import AppContext
 from collector_app.ui.dialogs.demand_make import counted
 from collector_app.ui.taskrunner import TaskRunner
+from collector_app.ui.widgets.detail import InlineError
 from collector_app.ui.widgets.import_run import ImportRunDialog, fill, format_name, open_import
 
 REVIEW_PAGE = 200
 REVIEW_PAYER, REVIEW_TITLE = 2, 3  # columns of the review list
 PAYER_WIDTH = 240  # px
+FOUND_LIMIT = 30  # open invoices offered beside the suggestions
+SEARCH_DELAY_MS = 250  # typing pauses this long before the invoices are looked up
 
 
 class StatementImportDialog(ImportRunDialog):
@@ -45,6 +49,8 @@ class StatementImportDialog(ImportRunDialog):
         super().__init__(app, runner, parent)
         self.last_result: StatementResult | None = None
         self.items: list[matching.ReviewItem] = []
+        self.amounts: dict[str, Decimal] = {}  # invoice number → the amount proposed for the selected payment
+        self.chosen_payment: int | None = None  # the payment the Find text was typed for
         self.setWindowTitle(self.tr("Import bank statement"))
         self.setMinimumSize(860, 560)
         layout = QVBoxLayout(self)
@@ -62,7 +68,14 @@ class StatementImportDialog(ImportRunDialog):
         self.review_title = QLabel(self.tr("Review list: bank payments waiting for a hand allocation"))
         layout.addWidget(self.review_title)
         layout.addWidget(self._review_table())
+        layout.addLayout(self._choice_row())
         layout.addLayout(self._buttons())
+        self.error = InlineError(QLabel(), {
+            "invoice": (self.suggestion_combo, self.tr("Invoice")),
+            "currency": (self.suggestion_combo, self.tr("Currency")),
+            "amount": (self.amount_edit, self.tr("Amount")),
+        })
+        layout.addWidget(self.error.label)
         self.refresh_review()
 
     # -- layout --------------------------------------------------------------------------------------
@@ -102,14 +115,43 @@ class StatementImportDialog(ImportRunDialog):
         self.review.itemSelectionChanged.connect(self._selection_changed)
         return self.review
 
-    def _buttons(self) -> QHBoxLayout:
+    def _choice_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         label = QLabel(self.tr("&Allocate the selected payment to:"))
         row.addWidget(label)
         self.suggestion_combo = QComboBox()
         label.setBuddy(self.suggestion_combo)
         self.suggestion_combo.setMinimumWidth(320)
+        self.suggestion_combo.setToolTip(self.tr("The suggestions, then the open invoices in the payment's currency"))
+        self.suggestion_combo.currentIndexChanged.connect(lambda _i: self._prefill_amount())
         row.addWidget(self.suggestion_combo, 1)
+        find_label = QLabel(self.tr("&Find:"))
+        row.addWidget(find_label)
+        self.find_edit = QLineEdit()
+        find_label.setBuddy(self.find_edit)
+        self.find_edit.setPlaceholderText(self.tr("invoice number or contractor"))
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setMinimumWidth(200)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.find_invoices)
+        self.find_edit.textChanged.connect(lambda _t: self.search_timer.start())
+        row.addWidget(self.find_edit)
+        return row
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        label = QLabel(self.tr("A&mount:"))
+        row.addWidget(label)
+        self.amount_edit = QLineEdit()
+        label.setBuddy(self.amount_edit)
+        self.amount_edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.amount_edit.setMaximumWidth(130)
+        self.amount_edit.setToolTip(self.tr("Less than the payment leaves the rest of it unallocated"))
+        row.addWidget(self.amount_edit)
+        self.currency_label = QLabel()
+        row.addWidget(self.currency_label)
         self.allocate_button = QPushButton(self.tr("Allocate to this invoice"))
         self.allocate_button.setEnabled(False)
         self.allocate_button.clicked.connect(self.allocate_selected)
@@ -194,45 +236,124 @@ class StatementImportDialog(ImportRunDialog):
         self.review.resizeColumnsToContents()
         if self.review.columnWidth(REVIEW_PAYER) > PAYER_WIDTH:  # one long name must not push the rest away
             self.review.setColumnWidth(REVIEW_PAYER, PAYER_WIDTH)
-        self.review_title.setText(self.tr("Review list: %1 bank payments waiting for a hand allocation")
-                                  .replace("%1", f"{len(items)}+" if len(items) >= REVIEW_PAGE else str(len(items)))
-                                  if items else self.tr("Review list: no bank payment waits for a hand allocation."))
+        self.review_title.setText(counted(
+            len(items), self.tr("Review list: {0} bank payment waiting for a hand allocation"),
+            self.tr("Review list: {0}{1} bank payments waiting for a hand allocation"),
+            "+" if len(items) >= REVIEW_PAGE else "",
+        ) if items else self.tr("Review list: no bank payment waits for a hand allocation."))
         self._selection_changed()
 
     def _selection_changed(self) -> None:
+        self.error.clear()
+        self.suggestion_combo.blockSignals(True)
         self.suggestion_combo.clear()
+        self.amounts = {}
         item = self.selected_item()
+        if item is None or item.row.id != self.chosen_payment:  # another payment: its own look-up
+            self.find_edit.blockSignals(True)
+            self.find_edit.clear()
+            self.find_edit.blockSignals(False)
+        self.chosen_payment = item.row.id if item is not None else None
         if item is not None:
             for s in item.suggestions:
                 self.suggestion_combo.addItem(fill(self.tr("%1 — %2 %3 · score %4 · %5"), (
                     s.invoice, format_amount(s.amount), item.row.currency, f"{s.score:.2f}", s.reason)), s.invoice)
-        self.allocate_button.setEnabled(self.suggestion_combo.count() > 0)
+                self.amounts[s.invoice] = s.amount if s.amount > 0 else item.row.unallocated
+            self.suggestion_combo.setCurrentIndex(0 if item.suggestions else -1)  # a placeholder stops Qt doing it
+            self.find_invoices()
+        self.suggestion_combo.blockSignals(False)
+        self.currency_label.setText(item.row.currency if item is not None else "")
+        self._prefill_amount()
+
+    def find_invoices(self) -> None:
+        """Look up the open invoices in the payment's currency that the Find text names, off the GUI thread."""
+        self.search_timer.stop()
+        item = self.selected_item()
+        if item is None:
+            return
+        text, currency = self.find_edit.text(), item.row.currency
+        self.runner.run(
+            lambda: self.app.call(lambda ctx: payments.find_open_invoices(ctx, text, currency, FOUND_LIMIT)),
+            lambda found: self._show_found(item.row.id, text, found))
+
+    def _show_found(self, payment_id: int, text: str, found: list[payments.OpenInvoice]) -> None:
+        item = self.selected_item()
+        if item is None or item.row.id != payment_id or text != self.find_edit.text():
+            return  # the selection or the text changed meanwhile: a newer look-up is on its way
+        combo, keep = self.suggestion_combo, self.suggestion_combo.currentData()
+        combo.blockSignals(True)
+        while combo.count() > len(item.suggestions):
+            combo.removeItem(combo.count() - 1)
+        suggested = {s.invoice for s in item.suggestions}
+        for inv in found:
+            if inv.number not in suggested:
+                label = fill(self.tr("%1 — balance %2 %3 · %4 · due %5"), (inv.number, format_amount(inv.balance),
+                                                                             item.row.currency, inv.contractor,
+                                                                             inv.due_date.isoformat()))
+                combo.addItem(label, inv.number)
+                combo.setItemData(combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+                self.amounts[inv.number] = min(item.row.unallocated, inv.balance)
+        combo.setPlaceholderText(fill(self.tr("no open invoice in %1 holds “%2”"), (item.row.currency, text.strip()))
+                                 if text.strip() else self.tr("no open invoice in %1").replace("%1", item.row.currency))
+        combo.setCurrentIndex(max(combo.findData(keep), 0) if combo.count() else -1)
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)  # the list shows names whole
+        combo.blockSignals(False)
+        self._prefill_amount()
+
+    def _prefill_amount(self) -> None:
+        """The suggestion's amount, else the smaller of what is left on the payment and the invoice's balance."""
+        number = self.suggestion_combo.currentData()
+        self.amount_edit.setText(format_amount(self.amounts[number]) if number in self.amounts else "")
+        self.allocate_button.setEnabled(number is not None)
 
     def selected_item(self) -> matching.ReviewItem | None:
         rows = self.review.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows else None
 
     def allocate_selected(self) -> None:
+        """Allocate the amount typed (all of it, or part: the rest stays on the payment) with the service
+        `collector allocate` uses; an error is shown under the buttons and nothing is written."""
         item = self.selected_item()
         number = self.suggestion_combo.currentData()
         if item is None or not number:
             return
-        payment_id = item.row.id
-        choice = next(s for s in item.suggestions if s.invoice == number)
-        amount: Decimal | None = choice.amount if choice.amount > 0 else None
+        self.error.clear()
+        payment_id, text = item.row.id, self.amount_edit.text().strip()
+        try:
+            amount = parse_amount(text, item.row.currency, "amount") if text else None
+        except UserError as exc:
+            self.error.show(exc)
+            return
 
-        def work() -> None:
-            self.app.call(lambda ctx: payments.allocate(ctx, payment_id, number, amount))
+        def work() -> payments.PaymentResult | UserError:
+            try:
+                return self.app.call(lambda ctx: payments.allocate(ctx, payment_id, number, amount))
+            except UserError as exc:  # a refusal to show, not a failure to log with its traceback
+                return exc
 
-        self.runner.run(work, lambda _r: self._allocated(number), self._failed_allocation)
+        self.allocate_button.setEnabled(False)
+        self.runner.run(work, lambda result: self._allocated(number, result), self._failed_allocation)
 
-    def _allocated(self, number: str) -> None:
-        self.result_label.setText(self.tr("Allocated to %1.").replace("%1", number))
+    def _allocated(self, number: str, result: payments.PaymentResult | UserError) -> None:
+        if isinstance(result, UserError):
+            self._failed_allocation(result)
+            return
+        currency = result.payment.currency
+        text = fill(self.tr("Allocated %1 %2 to %3."), (
+            format_amount(sum((a.amount for a in result.applied), Decimal(0))), currency, number))
+        if result.unallocated > 0:
+            text += " " + fill(self.tr("%1 %2 of the payment is left unallocated: allocate it on the Payments page."),
+                               (format_amount(result.unallocated), currency))
+        self.result_label.setText(text)
         self.imported.emit(None)
         self.refresh_review()
 
     def _failed_allocation(self, exc: Exception) -> None:
-        self.result_label.setText(str(exc))
+        self.allocate_button.setEnabled(self.suggestion_combo.currentData() is not None)
+        if isinstance(exc, UserError):
+            self.error.show(exc)
+        else:
+            self.error.show(UserError(None, str(exc)))
 
 
 def open_statement_import(app: AppContext, runner: TaskRunner, parent: QWidget,
