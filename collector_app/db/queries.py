@@ -151,7 +151,7 @@ def _invoice_ids_matching(session: Session, search: str) -> Select[Any]:
     return select(Invoice.id).where(_contains_any_case(session, Invoice.number, q))
 
 
-# A search selecting more documents than this is paged by walking the sort's index (see _search_clause).
+# A search selecting more documents than this is paged by walking the sort's index (see search_clause).
 WALK_FROM_MATCHES = 5_000
 _WALKABLE_SORTS = frozenset({"due_date", "days_overdue", "issue_date", "number", "gross"})
 
@@ -176,7 +176,7 @@ def _expected_matches(session: Session, q: str) -> tuple[int, int]:
     return min(cap, by_number + int(by_name * per_contractor)), by_number
 
 
-def _search_clause(session: Session, search: str, sort: str | None) -> ColumnElement[bool]:
+def search_clause(session: Session, search: str, sort: str | None) -> ColumnElement[bool]:
     """Documents whose number, or whose contractor's name or tax id, holds the text.
 
     Written plainly, SQLite reads every matching document and sorts them: O(matches), which is most of
@@ -211,7 +211,7 @@ def _where(
     if rq.contractor_id is not None:
         where.append(Invoice.contractor_id == rq.contractor_id)
     if rq.search and rq.search.strip():
-        where.append(_search_clause(session, rq.search, rq.sort if paged else None))
+        where.append(search_clause(session, rq.search, rq.sort if paged else None))
     for column, low, high in (
         (Invoice.issue_date, rq.issued_from, rq.issued_to),
         (Invoice.due_date, rq.due_from, rq.due_to),

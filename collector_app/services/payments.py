@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Numeric, String, bindparam, column, func, insert, select, text, update
 
 from collector_app.db.models import Allocation, Contractor, Invoice, Payment
-from collector_app.db.queries import contractor_ids_matching
+from collector_app.db.queries import search_clause
 from collector_app.domain.errors import UserError
 from collector_app.domain.money import check_currency, check_places, format_amount
 from collector_app.domain.status import balance
@@ -332,15 +332,14 @@ class OpenInvoice:
 def find_open_invoices(ctx: Ctx, search: str, currency: str, limit: int = 30) -> list[OpenInvoice]:
     """Open invoices in that currency whose number, or whose contractor's name or tax id, holds the text
     (all of them when it is empty), oldest due first: any invoice a bank payment may be allocated to."""
-    query = (
+    query = (  # "kind || ''": the open-invoices index on (due_date, id) drives the page, not the kind's
         select(Invoice.number, Contractor.name, Invoice.due_date, Invoice.gross, Invoice.paid)
         .join(Contractor, Contractor.id == Invoice.contractor_id)
-        .where(Invoice.kind == "invoice", Invoice.currency == check_currency(currency), Invoice.gross > Invoice.paid)
+        .where(Invoice.kind.concat("") == "invoice", Invoice.currency == check_currency(currency),
+               Invoice.gross > Invoice.paid)
     )
-    q = search.strip()
-    if q:
-        query = query.where(Invoice.number.icontains(q, autoescape=True)
-                            | Invoice.contractor_id.in_(contractor_ids_matching(ctx.session, q)))
+    if search.strip():  # as the register searches: the search indexes, or a walk of the due-date index
+        query = query.where(search_clause(ctx.session, search, "due_date"))
     query = query.order_by(Invoice.due_date, Invoice.id).limit(limit)
     return [OpenInvoice(n, name, due, balance(gross, paid)) for n, name, due, gross, paid in ctx.session.execute(query)]
 

@@ -401,7 +401,7 @@ SORTS = (("due_date", False), ("days_overdue", True), ("number", False), ("gross
 
 
 def test_search_pages_are_the_same_whichever_plan_serves_them(bulk: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A big match is paged by walking the sort's index (queries._search_clause); the rows must not change."""
+    """A big match is paged by walking the sort's index (queries.search_clause); the rows must not change."""
     from collector_app.db import queries
 
     def pages(walk: bool) -> list[list[int]]:
@@ -426,6 +426,6 @@ def test_a_big_search_walks_the_index(bulk: Ledger, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(queries, "WALK_FROM_MATCHES", 1)
     with bulk.transaction() as session:
-        walked = str(queries._search_clause(session, "FV/", "due_date").compile())
+        walked = str(queries.search_clause(session, "FV/", "due_date").compile())
         assert "LIKE" in walked and "invoice.contractor_id + " in walked
-        assert "LIKE" not in str(queries._search_clause(session, "FV/", None).compile())  # counts and totals
+        assert "LIKE" not in str(queries.search_clause(session, "FV/", None).compile())  # counts and totals

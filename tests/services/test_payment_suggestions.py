@@ -189,3 +189,21 @@ def test_reversed_payments_are_not_unallocated_credit(ctx: Ctx, today: dt.date) 
     reverse_payment(ctx, result.payment.id, "bounced")
     assert unallocated_totals(ctx) == {"EUR": D("5.00")}
     assert kept.unallocated == D("5.00")
+
+
+def test_open_invoices_are_found_by_number_contractor_or_tax_id_in_one_currency(ctx: Ctx, today: dt.date) -> None:
+    """What the review list offers for a payment nothing was suggested for: any open invoice in its currency."""
+    from collector_app.services.payments import find_open_invoices
+
+    cid = _three_open(ctx, today)
+    other = contractor(ctx, "Zeta Trade", tax_id="5260250274")
+    invoice(ctx, other, "Z/7", "70.00", today - dt.timedelta(days=3))
+    invoice(ctx, other, "Z/8", "80.00", today - dt.timedelta(days=3), currency="EUR")
+    pay(ctx, "100.00", today, "FV/1")
+    assert [i.number for i in find_open_invoices(ctx, "", "PLN")] == ["FV/2", "Z/7", "FV/3"]  # oldest due first
+    assert [i.number for i in find_open_invoices(ctx, "z/7", "PLN")] == ["Z/7"]
+    assert [i.number for i in find_open_invoices(ctx, "zeta", "PLN")] == ["Z/7"]
+    assert [i.number for i in find_open_invoices(ctx, "5260250274", "PLN")] == ["Z/7"]
+    assert [i.number for i in find_open_invoices(ctx, "zeta", "EUR")] == ["Z/8"]
+    assert find_open_invoices(ctx, "FV/1", "PLN") == []  # paid
+    assert get_contractor(ctx, cid).name != "Zeta Trade"
