@@ -946,6 +946,9 @@ def list_rows(ctx: Ctx, *, state: str | None = None, limit: int | None = None,
             for row, number, contractor, step in found]
 
 
+HELD_CHECKS = 5_000  # due rows whose invoices a list reads for stop rules (a million after a first plan: not)
+
+
 def _held(ctx: Ctx, rows: list[Outbox]) -> dict[int, str]:
     """Why due planned rows will not go with the next send after all: their channel cannot send (the firm's
     details, a channel not set up), or their invoice's reminders have stopped (they are cancelled at send
@@ -956,13 +959,11 @@ def _held(ctx: Ctx, rows: list[Outbox]) -> dict[int, str]:
     gaps = firm_gaps(get_firm(ctx))
     unset = {"email": settings.get_smtp(ctx) is None, "sms": settings.get_sms(ctx) is None}
     held: dict[int, str] = {}
-    ids = sorted({r.invoice_id for r in rows})
+    ids = sorted({r.invoice_id for r in rows}) if len(rows) <= HELD_CHECKS else []  # a page, not a first plan
     invoices = {inv.id: inv for i in range(0, len(ids), 500)
                 for inv in ctx.session.scalars(select(Invoice).where(Invoice.id.in_(ids[i:i + 500])))}
     for row in rows:
-        inv, step = invoices.get(row.invoice_id), ctx.session.get(PolicyStep, row.step_id) if row.step_id else None
-        contractor = ctx.session.get(Contractor, row.contractor_id)
-        stop = stop_reason(inv, contractor, step, today) if inv and step and contractor else None
+        stop = _stop_of(ctx, row, invoices.get(row.invoice_id), today)
         if stop is not None:
             held[row.id] = f"cancelled at its turn: {stop}"
         elif row.channel != "letter" and gaps is not None:
@@ -970,6 +971,13 @@ def _held(ctx: Ctx, rows: list[Outbox]) -> dict[int, str]:
         elif unset.get(row.channel):
             held[row.id] = f"waits: {'no SMTP server' if row.channel == 'email' else 'no SMS gateway'} set up"
     return held
+
+
+def _stop_of(ctx: Ctx, row: Outbox, inv: Invoice | None, today: dt.date) -> str | None:
+    """The stop rule that will cancel the row at its turn, for a row whose invoice was read."""
+    step = ctx.session.get(PolicyStep, row.step_id) if inv is not None and row.step_id is not None else None
+    contractor = ctx.session.get(Contractor, row.contractor_id) if step is not None else None
+    return stop_reason(inv, contractor, step, today) if inv and step and contractor else None
 
 
 def _list_obj(row: Outbox, number: str, contractor: str, step: str, today: dt.date,
