@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Row, Select, exists, insert, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from collector_app.db.models import Contractor, ContractorAccount, Invoice, Payment
+from collector_app.db.models import Contractor, ContractorAccount, Demand, DemandInvoice, Invoice, Payment
 from collector_app.domain.references import (
     Candidate,
     Listed,
@@ -39,6 +39,7 @@ from collector_app.imports.bank import normalize_account
 from collector_app.imports.symbols import blank_other_symbols
 from collector_app.services import payments
 from collector_app.services.context import Ctx
+from collector_app.services.demands import PREFIX as LETTER_PREFIX
 
 MAX_CANDIDATES = 400
 MAX_PREFIXES = 20
@@ -50,7 +51,7 @@ _SEPARATED = re.compile(r"\d[/\\\-.]+\d")  # "8/2026", "8-2026": a number's part
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[ /\\\-_.#]{0,3}$")
 # A payer account is learned when the payment named its invoices, or when a person allocated it; an
 # amount that merely fits (or an account already known) teaches nothing.
-LEARNING_REASONS = frozenset({"reference", "title", "variable-symbol"})
+LEARNING_REASONS = frozenset({"reference", "title", "variable-symbol", "letter"})
 REASON_LABELS = {
     "reference": "creditor reference",
     "title": "invoice number in the title",
@@ -59,6 +60,7 @@ REASON_LABELS = {
     "tax-id": "payer's tax id",
     "unique-amount": "only open invoice of that amount",
     "paid-invoice-payer": "the payer of the paid invoice it names",
+    "letter": "register number of the payment letter",
 }
 
 
@@ -465,6 +467,8 @@ def number_prefixes(ctx: Ctx) -> list[str]:
 def _by_text(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints) -> str | None:
     hits, _ = invoices_in_text(ctx, matcher, hints, payment.currency)
     if not hits:
+        hits = letter_invoices(ctx, hints, payment.currency)
+    if not hits:
         return None
     contractor_id = payment.contractor_id or hits[0].invoice.contractor_id
     hits = [h for h in hits if h.invoice.contractor_id == contractor_id]  # one payment, one contractor
@@ -484,6 +488,28 @@ def _by_text(ctx: Ctx, matcher: Matcher, payment: Payment | Draft, hints: Hints)
     kind = hits[0].kind
     payment.match_reason = f"{REASON_LABELS[kind]}: {', '.join(used)}"[:200]
     return kind
+
+
+_LETTER_KEY = re.compile(rf"^(?:{re.escape(LETTER_PREFIX)})?(\d{{4}})(\d{{2}})(\d{{4}})$")
+
+
+def letter_invoices(ctx: Ctx, hints: Hints, currency: str) -> list[Hit]:
+    """The open invoices of the payment letter whose register number the text gives ("WZ/2026/11/0002", or the
+    variable symbol a Czech letter's QR code makes of it, 2026110002): the letter asked for them together, and
+    a debtor paying it writes the letter's number rather than the invoices'."""
+    _text, _refs_end, keys, _cands = _text_keys(hints)
+    numbers: dict[str, Candidate] = {}
+    for key, cand in keys.items():
+        found = _LETTER_KEY.match(key)
+        if found:
+            numbers.setdefault(f"{LETTER_PREFIX}/{found.group(1)}/{found.group(2)}/{found.group(3)}", cand)
+    if not numbers:
+        return []
+    rows = ctx.session.execute(
+        select(Demand.number, Invoice).join(DemandInvoice, DemandInvoice.demand_id == Demand.id)
+        .join(Invoice, Invoice.id == DemandInvoice.invoice_id)
+        .where(Demand.number.in_(list(numbers))).order_by(Invoice.due_date, Invoice.id)).tuples()
+    return [Hit(inv, "letter", numbers[number].start) for number, inv in rows if _is_open(inv, currency)]
 
 
 # --- 2. the payer is known ----------------------------------------------------------------------------

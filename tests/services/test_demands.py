@@ -308,3 +308,26 @@ def test_a_czech_firm_demands_crowns_with_the_invoice_variable_symbol(ctx: Ctx) 
     assert code.startswith("SPD*1.0*")
     assert fields == {"ACC": "CZ6508000000192000145399", "AM": f"{d.total:.2f}", "CC": "CZK", "DT": "20260323",
                       "X-VS": "20260042", "RN": "Dodavatel s.r.o.", "MSG": "2026-0042"}
+
+
+@pytest.mark.parametrize("title", ["{number}", "zapłata wg wezwania {number}", "{vs}"])
+def test_a_payment_naming_a_letters_register_number_pays_its_invoices(ctx: Ctx, omega: Contractor, title: str) -> None:
+    """A debtor pays the letter as it asks: its register number (or the variable symbol a Czech letter's QR
+    code makes of it) in the title, not the invoices' numbers. The letter's invoices are paid, oldest due first;
+    what is left (the interest and compensation claimed) stays the debtor's credit."""
+    from collector_app.services import matching
+    from collector_app.services.payments import PaymentData, add_payment
+
+    d = demands.make_demand(ctx, kind="final", contractor_id=omega.id, deadline_days=14)
+    vs = "".join(ch for ch in d.number if ch.isdigit())
+    payment = add_payment(ctx, PaymentData(date=TODAY, amount=d.total, currency="PLN", source="bank",
+                                           title=title.format(number=d.number, vs=vs), allocations=())).payment
+    reason = matching.match_payment(ctx, matching.Matcher(), payment, matching.Hints(payment.title or ""))
+    assert reason == "letter" and payment.contractor_id == omega.id
+    ctx.session.flush()
+    from collector_app.db.models import Allocation, Invoice
+
+    paid = dict(ctx.session.execute(select(Invoice.number, Allocation.amount)
+                                    .join(Allocation, Allocation.invoice_id == Invoice.id)
+                                    .where(Allocation.payment_id == payment.id)).tuples().all())
+    assert paid == {"FV/1/2026": Decimal("1230.00"), "FV/2/2026": Decimal("615.00")}  # not FV/3: not in the letter
