@@ -328,11 +328,11 @@ def _paragraph(out: _Pages, text: str, letter: Letter, words: dict[str, Any], fo
 def _columns(letter: Letter, words: dict[str, Any]) -> list[tuple[str, float, str]]:
     """(key, width, alignment); the invoice number takes what the others leave."""
     if letter.kind == "interest-note":
-        fixed = [("issued", 21), ("due", 19), ("gross", 25), ("paid_on", 24), ("days", 12), ("interest", 24)]
+        fixed = [("issued", 21), ("due", 21), ("gross", 25), ("paid_on", 24), ("days", 12), ("interest", 24)]
     elif letter.kind == "reminder":
-        fixed = [("issued", 21), ("due", 19), ("gross", 25), ("paid", 25), ("outstanding", 25), ("days", 12)]
+        fixed = [("issued", 21), ("due", 21), ("gross", 25), ("paid", 25), ("outstanding", 25), ("days", 12)]
     else:
-        fixed = [("issued", 21), ("due", 19), ("gross", 23), ("paid", 22), ("outstanding", 22), ("days", 10),
+        fixed = [("issued", 21), ("due", 21), ("gross", 23), ("paid", 22), ("outstanding", 22), ("days", 10),
                  ("interest", 21)]
     rest = TEXT_W - sum(w for _, w in fixed) * mm
     cols = [("invoice", rest, "l")]

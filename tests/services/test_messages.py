@@ -319,3 +319,16 @@ def test_the_firms_tax_id_is_labelled_as_its_country_has_it_in_every_language(le
     msg = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_first"))])
     assert msg.html is not None and "NIP: 5260250274" in msg.html  # the HTML part's footer
     assert "IČO/DIČ 5260250274" not in msg.html and "VAT ID 5260250274" not in msg.html
+
+
+def test_a_czech_message_asks_for_the_variable_symbol_not_the_invoice_number_as_one(ledger_ctx: Ctx) -> None:
+    """A variable symbol is digits only: "FV2026-0101" cannot be one. A Czech reminder for an invoice with a
+    symbol asks for that symbol; without one (or for several invoices) the numbers go into the message."""
+    s = sample(ledger_ctx, "cs")
+    s.invoice.variable_symbol = "20260101"
+    msg = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_first"))])
+    for text in (norm(msg.text), norm(msg.html or "")):
+        assert "jako variabilní symbol uveďte 20260101" in text and "nebo zprávu pro příjemce" not in text
+    s.invoice.variable_symbol = None
+    msg = compose(ledger_ctx, [outbox_row(ledger_ctx, s.invoice, step(ledger_ctx, "overdue_firm"))])
+    assert "do zprávy pro příjemce uveďte číslo faktury" in norm(msg.text)
