@@ -104,6 +104,7 @@ class Letter:
     payment_title: str
     qr: str | None = None
     qr_has_amount: bool = True
+    variable_symbol: str | None = None  # a CZK letter's, as its QR code gives it: typed by hand it must be the same
     logo: bytes | None = None
     fx: tuple[FxNote, ...] = ()
 
@@ -439,7 +440,7 @@ def number4(rate: Decimal, lang: str) -> str:
 def _payment(out: _Pages, letter: Letter, words: dict[str, Any]) -> None:
     """Payment details on the left, the payment QR code on the right, in a light frame."""
     labels = words["labels"]
-    box_h = PAYMENT_H
+    box_h = PAYMENT_H + (5 * mm if letter.variable_symbol else 0)
     _need(out, box_h + 4 * mm, letter, words)
     top = out.y + 2 * mm
     out.rect(LEFT, top - box_h, TEXT_W, box_h, None, RULE)
@@ -450,6 +451,7 @@ def _payment(out: _Pages, letter: Letter, words: dict[str, Any]) -> None:
     rows = [
         (labels["recipient"], letter.firm.name),
         (labels["account"], letter.iban or "–"),
+        *([(labels["variable_symbol"], letter.variable_symbol)] if letter.variable_symbol else []),
         (labels["title"], letter.payment_title),
         (labels["amount"], amount),
         (labels["pay_by"], format_day(letter.deadline, letter.lang)),

@@ -18,7 +18,14 @@ from sqlalchemy import select
 from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, DemandInvoice, Firm, Invoice
 from collector_app.domain.errors import UserError
 from collector_app.domain.interest import law_for
-from collector_app.domain.payment_qr import ZBP_AMOUNT_MAX, Payee, PaymentRequest, payment_string, title_for
+from collector_app.domain.payment_qr import (
+    ZBP_AMOUNT_MAX,
+    Payee,
+    PaymentRequest,
+    payment_string,
+    title_for,
+    variable_symbol,
+)
 from collector_app.domain.status import balance, days_overdue, pause_in_effect
 from collector_app.services import interest as statutory
 from collector_app.services.context import Ctx
@@ -228,6 +235,7 @@ def letter_for(firm: Firm, draft: Draft, *, number: str, day: dt.date, deadline:
         principal=draft.principal, interest=draft.interest, compensation=draft.compensation, total=amount,
         payment_title=title_for(numbers, number, TITLE_LIMIT), qr=qr,
         qr_has_amount=not (draft.currency == "PLN" and amount > ZBP_AMOUNT_MAX),
+        variable_symbol=variable_symbol(request) if draft.currency == "CZK" else None,
         logo=firm.logo, fx=tuple(c.fx for c in draft.claims if c.fx is not None),
     )
 

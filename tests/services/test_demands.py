@@ -87,6 +87,10 @@ def test_letters_for_a_contractor_name_every_overdue_invoice(ctx: Ctx, omega: Co
     assert code.split("|")[5] == "FV/1/2026, FV/2/2026"
 
 
+def test_a_letter_in_zloty_prints_no_variable_symbol(ctx: Ctx, omega: Contractor) -> None:
+    assert "Symbol zmienny" not in pdf_text(demands.make_demand(ctx, kind="demand", invoice="FV/1/2026").pdf)
+
+
 def test_a_friendly_reminder_asks_for_the_principal_only(ctx: Ctx, omega: Contractor) -> None:
     d = demands.make_demand(ctx, kind="reminder", contractor_id=omega.id)
     assert (d.principal, d.interest, d.compensation, d.total) == (
@@ -308,6 +312,7 @@ def test_a_czech_firm_demands_crowns_with_the_invoice_variable_symbol(ctx: Ctx) 
     assert code.startswith("SPD*1.0*")
     assert fields == {"ACC": "CZ6508000000192000145399", "AM": f"{d.total:.2f}", "CC": "CZK", "DT": "20260323",
                       "X-VS": "20260042", "RN": "Dodavatel s.r.o.", "MSG": "2026-0042"}
+    assert "Variabilní symbol 20260042" in " ".join(text.split())  # printed too, for a payment typed by hand
 
 
 @pytest.mark.parametrize("title", ["{number}", "zapłata wg wezwania {number}", "{vs}"])
