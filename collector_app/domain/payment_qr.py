@@ -70,6 +70,11 @@ def payment_string(payee: Payee, req: PaymentRequest) -> str:
     raise UserError("currency", f"no payment QR format for {req.currency} (only {', '.join(QR_CURRENCIES)})")
 
 
+# One title for every code and for the letter that prints it (the ZBP field's size): "FV/1, FV/2" or the register
+# number. The debtor types what the letter prints or scans the code; both must say the same.
+LETTER_TITLE_MAX = ZBP_TITLE_MAX
+
+
 def title_for(numbers: tuple[str, ...], register_number: str, limit: int) -> str:
     """ "FV/1, FV/2" when it fits in `limit` characters, else the letter's register number."""
     joined = ", ".join(numbers)
@@ -85,7 +90,7 @@ def zbp_2d(payee: Payee, req: PaymentRequest) -> str:
     amount = _cents(req.amount)
     grosze = "" if amount > ZBP_AMOUNT_MAX or amount <= 0 else f"{int(amount * 100):06d}"
     name = _zbp_text(payee.name)[:ZBP_NAME_MAX].strip()
-    title = _zbp_text(title_for(req.invoice_numbers, req.register_number, ZBP_TITLE_MAX))
+    title = _zbp_text(title_for(req.invoice_numbers, req.register_number, LETTER_TITLE_MAX))
     fields = [nip if len(nip) == 10 else "", "PL", str(iban.compact)[2:], grosze, name, title, "", "", ""]
     return "|".join(fields)
 
@@ -105,7 +110,7 @@ def spayd(payee: Payee, req: PaymentRequest) -> str:
     if vs:
         parts.append(f"X-VS:{vs}")
     parts.append(f"RN:{_spayd_text(payee.name, SPAYD_NAME_MAX)}")
-    message = title_for(req.invoice_numbers, req.register_number, SPAYD_MSG_MAX)
+    message = title_for(req.invoice_numbers, req.register_number, LETTER_TITLE_MAX)
     parts.append(f"MSG:{_spayd_text(message, SPAYD_MSG_MAX)}")
     return "*".join(parts)
 
@@ -131,7 +136,7 @@ def epc(payee: Payee, req: PaymentRequest) -> str:
         f"EUR{amount:.2f}" if 0 < amount <= EPC_AMOUNT_MAX else "",
         "",  # purpose
         "",  # structured reference (the unstructured text below is used instead)
-        _one_line(title_for(req.invoice_numbers, req.register_number, EPC_REMITTANCE_MAX)),
+        _one_line(title_for(req.invoice_numbers, req.register_number, LETTER_TITLE_MAX)),
     ]
     return "\n".join(lines)
 

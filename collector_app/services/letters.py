@@ -19,6 +19,7 @@ from collector_app.db.models import DEMAND_KINDS, Contractor, Demand, DemandInvo
 from collector_app.domain.errors import UserError
 from collector_app.domain.interest import law_for
 from collector_app.domain.payment_qr import (
+    LETTER_TITLE_MAX,
     ZBP_AMOUNT_MAX,
     Payee,
     PaymentRequest,
@@ -35,7 +36,7 @@ from collector_app.templates.render import language_of
 
 CLAIM_KINDS = ("reminder", "demand", "final")  # letters about unpaid invoices
 INTEREST_NOTE = "interest-note"  # a letter about invoices that were paid late
-TITLE_LIMIT = 32  # the title printed on the letter: what the ZBP code holds too
+TITLE_LIMIT = LETTER_TITLE_MAX  # the title printed on the letter is the one every payment code carries
 ZERO = Decimal(0)
 
 

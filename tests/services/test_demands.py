@@ -336,3 +336,21 @@ def test_a_payment_naming_a_letters_register_number_pays_its_invoices(ctx: Ctx, 
                                     .join(Allocation, Allocation.invoice_id == Invoice.id)
                                     .where(Allocation.payment_id == payment.id)).tuples().all())
     assert paid == {"FV/1/2026": Decimal("1230.00"), "FV/2/2026": Decimal("615.00")}  # not FV/3: not in the letter
+
+
+def test_the_code_and_the_letter_carry_the_same_payment_title(ctx: Ctx) -> None:
+    """Three invoice numbers too long for the printed title: the letter prints its register number, and the
+    SPAYD code's message says the same (it held the numbers, so a payment typed from the letter and one made
+    with the code differed)."""
+    from collector_app.services.invoices import InvoiceData, add_invoice
+
+    set_firm(ctx, FirmChanges(name="Dodavatel s.r.o.", country="CZ", currency="CZK",
+                              iban="CZ6508000000192000145399", city="Brno"))
+    c = contractor(ctx, "Odběratel a.s.", country="CZ", language="cs")
+    for n in range(1, 4):
+        add_invoice(ctx, InvoiceData(contractor_id=c.id, number=f"FV2026-01{n:02d}", issue_date=dt.date(2026, 1, 2),
+                                     due_date=dt.date(2026, 1, 16), gross=Decimal("1000.00"), currency="CZK"))
+    d = demands.make_demand(ctx, kind="demand", contractor_id=c.id)
+    [code] = decode_qr(d.pdf)
+    fields = dict(part.split(":", 1) for part in code.split("*")[2:])
+    assert fields["MSG"] == d.number and f"Zpráva pro příjemce {d.number}" in " ".join(pdf_text(d.pdf).split())
