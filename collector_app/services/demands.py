@@ -34,7 +34,7 @@ from collector_app.services.letters import (
     drafts_for_invoice,
     letter_for,
 )
-from collector_app.services.messages import firm_info, recipient_for
+from collector_app.services.messages import firm_info, recipient_for, reminded_ids
 from collector_app.templates.render import language_of
 
 PREFIX = "WZ"
@@ -148,10 +148,18 @@ def _deadline(ctx: Ctx, days: int) -> dt.date:
     return ctx.clock.today() + dt.timedelta(days=days)
 
 
+def _reminded(ctx: Ctx, draft: Draft) -> bool:
+    """Whether every invoice of the letter was reminded of before, by a message or a letter: only then may a
+    final demand speak of "our previous reminders"."""
+    ids = [c.invoice.id for c in draft.claims]
+    by_letter = set(ctx.session.scalars(select(DemandInvoice.invoice_id).where(DemandInvoice.invoice_id.in_(ids))))
+    return set(ids) <= by_letter | reminded_ids(ctx, ids)
+
+
 def _issue(ctx: Ctx, firm: Firm, draft: Draft, deadline: dt.date) -> tuple[Demand, Letter]:
     today = ctx.clock.today()
     number = next_number(ctx, today)
-    letter = letter_for(firm, draft, number=number, day=today, deadline=deadline)
+    letter = letter_for(firm, draft, number=number, day=today, deadline=deadline, reminded=_reminded(ctx, draft))
     demand = Demand(
         number=number, kind=draft.kind, contractor_id=draft.contractor.id, date=today, deadline=deadline,
         language=letter.lang, currency=draft.currency, principal=letter.principal, interest=letter.interest,

@@ -105,6 +105,7 @@ class Letter:
     qr: str | None = None
     qr_has_amount: bool = True
     variable_symbol: str | None = None  # a CZK letter's, as its QR code gives it: typed by hand it must be the same
+    reminded: bool = True  # every invoice was reminded of before: a final demand may say so
     logo: bytes | None = None
     fx: tuple[FxNote, ...] = ()
 
@@ -273,7 +274,8 @@ def _logo(out: _Pages, data: bytes, right: float, top: float) -> float:
 def _body(out: _Pages, letter: Letter, words: dict[str, Any]) -> None:
     values = _values(letter, words)
     _paragraph(out, words["salutation"], letter, words)
-    _paragraph(out, words["intro"][letter.kind].format(**values), letter, words)
+    intro = letter.kind if letter.reminded or letter.kind != "final" else "final-unreminded"
+    _paragraph(out, words["intro"][intro].format(**values), letter, words)
     _table(out, letter, words)
     _totals(out, letter, words)
     _paragraph(out, words["deadline"][letter.kind].format(**values), letter, words)

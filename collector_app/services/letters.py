@@ -210,7 +210,8 @@ def _already_noted(ctx: Ctx, invoice_ids: list[int]) -> dict[int, str]:
 
 # --- the Letter the PDF is drawn from ------------------------------------------------------
 
-def letter_for(firm: Firm, draft: Draft, *, number: str, day: dt.date, deadline: dt.date) -> Letter:
+def letter_for(firm: Firm, draft: Draft, *, number: str, day: dt.date, deadline: dt.date,
+               reminded: bool = True) -> Letter:
     contractor = draft.contractor
     lang = language_of(contractor.language)
     iban = _iban(firm)
@@ -236,7 +237,7 @@ def letter_for(firm: Firm, draft: Draft, *, number: str, day: dt.date, deadline:
         principal=draft.principal, interest=draft.interest, compensation=draft.compensation, total=amount,
         payment_title=title_for(numbers, number, TITLE_LIMIT), qr=qr,
         qr_has_amount=not (draft.currency == "PLN" and amount > ZBP_AMOUNT_MAX),
-        variable_symbol=variable_symbol(request) if draft.currency == "CZK" else None,
+        variable_symbol=variable_symbol(request) if draft.currency == "CZK" else None, reminded=reminded,
         logo=firm.logo, fx=tuple(c.fx for c in draft.claims if c.fx is not None),
     )
 

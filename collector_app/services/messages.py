@@ -289,9 +289,13 @@ _REMINDED = (select(Outbox.invoice_id).join(PolicyStep, PolicyStep.id == Outbox.
 
 
 def _all_reminded(ctx: Ctx, ids: list[int]) -> bool:
-    """Whether a reminder (a step about the due or promised date, not the invoice sent on issue or a thank-you)
-    went out for each of these invoices."""
-    return set(ids) <= set(ctx.session.scalars(_REMINDED, {"ids": sorted(set(ids))}))
+    return set(ids) <= reminded_ids(ctx, ids)
+
+
+def reminded_ids(ctx: Ctx, ids: Sequence[int]) -> set[int]:
+    """Those of these invoices a reminder went out for (a step about the due or promised date, not the invoice
+    sent on issue or a thank-you)."""
+    return set(ctx.session.scalars(_REMINDED, {"ids": sorted(set(ids))}))
 
 
 def _by_currency(items: Sequence[Money]) -> list[Money]:

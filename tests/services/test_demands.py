@@ -354,3 +354,16 @@ def test_the_code_and_the_letter_carry_the_same_payment_title(ctx: Ctx) -> None:
     [code] = decode_qr(d.pdf)
     fields = dict(part.split(":", 1) for part in code.split("*")[2:])
     assert fields["MSG"] == d.number and f"Zpráva pro příjemce {d.number}" in " ".join(pdf_text(d.pdf).split())
+
+
+def test_a_final_demand_speaks_of_previous_reminders_only_after_some(ctx: Ctx, omega: Contractor) -> None:
+    """A final demand as the first letter must not claim earlier reminders; after a demand for the same invoices
+    (or reminders sent by e-mail) it does."""
+    claim = "pomimo wcześniejszych wezwań"
+    first = demands.make_demand(ctx, kind="final", invoice="FV/1/2026")
+    assert claim not in " ".join(pdf_text(first.pdf).split())
+    assert "nie uregulowali Państwo należności" in " ".join(pdf_text(first.pdf).split())
+    again = demands.make_demand(ctx, kind="final", invoice="FV/1/2026")  # the first letter is a reminder of it
+    assert claim in " ".join(pdf_text(again.pdf).split())
+    both = demands.make_demand(ctx, kind="final", contractor_id=omega.id)  # FV/2 had none: no claim
+    assert claim not in " ".join(pdf_text(both.pdf).split())
