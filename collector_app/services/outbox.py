@@ -391,9 +391,9 @@ class _Run:
             if not units:
                 return None
             live = [r for r, _ in units]
-            grouped = self._grouped_overdue_email(ctx, units)
-            listed = self._listed_besides(ctx, units) if grouped is not None else []
-            before = self._sent_before(ctx, units, listed, grouped) if grouped is not None else []
+            row = units[0][0]
+            step = self._grouped_step(ctx, row)
+            listed, before = grouped_extras(ctx, row, step, {inv.id for _, inv in units})
             try:  # the invoices were just read as the ledger has them now: compose does not read them again
                 message = compose(ctx, live, invoices=[inv for _, inv in units], firm=self.firm, listed=listed,
                                   sent_before=before)
@@ -417,22 +417,11 @@ class _Run:
                     set_committed_value(r, name, value)
         return message, live
 
-    @staticmethod
-    def _listed_besides(ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> list[Invoice]:
-        return listed_besides(ctx, units[0][0].contractor_id, {inv.id for _, inv in units})
-
-    @staticmethod
-    def _sent_before(ctx: Ctx, units: list[tuple[Outbox, Invoice]], listed: list[Invoice],
-                     step: PolicyStep) -> list[Outbox]:
-        return sent_before(ctx, {inv.id for _, inv in units} | {inv.id for inv in listed}, step)
-
-    def _grouped_overdue_email(self, ctx: Ctx, units: list[tuple[Outbox, Invoice]]) -> PolicyStep | None:
-        """The step of a unit that is a grouped e-mail reminder after the due date, else None."""
-        row = units[0][0]
-        if row.group_key is None or row.channel != "email" or row.step_id is None:
+    def _grouped_step(self, ctx: Ctx, row: Outbox) -> PolicyStep | None:
+        """The step of a row of a grouped message (one per contractor), else None: only those list more."""
+        if row.group_key is None or row.step_id is None:
             return None
-        step = self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
-        return step if step is not None and message_kind(step) == "after" else None
+        return self.steps.get(row.step_id) or ctx.session.get(PolicyStep, row.step_id)
 
     def _cannot_compose(self, ctx: Ctx, rows: list[Outbox], reason: str) -> None:
         for r in rows:
@@ -632,6 +621,17 @@ def _for_rows(statements: tuple[Update, ...], rows: list[Outbox],
     if len(rows) == 1:
         return statements[0], {"row_id": rows[0].id, **values}
     return statements[1], {"ids": [r.id for r in rows], **values}
+
+
+def grouped_extras(ctx: Ctx, row: Outbox, step: PolicyStep | None,
+                   invoice_ids: set[int]) -> tuple[list[Invoice], list[Outbox]]:
+    """For a grouped e-mail reminder after the due date (`row` of `step`, naming `invoice_ids`): the contractor's
+    other overdue invoices it lists too, and the e-mails of that kind already sent for all it names (its wording
+    never steps back behind one); nothing for any other message. Dispatch and the plan preview both ask it."""
+    if row.group_key is None or row.channel != "email" or step is None or message_kind(step) != "after":
+        return [], []
+    listed = listed_besides(ctx, row.contractor_id, invoice_ids)
+    return listed, sent_before(ctx, invoice_ids | {inv.id for inv in listed}, step)
 
 
 def listed_besides(ctx: Ctx, contractor_id: int, known: set[int]) -> list[Invoice]:

@@ -15,7 +15,7 @@ from collector_app.db.models import Invoice, Outbox, PolicyStep
 from collector_app.domain.errors import UserError
 from collector_app.services.context import Ctx
 from collector_app.services.messages import Message, compose
-from collector_app.services.outbox import listed_besides, message_kind, sent_before
+from collector_app.services.outbox import grouped_extras, message_kind
 from collector_app.services.reminders import PlannedRow
 
 MessageKey = tuple[int, str, dt.date, str]  # contractor, channel, day, kind of message
@@ -35,13 +35,8 @@ def planned_message(ctx: Ctx, row: PlannedRow, plan: Sequence[PlannedRow]) -> Me
         together = [r for r in plan if r.group_key is not None and r.state == "planned"
                     and _key(r, steps, today) == key] or [row]
     rows = [_transient(r) for r in together]
-    step = steps[row.step_id]
-    listed: list[Invoice] = []
-    before: list[Outbox] = []
-    if row.group_key is not None and row.channel == "email" and message_kind(step) == "after":
-        ids = {r.invoice_id for r in together if r.invoice_id is not None}
-        listed = listed_besides(ctx, row.contractor_id, ids)
-        before = sent_before(ctx, ids | {inv.id for inv in listed}, step)
+    ids = {r.invoice_id for r in together if r.invoice_id is not None}
+    listed, before = grouped_extras(ctx, _transient(row), steps[row.step_id], ids)
     return compose(ctx, rows, listed=listed, sent_before=before)
 
 
