@@ -29,9 +29,6 @@ ALL_THREE = "3 contractors with 4 overdue invoices: 3 letters"
 
 
 
-@pytest.fixture
-def runner() -> TaskRunner:
-    return TaskRunner()
 
 
 @pytest.fixture

@@ -48,9 +48,6 @@ def seeded(app: AppContext, server: tuple[Recorder, int]) -> DemandLedger:
     return ids
 
 
-@pytest.fixture
-def runner() -> TaskRunner:
-    return TaskRunner()
 
 
 @pytest.fixture

@@ -30,11 +30,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait(10_000)
 
 
 @pytest.fixture

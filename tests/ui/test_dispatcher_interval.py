@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -23,11 +21,6 @@ pytestmark = [
 LATER = 3_600_000  # the catch-up run is kept out of the way: these tests look at the timer only
 
 
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait(10_000)
 
 
 def save(qtbot: QtBot, dialog: SettingsDialog, minutes: int) -> None:

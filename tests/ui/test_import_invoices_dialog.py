@@ -24,9 +24,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def runner() -> TaskRunner:
-    return TaskRunner()
 
 
 def _dialog(qtbot: QtBot, app: AppContext, runner: TaskRunner) -> InvoiceImportDialog:

@@ -43,9 +43,6 @@ pytestmark = [
 CSV = "cp1250_semicolon_comma.csv"
 
 
-@pytest.fixture
-def runner() -> TaskRunner:
-    return TaskRunner()
 
 
 @pytest.fixture

@@ -26,9 +26,6 @@ PASSWORD = "Tajne-Haslo-7781"
 TOKEN = "tok-9f3e2d1c"
 
 
-@pytest.fixture
-def runner(qtbot: QtBot) -> TaskRunner:
-    return TaskRunner()
 
 
 @pytest.fixture

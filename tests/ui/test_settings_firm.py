@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from helpers.outbox_support import FIRM_IBAN
 from helpers.qt_input import click, shown
@@ -27,11 +25,6 @@ FIRST_START = FirmChanges(name="Alfa Serwis Sp. z o.o.", tax_id="5260250274", co
                           iban=FIRM_IBAN)  # what the first-start dialog used to store: no contact person
 
 
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait(10_000)
 
 
 @pytest.fixture
